@@ -1,0 +1,9 @@
+DROP TABLE audit_events;
+DROP TABLE request_events;
+DROP TABLE requests;
+DROP TABLE counters;
+DROP TABLE routing_versions;
+DROP TABLE api_tokens;
+DROP TABLE team_members;
+DROP TABLE users;
+DROP TABLE teams;

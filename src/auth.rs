@@ -1,0 +1,126 @@
+//! Who is calling: bearer tokens (stored as SHA-256 hashes) resolved to an `Actor`, and the
+//! rules for what an actor may touch.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::db::{self, UserRow};
+use crate::domain::Role;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// The authenticated user of a request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub teams: Vec<String>,
+}
+
+impl Actor {
+    pub fn from_row(user: UserRow, teams: Vec<String>) -> Result<Self, ApiError> {
+        let role = Role::parse(&user.role).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+        Ok(Self {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+            role,
+            teams,
+        })
+    }
+
+    pub fn is_member(&self, team: &str) -> bool {
+        self.teams.iter().any(|t| t == team)
+    }
+
+    /// Agents and leads work their own teams' requests; admins work all of them.
+    pub fn works_for(&self, team: &str) -> bool {
+        self.role == Role::Admin || (self.role.is_staff() && self.is_member(team))
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only admins may change the configuration".into(),
+            ))
+        }
+    }
+}
+
+/// A new random API token: `cdk_` and 40 hex digits (160 bits).
+pub fn generate_token() -> String {
+    let mut bytes = [0u8; 20];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("cdk_{}", hex::encode(bytes))
+}
+
+/// Tokens are long random strings, so a fast unsalted hash is enough to make a stolen table
+/// useless; only this hash is stored.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("missing bearer token".into()))?;
+    let value = header
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim().to_owned())
+        }
+        _ => Err(ApiError::Unauthorized(
+            "expected 'Authorization: Bearer <token>'".into(),
+        )),
+    }
+}
+
+impl FromRequest for Actor {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let hash = hash_token(&token?);
+            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
+            web::block(move || -> Result<Actor, ApiError> {
+                let mut conn = state.pool.get()?;
+                let user = db::user_by_token_hash(&mut conn, &hash)?
+                    .ok_or_else(|| ApiError::Unauthorized("invalid or revoked token".into()))?;
+                let teams = db::teams_of(&mut conn, &user.id)?;
+                Actor::from_row(user, teams)
+            })
+            .await?
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hash_to_64_hex_digits() {
+        let (a, b) = (generate_token(), generate_token());
+        assert_ne!(a, b);
+        assert!(a.starts_with("cdk_") && a.len() == 44);
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_eq!(hash_token(&a), hash_token(&a));
+        assert_ne!(hash_token(&a), hash_token(&b));
+    }
+}

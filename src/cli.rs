@@ -1,0 +1,203 @@
+//! The command line: `changedesk [serve|migrate|user add|token create|token list|token revoke]`.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use argon2::{Argon2, PasswordHasher};
+use clap::{Args, Parser, Subcommand};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{self, from_db};
+use crate::domain::Role;
+use crate::service::users::{self, NewUser};
+use crate::startup::{Application, prepare_database};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "changedesk",
+    version,
+    about = "Website change requests between Marketing and IT, measured against SLAs"
+)]
+pub struct Cli {
+    /// Folder holding default.toml (and an optional local.toml).
+    #[arg(
+        long,
+        global = true,
+        env = "CHANGEDESK_CONFIG",
+        default_value = "config"
+    )]
+    pub config: PathBuf,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and seed a new database, then exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Team the user works in (repeat for several).
+        #[arg(long = "team")]
+        teams: Vec<String>,
+        /// Read a sign-in password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; it is printed once and only its hash is stored.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// List a user's tokens (ids and labels, never the tokens).
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+/// Runs the chosen command to completion.
+pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    let clock = Clock::System;
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(settings, args),
+        Command::Migrate => {
+            prepare_database(&settings, &clock)?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            role,
+            teams,
+            password_stdin,
+        }) => {
+            let password_hash = if password_stdin {
+                Some(read_password_hash()?)
+            } else {
+                None
+            };
+            let pool = prepare_database(&settings, &clock)?;
+            let new = NewUser {
+                email,
+                name,
+                role,
+                teams,
+                password_hash,
+            };
+            let user = users::add_user(&mut *pool.get()?, &new, clock.now()).map_err(cli_error)?;
+            println!("added {} <{}> as {}", user.name, user.email, user.role);
+            Ok(())
+        }
+        Command::Token(cmd) => token(cmd, &settings, &clock),
+    }
+}
+
+fn token(cmd: TokenCommand, settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    let pool = prepare_database(settings, clock)?;
+    let mut conn = pool.get()?;
+    match cmd {
+        TokenCommand::Create { email, label } => {
+            let (row, token) =
+                users::create_token(&mut conn, &email, &label, clock.now()).map_err(cli_error)?;
+            eprintln!(
+                "token {} ({}) for {email}; it is shown only this once:",
+                row.id, row.label
+            );
+            println!("{token}");
+        }
+        TokenCommand::List { email } => {
+            let user = db::user_by_email(&mut conn, &email)?
+                .ok_or_else(|| anyhow::anyhow!("no user '{email}'"))?;
+            for t in db::tokens_of(&mut conn, &user.id)? {
+                let state = t
+                    .revoked_at
+                    .map_or("active".to_owned(), |r| format!("revoked {}", from_db(r)));
+                println!(
+                    "{}  {}  created {}  {state}",
+                    t.id,
+                    t.label,
+                    from_db(t.created_at)
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            if !db::revoke_token(&mut conn, &id, None, db::to_db(clock.now()))? {
+                anyhow::bail!("no active token '{id}'");
+            }
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+fn cli_error(e: crate::error::ApiError) -> anyhow::Error {
+    match e {
+        crate::error::ApiError::Validation(fields) => anyhow::anyhow!("invalid input: {fields}"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn read_password_hash() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 12 {
+        anyhow::bail!("the password must be at least 12 characters");
+    }
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    Ok(hash.to_string())
+}
+
+fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(bind) = args.bind {
+        settings.server.bind = bind;
+    }
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings, Clock::System)?;
+        log::info!("listening on http://{}", app.addr());
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,204 @@
+//! Settings, parsed once at start-up into typed values and passed in; never read from a global.
+//!
+//! Layers, later wins: `<dir>/default.toml`, optional `<dir>/local.toml`, environment variables
+//! `CHANGEDESK__SECTION__KEY`, then `DATABASE_URL` for the database.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::routing::{Category, Rule, validate_key};
+use crate::domain::{FieldErrors, OwnershipMap};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub org: OrgSettings,
+    pub mail: MailSettings,
+    pub routing: RoutingSettings,
+    pub teams: Vec<TeamSettings>,
+    pub categories: Vec<Category>,
+    #[serde(default)]
+    pub routing_rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+    /// Largest accepted JSON body in bytes; bigger bodies get 413.
+    pub json_limit_bytes: usize,
+    /// Public address of the service, used in links.
+    pub base_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: Secret,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSettings {
+    pub name: String,
+    /// IANA timezone of the organisation (reports and the weekly digest).
+    pub timezone: chrono_tz::Tz,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub from: String,
+    pub transport: MailTransport,
+    /// Where the `file` transport writes one .eml per message.
+    pub file_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTransport {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSettings {
+    /// Team that takes `other` and any category without an owner.
+    pub fallback_team: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamSettings {
+    pub key: String,
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub leads: Vec<String>,
+}
+
+/// A value that must never reach a log: `Debug` prints `[redacted]`.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration in {dir}: {source}")]
+    Load {
+        dir: String,
+        source: config::ConfigError,
+    },
+    #[error("configuration in {dir}: {problems}")]
+    Invalid { dir: String, problems: FieldErrors },
+}
+
+impl Settings {
+    /// Reads `dir`, the environment and `DATABASE_URL`, then checks the values against each other.
+    pub fn load(dir: &Path) -> Result<Self, ConfigError> {
+        let shown = dir.display().to_string();
+        let load_err = |source| ConfigError::Load {
+            dir: shown.clone(),
+            source,
+        };
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from(dir.join("default.toml")).required(true))
+            .add_source(config::File::from(dir.join("local.toml")).required(false))
+            .add_source(
+                config::Environment::with_prefix("CHANGEDESK")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            );
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            builder = builder
+                .set_override("database.url", url)
+                .map_err(load_err)?;
+        }
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(load_err)?;
+        settings
+            .validate()
+            .map_err(|problems| ConfigError::Invalid {
+                dir: shown,
+                problems,
+            })?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::default();
+        for (i, t) in self.teams.iter().enumerate() {
+            if let Err(e) = validate_key(&t.key) {
+                errors.add(format!("teams[{i}].key"), e);
+            }
+            if self.teams[..i].iter().any(|o| o.key == t.key) {
+                errors.add(
+                    format!("teams[{i}].key"),
+                    format!("duplicate team '{}'", t.key),
+                );
+            }
+            if !t.email.contains('@') {
+                errors.add(format!("teams[{i}].email"), "must be an email address");
+            }
+        }
+        if self.teams.is_empty() {
+            errors.add("teams", "at least one team is required");
+        }
+        if self.database.pool_size == 0 {
+            errors.add("database.pool_size", "must be at least 1");
+        }
+        if let Err(map_errors) = self.ownership_map().validate(&self.team_keys()) {
+            for (field, problem) in map_errors.0 {
+                let key = match field.strip_prefix("rules") {
+                    Some(rest) => format!("routing_rules{rest}"),
+                    None if field == "fallback_team" => "routing.fallback_team".into(),
+                    None => field,
+                };
+                errors.add(key, problem);
+            }
+        }
+        errors.finish(|| ())
+    }
+
+    pub fn team_keys(&self) -> Vec<String> {
+        self.teams.iter().map(|t| t.key.clone()).collect()
+    }
+
+    /// The ownership map the database is seeded with on first start.
+    pub fn ownership_map(&self) -> OwnershipMap {
+        OwnershipMap {
+            fallback_team: self.routing.fallback_team.clone(),
+            categories: self.categories.clone(),
+            rules: self.routing_rules.clone(),
+        }
+    }
+}
+
+/// The config folder: `--config`, else `CHANGEDESK_CONFIG`, else `./config`.
+pub fn default_dir() -> PathBuf {
+    PathBuf::from("config")
+}

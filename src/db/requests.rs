@@ -1,0 +1,205 @@
+//! Change requests, their key counter and their append-only events.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::{counters, request_events, requests, users};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = requests)]
+pub struct RequestRow {
+    pub id: String,
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub priority: String,
+    pub page_url: Option<String>,
+    pub desired_date: Option<chrono::NaiveDate>,
+    pub status: String,
+    pub requester_id: String,
+    pub team_key: String,
+    pub assignee_id: Option<String>,
+    pub routing_version: i32,
+    pub routing_rule: Option<String>,
+    pub routing_reason: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = request_events)]
+pub struct EventRow {
+    pub id: i64,
+    pub request_id: String,
+    pub kind: String,
+    pub actor_id: Option<String>,
+    pub at: NaiveDateTime,
+    pub data: String,
+}
+
+/// Hands out the next request number. The counter row is locked until the transaction ends,
+/// so numbers are unique; a number is never reused because the counter only grows.
+pub fn next_request_number(conn: &mut AnyConnection) -> QueryResult<i64> {
+    let counter = counters::table.find("request");
+    diesel::update(counter)
+        .set(counters::value.eq(counters::value + 1))
+        .execute(conn)?;
+    counter.select(counters::value).first(conn)
+}
+
+pub fn insert_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
+    diesel::insert_into(requests::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn insert_event(
+    conn: &mut AnyConnection,
+    request_id: &str,
+    kind: &str,
+    actor_id: Option<&str>,
+    at: NaiveDateTime,
+    data: &serde_json::Value,
+) -> QueryResult<()> {
+    diesel::insert_into(request_events::table)
+        .values((
+            request_events::request_id.eq(request_id),
+            request_events::kind.eq(kind),
+            request_events::actor_id.eq(actor_id),
+            request_events::at.eq(at),
+            request_events::data.eq(data.to_string()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A request by UUID or by key (`CR-12`, any case).
+pub fn find_request(conn: &mut AnyConnection, id_or_key: &str) -> QueryResult<Option<RequestRow>> {
+    let number = id_or_key
+        .get(..3)
+        .filter(|p| p.eq_ignore_ascii_case("CR-"))
+        .and_then(|_| id_or_key[3..].parse::<i64>().ok());
+    let query = requests::table.select(RequestRow::as_select());
+    match number {
+        Some(n) => query.filter(requests::number.eq(n)).first(conn).optional(),
+        None => query
+            .filter(requests::id.eq(id_or_key))
+            .first(conn)
+            .optional(),
+    }
+}
+
+pub fn events_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<EventRow>> {
+    request_events::table
+        .filter(request_events::request_id.eq(request_id))
+        .order(request_events::id)
+        .select(EventRow::as_select())
+        .load(conn)
+}
+
+/// Writes back the fields a workflow step may change.
+pub fn save_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
+    diesel::update(requests::table.find(&row.id))
+        .set((
+            requests::status.eq(&row.status),
+            requests::team_key.eq(&row.team_key),
+            requests::assignee_id.eq(&row.assignee_id),
+            requests::updated_at.eq(row.updated_at),
+            requests::first_response_at.eq(row.first_response_at),
+            requests::resolved_at.eq(row.resolved_at),
+            requests::closed_at.eq(row.closed_at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Who an assignee filter means.
+#[derive(Debug, Clone)]
+pub enum AssigneeFilter {
+    Nobody,
+    Email(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub team: Option<String>,
+    pub status: Option<String>,
+    pub assignee: Option<AssigneeFilter>,
+    pub requester_email: Option<String>,
+    /// Always set for requesters: they only ever see their own.
+    pub requester_id: Option<String>,
+    pub category: Option<String>,
+    pub priority: Option<String>,
+    pub text: Option<String>,
+    /// Keyset: strictly older than this (created_at, id).
+    pub before: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// One page of requests, newest first.
+pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult<Vec<RequestRow>> {
+    let mut q = requests::table.select(RequestRow::as_select()).into_boxed();
+    if let Some(team) = &f.team {
+        q = q.filter(requests::team_key.eq(team.clone()));
+    }
+    if let Some(status) = &f.status {
+        q = q.filter(requests::status.eq(status.clone()));
+    }
+    match &f.assignee {
+        Some(AssigneeFilter::Nobody) => q = q.filter(requests::assignee_id.is_null()),
+        Some(AssigneeFilter::Email(email)) => {
+            let ids = users::table
+                .filter(users::email.eq(email.clone()))
+                .select(users::id);
+            q = q.filter(requests::assignee_id.eq_any(ids.nullable()));
+        }
+        None => {}
+    }
+    if let Some(email) = &f.requester_email {
+        let ids = users::table
+            .filter(users::email.eq(email.clone()))
+            .select(users::id);
+        q = q.filter(requests::requester_id.eq_any(ids));
+    }
+    if let Some(id) = &f.requester_id {
+        q = q.filter(requests::requester_id.eq(id.clone()));
+    }
+    if let Some(category) = &f.category {
+        q = q.filter(requests::category.eq(category.clone()));
+    }
+    if let Some(priority) = &f.priority {
+        q = q.filter(requests::priority.eq(priority.clone()));
+    }
+    if let Some(text) = &f.text {
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        q = q.filter(
+            lower(requests::title)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(requests::description).like(pattern).escape('\\')),
+        );
+    }
+    if let Some((at, id)) = &f.before {
+        q = q.filter(
+            requests::created_at.lt(*at).or(requests::created_at
+                .eq(*at)
+                .and(requests::id.lt(id.clone()))),
+        );
+    }
+    q.order((requests::created_at.desc(), requests::id.desc()))
+        .limit(f.limit)
+        .load(conn)
+}

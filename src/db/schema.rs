@@ -1,0 +1,123 @@
+//! Table definitions shared by both backends (see migrations/{sqlite,postgres}).
+
+diesel::table! {
+    teams (key) {
+        key -> Text,
+        name -> Text,
+        email -> Text,
+        lead_emails -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_members (user_id, team_key) {
+        user_id -> Text,
+        team_key -> Text,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        label -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    routing_versions (version) {
+        version -> Integer,
+        map -> Text,
+        note -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    counters (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    requests (id) {
+        id -> Text,
+        number -> BigInt,
+        title -> Text,
+        description -> Text,
+        category -> Text,
+        priority -> Text,
+        page_url -> Nullable<Text>,
+        desired_date -> Nullable<Date>,
+        status -> Text,
+        requester_id -> Text,
+        team_key -> Text,
+        assignee_id -> Nullable<Text>,
+        routing_version -> Integer,
+        routing_rule -> Nullable<Text>,
+        routing_reason -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        first_response_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    request_events (id) {
+        id -> BigInt,
+        request_id -> Text,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        at -> Timestamp,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        at -> Timestamp,
+        data -> Text,
+    }
+}
+
+diesel::joinable!(team_members -> users (user_id));
+diesel::joinable!(team_members -> teams (team_key));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(requests -> teams (team_key));
+diesel::joinable!(request_events -> requests (request_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    teams,
+    users,
+    team_members,
+    api_tokens,
+    routing_versions,
+    counters,
+    requests,
+    request_events,
+    audit_events,
+);

@@ -1,0 +1,125 @@
+//! Users, their team memberships and their API tokens.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::{api_tokens, team_members, users};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub struct TokenRow {
+    pub id: String,
+    pub user_id: String,
+    pub label: String,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_user(conn: &mut AnyConnection, row: &UserRow) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn user_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email.trim().to_lowercase()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Users by id, in one query (for the people named on a page of requests or events).
+pub fn users_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[&str],
+) -> QueryResult<HashMap<String, UserRow>> {
+    let rows: Vec<UserRow> = users::table
+        .filter(users::id.eq_any(ids))
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(|u| (u.id.clone(), u)).collect())
+}
+
+pub fn add_membership(conn: &mut AnyConnection, user_id: &str, team: &str) -> QueryResult<()> {
+    diesel::insert_into(team_members::table)
+        .values((
+            team_members::user_id.eq(user_id),
+            team_members::team_key.eq(team),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn teams_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<String>> {
+    team_members::table
+        .filter(team_members::user_id.eq(user_id))
+        .order(team_members::team_key)
+        .select(team_members::team_key)
+        .load(conn)
+}
+
+pub fn insert_token(conn: &mut AnyConnection, row: &TokenRow) -> QueryResult<()> {
+    diesel::insert_into(api_tokens::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The active user holding the unrevoked token with this hash.
+pub fn user_by_token_hash(conn: &mut AnyConnection, hash: &str) -> QueryResult<Option<UserRow>> {
+    api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::token_hash.eq(hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(users::active.eq(true))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn tokens_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<TokenRow>> {
+    api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .order(api_tokens::created_at)
+        .select(TokenRow::as_select())
+        .load(conn)
+}
+
+/// Revokes a token; `owner` limits it to that user's tokens. Returns whether one was revoked.
+pub fn revoke_token(
+    conn: &mut AnyConnection,
+    id: &str,
+    owner: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let target = api_tokens::table
+        .filter(api_tokens::id.eq(id))
+        .filter(api_tokens::revoked_at.is_null());
+    let n = match owner {
+        Some(user) => diesel::update(target.filter(api_tokens::user_id.eq(user)))
+            .set(api_tokens::revoked_at.eq(at))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set(api_tokens::revoked_at.eq(at))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}

@@ -1,0 +1,15 @@
+//! Pure types and rules: no database, no clock, no HTTP.
+
+pub mod priority;
+pub mod request;
+pub mod role;
+pub mod routing;
+pub mod status;
+pub mod validation;
+
+pub use priority::Priority;
+pub use request::{NewRequest, RequestInput};
+pub use role::Role;
+pub use routing::{OwnershipMap, RoutingDecision};
+pub use status::Status;
+pub use validation::FieldErrors;

@@ -1,0 +1,209 @@
+//! A change request as filed: the raw body and the parsed, valid `NewRequest`.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{FieldErrors, OwnershipMap, Priority};
+
+pub const TITLE_MAX: usize = 200;
+pub const DESCRIPTION_MAX: usize = 20_000;
+pub const URL_MAX: usize = 2_000;
+
+/// The body of `POST /api/v1/requests` and of the preview. Fields stay strings here so that a
+/// wrong value becomes a 422 naming the field rather than a 400 about JSON.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub category: String,
+    /// P1..P4; P3 when absent.
+    pub priority: Option<String>,
+    /// http or https only.
+    pub page_url: Option<String>,
+    /// YYYY-MM-DD.
+    pub desired_date: Option<String>,
+}
+
+/// A valid request, ready to be routed and stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRequest {
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub priority: Option<Priority>,
+    pub page_url: Option<String>,
+    pub desired_date: Option<NaiveDate>,
+}
+
+impl NewRequest {
+    /// Checks every field against the rules and the ownership map; reports all problems at once.
+    pub fn parse(input: &RequestInput, map: &OwnershipMap) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let title = errors.check("title", parse_text(&input.title, TITLE_MAX, false));
+        let description = errors.check(
+            "description",
+            parse_text(&input.description, DESCRIPTION_MAX, true),
+        );
+        let category = errors.check("category", parse_category(&input.category, map));
+        let priority = match &input.priority {
+            None => Some(None),
+            Some(p) => errors.check("priority", Priority::parse(p).map(Some)),
+        };
+        let page_url = match input.page_url.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(u) => errors.check("page_url", parse_page_url(u).map(Some)),
+        };
+        let desired_date = match input.desired_date.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(d) => errors.check(
+                "desired_date",
+                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map(Some)
+                    .map_err(|_| format!("must be a date as YYYY-MM-DD (got '{d}')")),
+            ),
+        };
+        match (
+            title,
+            description,
+            category,
+            priority,
+            page_url,
+            desired_date,
+        ) {
+            (
+                Some(title),
+                Some(description),
+                Some(category),
+                Some(priority),
+                Some(page_url),
+                Some(desired_date),
+            ) if errors.is_empty() => Ok(Self {
+                title,
+                description,
+                category,
+                priority,
+                page_url,
+                desired_date,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Trimmed, non-empty, bounded text without control characters (newlines allowed in multi-line).
+pub fn parse_text(s: &str, max: usize, multiline: bool) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("is required".into());
+    }
+    if t.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    let bad = |c: char| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'));
+    if t.chars().any(bad) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(t.to_owned())
+}
+
+fn parse_category(s: &str, map: &OwnershipMap) -> Result<String, String> {
+    let key = s.trim();
+    if key.is_empty() {
+        return Err("is required".into());
+    }
+    if map.category(key).is_some() {
+        Ok(key.to_owned())
+    } else {
+        let keys: Vec<&str> = map.categories.iter().map(|c| c.key.as_str()).collect();
+        Err(format!(
+            "unknown category '{key}'; one of {}",
+            keys.join(", ")
+        ))
+    }
+}
+
+fn parse_page_url(s: &str) -> Result<String, String> {
+    if s.len() > URL_MAX {
+        return Err(format!("must be at most {URL_MAX} characters"));
+    }
+    let url = url::Url::parse(s).map_err(|e| format!("is not a valid URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("must be an http or https URL".into());
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("must name a host".into());
+    }
+    Ok(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::routing::tests::sample_map;
+
+    fn input(title: &str, category: &str) -> RequestInput {
+        RequestInput {
+            title: title.into(),
+            description: "Please change it".into(),
+            category: category.into(),
+            priority: None,
+            page_url: None,
+            desired_date: None,
+        }
+    }
+
+    #[test]
+    fn a_valid_request_is_trimmed_and_defaults_priority_to_none() {
+        let r = NewRequest::parse(&input("  New banner ", "content"), &sample_map()).unwrap();
+        assert_eq!(r.title, "New banner");
+        assert_eq!(r.priority, None);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let mut i = input("", "nope");
+        i.description = "   ".into();
+        i.priority = Some("P9".into());
+        i.page_url = Some("ftp://example.com/x".into());
+        i.desired_date = Some("next week".into());
+        let e = NewRequest::parse(&i, &sample_map()).unwrap_err();
+        let fields: Vec<&str> = e.0.keys().map(String::as_str).collect();
+        assert_eq!(
+            fields,
+            [
+                "category",
+                "description",
+                "desired_date",
+                "page_url",
+                "priority",
+                "title"
+            ]
+        );
+    }
+
+    #[test]
+    fn page_urls_must_be_http_or_https_with_a_host() {
+        for (url, ok) in [
+            ("https://example.com/pricing", true),
+            ("http://example.com", true),
+            ("javascript:alert(1)", false),
+            ("mailto:a@b.c", false),
+            ("not a url", false),
+        ] {
+            assert_eq!(parse_page_url(url).is_ok(), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn text_refuses_control_characters_and_overlong_values() {
+        assert!(parse_text("a\u{0}b", 10, false).is_err());
+        assert!(parse_text("a\nb", 10, false).is_err());
+        assert!(parse_text("a\nb", 10, true).is_ok());
+        assert!(parse_text(&"x".repeat(11), 10, false).is_err());
+    }
+}

@@ -1,0 +1,365 @@
+//! The ownership map (category → team) and the ordered routing rules that can override it.
+//! `route` is pure: given the map and a request, it names the team and says why.
+
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{FieldErrors, Priority};
+
+/// Complete routing configuration; every admin change stores a new versioned snapshot of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OwnershipMap {
+    /// Team that takes categories without an owner (by default `other`).
+    pub fallback_team: String,
+    pub categories: Vec<Category>,
+    pub rules: Vec<Rule>,
+}
+
+/// One row of the ownership map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Category {
+    pub key: String,
+    pub name: String,
+    /// One line for requesters: what belongs here.
+    pub help: String,
+    /// Owning team; absent means the fallback team.
+    #[serde(default)]
+    pub team: Option<String>,
+}
+
+/// Sends matching requests to `team` regardless of category. Rules are tried in order; the
+/// first whose conditions all hold wins. A rule needs at least one condition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Rule {
+    pub name: String,
+    /// Words or phrases, any of which (whole words, any case) in title or description matches.
+    #[serde(default)]
+    pub words: Vec<String>,
+    /// A regular expression tried on title and description.
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// A regular expression the request's page_url must match.
+    #[serde(default)]
+    pub page_url: Option<String>,
+    pub team: String,
+    /// Priority suggested to the requester when this rule matches.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+}
+
+/// Where a request goes and why.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RoutingDecision {
+    pub team: String,
+    /// The rule that decided, or none when the ownership map did.
+    pub rule: Option<String>,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested_priority: Option<Priority>,
+}
+
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+fn compile(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| format!("invalid regular expression: {e}"))
+}
+
+impl Rule {
+    fn words_regex(&self) -> Result<Option<Regex>, String> {
+        let words: Vec<String> = self
+            .words
+            .iter()
+            .map(|w| w.trim())
+            .filter(|w| !w.is_empty())
+            .map(regex::escape)
+            .collect();
+        if words.is_empty() {
+            return Ok(None);
+        }
+        compile(&format!(r"\b(?:{})\b", words.join("|"))).map(Some)
+    }
+
+    /// The matched text (quoted in the reason) when every condition of the rule holds:
+    /// any of the words or the regex in the text, and the page_url pattern on the URL.
+    fn matches(&self, text: &str, page_url: Option<&str>) -> Result<Option<String>, String> {
+        let text_patterns: Vec<Regex> = [
+            self.words_regex()?,
+            self.regex.as_deref().map(compile).transpose()?,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let mut found = None;
+        if !text_patterns.is_empty() {
+            match text_patterns.iter().find_map(|re| re.find(text)) {
+                Some(m) => found = Some(format!("\"{}\"", m.as_str())),
+                None => return Ok(None),
+            }
+        }
+        if let Some(pattern) = &self.page_url {
+            match page_url {
+                Some(url) if compile(pattern)?.is_match(url) => {
+                    let url_part = format!("page_url \"{url}\"");
+                    found = Some(match found {
+                        Some(text) => format!("{text} and {url_part}"),
+                        None => url_part,
+                    });
+                }
+                _ => return Ok(None),
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl OwnershipMap {
+    pub fn category(&self, key: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.key == key)
+    }
+
+    /// The team that owns `category` on this map, and the reason in words.
+    pub fn owner(&self, category: &str) -> (String, String) {
+        match self.category(category).and_then(|c| c.team.clone()) {
+            Some(team) => (
+                team.clone(),
+                format!("category '{category}' is owned by {team}"),
+            ),
+            None => (
+                self.fallback_team.clone(),
+                format!(
+                    "category '{category}' goes to the fallback team {}",
+                    self.fallback_team
+                ),
+            ),
+        }
+    }
+
+    /// Routes a request: the first matching rule, else the category's owner.
+    pub fn route(
+        &self,
+        category: &str,
+        title: &str,
+        description: &str,
+        page_url: Option<&str>,
+    ) -> RoutingDecision {
+        let text = format!("{title}\n{description}");
+        for rule in &self.rules {
+            // Rules were validated when stored, so a compile error here cannot happen; skip
+            // rather than fail the request if it somehow does.
+            if let Ok(Some(matched)) = rule.matches(&text, page_url) {
+                return RoutingDecision {
+                    team: rule.team.clone(),
+                    rule: Some(rule.name.clone()),
+                    reason: format!("rule '{}' matched {matched}", rule.name),
+                    suggested_priority: rule.priority,
+                };
+            }
+        }
+        let (team, reason) = self.owner(category);
+        RoutingDecision {
+            team,
+            rule: None,
+            reason,
+            suggested_priority: None,
+        }
+    }
+
+    /// Checks the map against the known teams; field names point into the document
+    /// (`categories[2].team`, `rules[0].regex`).
+    pub fn validate(&self, teams: &[String]) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let known = |t: &str| teams.iter().any(|k| k == t);
+        if !known(&self.fallback_team) {
+            errors.add(
+                "fallback_team",
+                format!("unknown team '{}'", self.fallback_team),
+            );
+        }
+        for (i, c) in self.categories.iter().enumerate() {
+            if let Err(e) = validate_key(&c.key) {
+                errors.add(format!("categories[{i}].key"), e);
+            }
+            if self.categories[..i].iter().any(|o| o.key == c.key) {
+                errors.add(
+                    format!("categories[{i}].key"),
+                    format!("duplicate category '{}'", c.key),
+                );
+            }
+            if c.name.trim().is_empty() {
+                errors.add(format!("categories[{i}].name"), "is required");
+            }
+            if let Some(t) = &c.team
+                && !known(t)
+            {
+                errors.add(
+                    format!("categories[{i}].team"),
+                    format!("unknown team '{t}'"),
+                );
+            }
+        }
+        if self.categories.is_empty() {
+            errors.add("categories", "at least one category is required");
+        }
+        for (i, r) in self.rules.iter().enumerate() {
+            if r.name.trim().is_empty() {
+                errors.add(format!("rules[{i}].name"), "is required");
+            }
+            if self.rules[..i].iter().any(|o| o.name == r.name) {
+                errors.add(
+                    format!("rules[{i}].name"),
+                    format!("duplicate rule '{}'", r.name),
+                );
+            }
+            if !known(&r.team) {
+                errors.add(
+                    format!("rules[{i}].team"),
+                    format!("unknown team '{}'", r.team),
+                );
+            }
+            if let Err(e) = r.words_regex() {
+                errors.add(format!("rules[{i}].words"), e);
+            }
+            for (field, pattern) in [("regex", &r.regex), ("page_url", &r.page_url)] {
+                if let Some(Err(e)) = pattern.as_deref().map(compile) {
+                    errors.add(format!("rules[{i}].{field}"), e);
+                }
+            }
+            let no_words = r.words.iter().all(|w| w.trim().is_empty());
+            if no_words && r.regex.is_none() && r.page_url.is_none() {
+                errors.add(
+                    format!("rules[{i}]"),
+                    "needs words, a regex or a page_url pattern",
+                );
+            }
+        }
+        errors.finish(|| ())
+    }
+}
+
+/// Team and category keys: lowercase letters, digits, '-' and '_', 1 to 40 characters.
+pub fn validate_key(key: &str) -> Result<(), String> {
+    let ok = !key.is_empty()
+        && key.len() <= 40
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("'{key}' must be 1-40 of a-z, 0-9, '-', '_'"))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn sample_map() -> OwnershipMap {
+        let cat = |key: &str, team: Option<&str>| Category {
+            key: key.into(),
+            name: key.into(),
+            help: String::new(),
+            team: team.map(Into::into),
+        };
+        OwnershipMap {
+            fallback_team: "it".into(),
+            categories: vec![
+                cat("content", Some("marketing")),
+                cat("security", Some("it")),
+                cat("other", None),
+            ],
+            rules: vec![
+                Rule {
+                    name: "outage words".into(),
+                    words: vec!["site is down".into(), "outage".into()],
+                    regex: None,
+                    page_url: None,
+                    team: "it".into(),
+                    priority: Some(Priority::P1),
+                },
+                Rule {
+                    name: "shop pages".into(),
+                    words: vec![],
+                    regex: None,
+                    page_url: Some(r"^https://shop\.".into()),
+                    team: "it".into(),
+                    priority: None,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn category_owner_decides_when_no_rule_matches() {
+        let d = sample_map().route("content", "New hero image", "for the spring campaign", None);
+        assert_eq!(d.team, "marketing");
+        assert_eq!(d.rule, None);
+        assert_eq!(d.reason, "category 'content' is owned by marketing");
+    }
+
+    #[test]
+    fn the_first_matching_rule_wins_and_quotes_what_it_matched() {
+        let d = sample_map().route("content", "Help", "The Site Is Down since 9", None);
+        assert_eq!(d.team, "it");
+        assert_eq!(d.rule.as_deref(), Some("outage words"));
+        assert_eq!(d.reason, "rule 'outage words' matched \"Site Is Down\"");
+        assert_eq!(d.suggested_priority, Some(Priority::P1));
+    }
+
+    #[test]
+    fn words_match_whole_words_only() {
+        let d = sample_map().route("content", "Outages page copy", "", None);
+        assert_eq!(d.rule, None, "'outage' must not match inside 'Outages'");
+    }
+
+    #[test]
+    fn page_url_rules_match_the_url() {
+        let d = sample_map().route("content", "Copy", "x", Some("https://shop.example.com/a"));
+        assert_eq!(d.rule.as_deref(), Some("shop pages"));
+        assert_eq!(
+            d.reason,
+            "rule 'shop pages' matched page_url \"https://shop.example.com/a\""
+        );
+    }
+
+    #[test]
+    fn other_goes_to_the_fallback_team() {
+        let d = sample_map().route("other", "Something", "else", None);
+        assert_eq!(
+            (d.team.as_str(), d.reason.as_str()),
+            ("it", "category 'other' goes to the fallback team it")
+        );
+    }
+
+    #[test]
+    fn validation_names_each_bad_field() {
+        let mut m = sample_map();
+        m.categories[0].team = Some("sales".into());
+        m.rules[0].regex = Some("(".into());
+        m.rules.push(m.rules[1].clone());
+        m.rules.push(Rule {
+            name: "empty".into(),
+            words: vec![],
+            regex: None,
+            page_url: None,
+            team: "it".into(),
+            priority: None,
+        });
+        let e = m.validate(&["it".into(), "marketing".into()]).unwrap_err();
+        let fields: Vec<&str> = e.0.keys().map(String::as_str).collect();
+        assert_eq!(
+            fields,
+            [
+                "categories[0].team",
+                "rules[0].regex",
+                "rules[2].name",
+                "rules[3]"
+            ]
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! changedesk: website change requests routed to their owning team and measured against SLAs.
+//! See docs/architecture.md for the map of these modules.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod service;
+pub mod startup;

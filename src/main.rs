@@ -1,0 +1,26 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use changedesk::cli::{self, Cli};
+use changedesk::config::Settings;
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let settings = match Settings::load(&cli.config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("changedesk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli::run(cli, settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e:#}");
+            eprintln!("changedesk: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

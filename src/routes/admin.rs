@@ -1,0 +1,173 @@
+//! Teams, the ownership map (categories), routing rules, tokens and the audit trail.
+//! Everyone signed in may read the configuration; only admins change it.
+
+use actix_web::{HttpResponse, delete, get, put, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Actor;
+use crate::db::{self, from_db};
+use crate::error::{ApiError, ErrorBody};
+use crate::service::admin::{
+    self, CategoriesInput, CategoriesView, RulesInput, RulesView, TeamView,
+};
+use crate::startup::AppState;
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(list_teams)
+        .service(put_teams)
+        .service(list_categories)
+        .service(put_categories)
+        .service(list_routing_rules)
+        .service(put_routing_rules)
+        .service(list_audit)
+        .service(revoke_token);
+}
+
+#[utoipa::path(tag = "configuration", responses((status = 200, body = Vec<TeamView>), (status = 401, body = ErrorBody)))]
+#[get("/teams")]
+pub async fn list_teams(
+    state: web::Data<AppState>,
+    _actor: Actor,
+) -> Result<web::Json<Vec<TeamView>>, ApiError> {
+    Ok(web::Json(state.run(admin::teams).await?))
+}
+
+/// Replace the teams (admins). A team still in use cannot be removed (409).
+#[utoipa::path(tag = "configuration", request_body = Vec<TeamView>, responses(
+    (status = 200, body = Vec<TeamView>), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    (status = 422, body = ErrorBody)))]
+#[put("/teams")]
+pub async fn put_teams(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<Vec<TeamView>>,
+) -> Result<web::Json<Vec<TeamView>>, ApiError> {
+    let now = state.clock.now();
+    Ok(web::Json(
+        state
+            .run(move |c| admin::put_teams(c, &actor, &body, now))
+            .await?,
+    ))
+}
+
+/// The ownership map in force: category → owning team.
+#[utoipa::path(tag = "configuration", responses((status = 200, body = CategoriesView), (status = 401, body = ErrorBody)))]
+#[get("/categories")]
+pub async fn list_categories(
+    state: web::Data<AppState>,
+    _actor: Actor,
+) -> Result<web::Json<CategoriesView>, ApiError> {
+    Ok(web::Json(
+        state
+            .run(|c| admin::current(c).map(admin::categories_view))
+            .await?,
+    ))
+}
+
+/// Replace the ownership map (admins); makes a new routing version.
+#[utoipa::path(tag = "configuration", request_body = CategoriesInput, responses(
+    (status = 200, body = CategoriesView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[put("/categories")]
+pub async fn put_categories(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<CategoriesInput>,
+) -> Result<web::Json<CategoriesView>, ApiError> {
+    let now = state.clock.now();
+    let input = body.into_inner();
+    let changed = state
+        .run(move |c| {
+            admin::change_map(c, &actor, now, "ownership_map", |map| {
+                if let Some(f) = input.fallback_team {
+                    map.fallback_team = f;
+                }
+                map.categories = input.categories;
+            })
+        })
+        .await?;
+    Ok(web::Json(admin::categories_view(changed)))
+}
+
+/// The routing rules in force, in the order they are tried.
+#[utoipa::path(tag = "configuration", responses((status = 200, body = RulesView), (status = 401, body = ErrorBody)))]
+#[get("/routing-rules")]
+pub async fn list_routing_rules(
+    state: web::Data<AppState>,
+    _actor: Actor,
+) -> Result<web::Json<RulesView>, ApiError> {
+    Ok(web::Json(
+        state
+            .run(|c| admin::current(c).map(admin::rules_view))
+            .await?,
+    ))
+}
+
+/// Replace the routing rules (admins); makes a new routing version.
+#[utoipa::path(tag = "configuration", request_body = RulesInput, responses(
+    (status = 200, body = RulesView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[put("/routing-rules")]
+pub async fn put_routing_rules(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<RulesInput>,
+) -> Result<web::Json<RulesView>, ApiError> {
+    let now = state.clock.now();
+    let rules = body.into_inner().rules;
+    let changed = state
+        .run(move |c| admin::change_map(c, &actor, now, "routing_rules", |map| map.rules = rules))
+        .await?;
+    Ok(web::Json(admin::rules_view(changed)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub kind: String,
+    pub actor_id: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// The newest 200 configuration changes (admins).
+#[utoipa::path(tag = "configuration", responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
+#[get("/audit")]
+pub async fn list_audit(
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<web::Json<Vec<AuditEntry>>, ApiError> {
+    actor.require_admin()?;
+    let rows = state.run(|c| Ok(db::load_audit(c, 200)?)).await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(|r| AuditEntry {
+                kind: r.kind,
+                actor_id: r.actor_id,
+                at: from_db(r.at),
+                data: serde_json::from_str(&r.data).unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}
+
+/// Revoke an API token: your own, or anyone's as an admin.
+#[utoipa::path(tag = "auth", params(("id" = String, Path)), responses(
+    (status = 204, description = "revoked"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[delete("/tokens/{id}")]
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let owner = (actor.role != crate::domain::Role::Admin).then(|| actor.id.clone());
+    let revoked = state
+        .run(move |c| Ok(db::revoke_token(c, &id, owner.as_deref(), db::to_db(now))?))
+        .await?;
+    if revoked {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::not_found("token"))
+    }
+}

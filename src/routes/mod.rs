@@ -1,0 +1,17 @@
+//! HTTP: the `/api/v1` scope, health checks, JSON error handling and the OpenAPI document.
+//! Handlers parse input, run one unit of work from `service` off the async workers, and answer.
+
+pub mod admin;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod requests;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Everything under `/api/v1`.
+pub fn api(cfg: &mut ServiceConfig) {
+    requests::config(cfg);
+    admin::config(cfg);
+    cfg.service(openapi::openapi_json);
+}

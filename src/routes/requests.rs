@@ -1,0 +1,166 @@
+//! `/api/v1/requests`: file, preview, read, list, and the workflow actions.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Actor;
+use crate::domain::RequestInput;
+use crate::error::{ApiError, ErrorBody};
+use crate::service::list::{ListQuery, RequestPage};
+use crate::service::requests::{AssignInput, CommentInput, ReassignInput, StatusInput};
+use crate::service::views::{PreviewView, RequestDetail};
+use crate::service::{list, requests};
+use crate::startup::AppState;
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(create_request)
+        .service(preview_request)
+        .service(list_requests)
+        .service(show_request)
+        .service(change_status)
+        .service(add_comment)
+        .service(assign_request)
+        .service(reassign_request);
+}
+
+/// File a change request; it is routed to its owning team at once.
+#[utoipa::path(tag = "requests", request_body = RequestInput, responses(
+    (status = 201, body = RequestDetail, headers(("Location" = String))),
+    (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+    (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/requests")]
+pub async fn create_request(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<RequestInput>,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let detail = state
+        .run(move |c| requests::create(c, &actor, &body, now))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/requests/{}", detail.request.id)))
+        .json(detail))
+}
+
+/// Where a request would go and why, without creating it.
+#[utoipa::path(tag = "requests", request_body = RequestInput, responses(
+    (status = 200, body = PreviewView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/requests/preview")]
+pub async fn preview_request(
+    state: web::Data<AppState>,
+    _actor: Actor,
+    body: web::Json<RequestInput>,
+) -> Result<web::Json<PreviewView>, ApiError> {
+    let decision = state.run(move |c| requests::preview(c, &body)).await?;
+    Ok(web::Json(decision.into()))
+}
+
+/// Requests, newest first, one page at a time. Requesters only ever see their own.
+#[utoipa::path(tag = "requests", params(ListQuery), responses(
+    (status = 200, body = RequestPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/requests")]
+pub async fn list_requests(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<RequestPage>, ApiError> {
+    let filter = query.to_filter(&actor)?;
+    Ok(web::Json(state.run(move |c| list::list(c, &filter)).await?))
+}
+
+/// One request with its history, oldest event first.
+#[utoipa::path(tag = "requests", params(("id" = String, Path, description = "UUID or key (CR-12)")),
+    responses((status = 200, body = RequestDetail), (status = 401, body = ErrorBody),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/requests/{id}")]
+pub async fn show_request(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> Result<web::Json<RequestDetail>, ApiError> {
+    Ok(web::Json(
+        state.run(move |c| requests::show(c, &actor, &id)).await?,
+    ))
+}
+
+/// Move a request along its lifecycle; a refused move answers 409 naming the allowed ones.
+#[utoipa::path(tag = "requests", params(("id" = String, Path, description = "UUID or key")),
+    request_body = StatusInput, responses((status = 200, body = RequestDetail),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    (status = 422, body = ErrorBody)))]
+#[post("/requests/{id}/status")]
+pub async fn change_status(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<StatusInput>,
+) -> Result<web::Json<RequestDetail>, ApiError> {
+    let now = state.clock.now();
+    Ok(web::Json(
+        state
+            .run(move |c| requests::change_status(c, &actor, &id, &body, now))
+            .await?,
+    ))
+}
+
+/// Comment (visible to the requester) or add an internal note (staff only).
+#[utoipa::path(tag = "requests", params(("id" = String, Path, description = "UUID or key")),
+    request_body = CommentInput, responses((status = 200, body = RequestDetail),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    (status = 422, body = ErrorBody)))]
+#[post("/requests/{id}/comments")]
+pub async fn add_comment(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<CommentInput>,
+) -> Result<web::Json<RequestDetail>, ApiError> {
+    let now = state.clock.now();
+    Ok(web::Json(
+        state
+            .run(move |c| requests::comment(c, &actor, &id, &body, now))
+            .await?,
+    ))
+}
+
+/// Assign to a member of the owning team, or unassign with null.
+#[utoipa::path(tag = "requests", params(("id" = String, Path, description = "UUID or key")),
+    request_body = AssignInput, responses((status = 200, body = RequestDetail),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    (status = 422, body = ErrorBody)))]
+#[post("/requests/{id}/assign")]
+pub async fn assign_request(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<AssignInput>,
+) -> Result<web::Json<RequestDetail>, ApiError> {
+    let now = state.clock.now();
+    Ok(web::Json(
+        state
+            .run(move |c| requests::assign(c, &actor, &id, &body, now))
+            .await?,
+    ))
+}
+
+/// "Not ours": hand the request to another team with a reason (a routing correction).
+#[utoipa::path(tag = "requests", params(("id" = String, Path, description = "UUID or key")),
+    request_body = ReassignInput, responses((status = 200, body = RequestDetail),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    (status = 422, body = ErrorBody)))]
+#[post("/requests/{id}/reassign")]
+pub async fn reassign_request(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<ReassignInput>,
+) -> Result<web::Json<RequestDetail>, ApiError> {
+    let now = state.clock.now();
+    Ok(web::Json(
+        state
+            .run(move |c| requests::reassign(c, &actor, &id, &body, now))
+            .await?,
+    ))
+}

@@ -1,0 +1,9 @@
+//! Units of work: each public function checks who may do it, applies the domain rules and
+//! writes the change with its events in one transaction. Handlers and the CLI call these.
+
+pub mod admin;
+pub mod list;
+pub mod requests;
+pub mod seed;
+pub mod users;
+pub mod views;

@@ -1,0 +1,448 @@
+//! Request workflows: each public function is one unit of work in one write transaction,
+//! with its authorization check, its domain rule and its events.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::views::{RequestDetail, request_detail, request_key};
+use crate::auth::Actor;
+use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
+use crate::domain::request::parse_text;
+use crate::domain::{FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
+use crate::error::ApiError;
+
+pub const COMMENT_MAX: usize = 20_000;
+pub const REASON_MAX: usize = 2_000;
+
+/// Where a request would go and why; creates nothing.
+pub fn preview(
+    conn: &mut AnyConnection,
+    input: &RequestInput,
+) -> Result<RoutingDecision, ApiError> {
+    let current = current_map(conn)?;
+    let new = NewRequest::parse(input, &current.map).map_err(ApiError::Validation)?;
+    Ok(route(&current.map, &new))
+}
+
+fn current_map(conn: &mut AnyConnection) -> Result<db::VersionedMap, ApiError> {
+    db::current_map(conn)?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the ownership map was never seeded")))
+}
+
+fn route(map: &crate::domain::OwnershipMap, new: &NewRequest) -> RoutingDecision {
+    map.route(
+        &new.category,
+        &new.title,
+        &new.description,
+        new.page_url.as_deref(),
+    )
+}
+
+/// Files a request: validates it, routes it, stores it with its `created` and `routed` events.
+pub fn create(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: &RequestInput,
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, ApiError> {
+    write_tx(conn, |conn| {
+        let current = current_map(conn)?;
+        let new = NewRequest::parse(input, &current.map).map_err(ApiError::Validation)?;
+        let decision = route(&current.map, &new);
+        // The requester's choice wins; a matching rule may suggest one when they made none.
+        let priority = new
+            .priority
+            .or(decision.suggested_priority)
+            .unwrap_or_default();
+        let row = RequestRow {
+            id: Uuid::now_v7().to_string(),
+            number: db::next_request_number(conn)?,
+            title: new.title,
+            description: new.description,
+            category: new.category,
+            priority: priority.as_str().to_owned(),
+            page_url: new.page_url,
+            desired_date: new.desired_date,
+            status: Status::New.as_str().to_owned(),
+            requester_id: actor.id.clone(),
+            team_key: decision.team.clone(),
+            assignee_id: None,
+            routing_version: current.version,
+            routing_rule: decision.rule.clone(),
+            routing_reason: decision.reason.clone(),
+            created_at: to_db(now),
+            updated_at: to_db(now),
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+        };
+        db::insert_request(conn, &row)?;
+        let at = row.created_at;
+        let created = json!({
+            "key": request_key(row.number), "title": row.title, "category": row.category,
+            "priority": row.priority, "page_url": row.page_url, "desired_date": row.desired_date,
+        });
+        db::insert_event(conn, &row.id, "created", Some(&actor.id), at, &created)?;
+        let routed = json!({
+            "team": decision.team, "rule": decision.rule, "reason": decision.reason,
+            "version": current.version, "suggested_priority": decision.suggested_priority,
+        });
+        db::insert_event(conn, &row.id, "routed", None, at, &routed)?;
+        request_detail(conn, row, true)
+    })
+}
+
+/// Loads a request the actor may read: staff read all, requesters only their own.
+fn load_visible(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id_or_key: &str,
+) -> Result<RequestRow, ApiError> {
+    let row = db::find_request(conn, id_or_key)?
+        .ok_or_else(|| ApiError::not_found(format!("request '{id_or_key}'")))?;
+    if actor.role.is_staff() || row.requester_id == actor.id {
+        Ok(row)
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{} is not your request",
+            request_key(row.number)
+        )))
+    }
+}
+
+pub fn show(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id_or_key: &str,
+) -> Result<RequestDetail, ApiError> {
+    let row = load_visible(conn, actor, id_or_key)?;
+    request_detail(conn, row, actor.role.is_staff())
+}
+
+fn status_of(row: &RequestRow) -> Result<Status, ApiError> {
+    Status::parse(&row.status).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))
+}
+
+fn require_worker(actor: &Actor, row: &RequestRow) -> Result<(), ApiError> {
+    if actor.works_for(&row.team_key) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{} belongs to team '{}'; only its members or an admin may do that",
+            request_key(row.number),
+            row.team_key
+        )))
+    }
+}
+
+/// Records the first response once, and only for a member of the owning team.
+fn note_first_response(
+    conn: &mut AnyConnection,
+    row: &mut RequestRow,
+    actor: &Actor,
+    via: &str,
+) -> Result<(), ApiError> {
+    if row.first_response_at.is_none() && actor.role.is_staff() && actor.is_member(&row.team_key) {
+        row.first_response_at = Some(row.updated_at);
+        let data = json!({ "via": via, "team": row.team_key });
+        db::insert_event(
+            conn,
+            &row.id,
+            "first_response",
+            Some(&actor.id),
+            row.updated_at,
+            &data,
+        )?;
+    }
+    Ok(())
+}
+
+/// Applies a status move to the row and records its event (no authorization here).
+fn apply_move(
+    conn: &mut AnyConnection,
+    row: &mut RequestRow,
+    actor: &Actor,
+    to: Status,
+    note: Option<&str>,
+) -> Result<(), ApiError> {
+    let from = status_of(row)?;
+    if !from.can_move_to(to) {
+        let allowed: Vec<&str> = from.allowed_moves().iter().map(|s| s.as_str()).collect();
+        let allowed = if allowed.is_empty() {
+            "none".to_owned()
+        } else {
+            allowed.join(", ")
+        };
+        return Err(ApiError::Conflict {
+            message: format!(
+                "{} cannot move from {from} to {to}; allowed from {from}: {allowed}",
+                request_key(row.number)
+            ),
+            fields: FieldErrors::single("status", format!("allowed from {from}: {allowed}")),
+        });
+    }
+    row.status = to.as_str().to_owned();
+    match to {
+        Status::Resolved => row.resolved_at = Some(row.updated_at),
+        Status::Closed | Status::Rejected => row.closed_at = Some(row.updated_at),
+        Status::InProgress if from == Status::Resolved => row.resolved_at = None,
+        _ => {}
+    }
+    let data = json!({ "from": from, "to": to, "note": note });
+    db::insert_event(
+        conn,
+        &row.id,
+        Status::move_event(from, to),
+        Some(&actor.id),
+        row.updated_at,
+        &data,
+    )?;
+    if from == Status::New {
+        note_first_response(conn, row, actor, "status_changed")?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusInput {
+    pub status: String,
+    /// Why; required when rejecting.
+    pub note: Option<String>,
+}
+
+pub fn change_status(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id_or_key: &str,
+    input: &StatusInput,
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, ApiError> {
+    let to = Status::parse(&input.status).map_err(|e| ApiError::validation("status", e))?;
+    let note = match input.note.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => {
+            Some(parse_text(n, REASON_MAX, true).map_err(|e| ApiError::validation("note", e))?)
+        }
+    };
+    if to == Status::Rejected && note.is_none() {
+        return Err(ApiError::validation(
+            "note",
+            "a reason is required to reject a request",
+        ));
+    }
+    write_tx(conn, |conn| {
+        let mut row = load_visible(conn, actor, id_or_key)?;
+        let from = status_of(&row)?;
+        // Requesters may confirm (close) or reopen their own resolved request; the rest is
+        // the owning team's work.
+        let requester_move = row.requester_id == actor.id
+            && from == Status::Resolved
+            && matches!(to, Status::Closed | Status::InProgress);
+        if !requester_move {
+            require_worker(actor, &row)?;
+        }
+        row.updated_at = to_db(now);
+        apply_move(conn, &mut row, actor, to, note.as_deref())?;
+        db::save_request(conn, &row)?;
+        request_detail(conn, row, actor.role.is_staff())
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentInput {
+    pub body: String,
+    /// Internal notes are visible to staff only. Default false.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+pub fn comment(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id_or_key: &str,
+    input: &CommentInput,
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, ApiError> {
+    let body =
+        parse_text(&input.body, COMMENT_MAX, true).map_err(|e| ApiError::validation("body", e))?;
+    if input.internal && !actor.role.is_staff() {
+        return Err(ApiError::validation(
+            "internal",
+            "only staff can post internal notes",
+        ));
+    }
+    write_tx(conn, |conn| {
+        let mut row = load_visible(conn, actor, id_or_key)?;
+        let is_requester = row.requester_id == actor.id;
+        if !is_requester {
+            require_worker(actor, &row)?;
+        }
+        let from = status_of(&row)?;
+        if from == Status::Closed {
+            return Err(ApiError::Conflict {
+                message: format!("{} is closed", request_key(row.number)),
+                fields: FieldErrors::default(),
+            });
+        }
+        row.updated_at = to_db(now);
+        let data = json!({ "body": body, "internal": input.internal });
+        db::insert_event(
+            conn,
+            &row.id,
+            "commented",
+            Some(&actor.id),
+            row.updated_at,
+            &data,
+        )?;
+        if !input.internal && !is_requester {
+            note_first_response(conn, &mut row, actor, "comment")?;
+        }
+        // The requester answering hands the ball back to the team.
+        if is_requester && from == Status::WaitingOnRequester {
+            apply_move(
+                conn,
+                &mut row,
+                actor,
+                Status::InProgress,
+                Some("requester replied"),
+            )?;
+        }
+        db::save_request(conn, &row)?;
+        request_detail(conn, row, actor.role.is_staff())
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignInput {
+    /// Email of a member of the owning team, or null to unassign.
+    pub assignee: Option<String>,
+}
+
+pub fn assign(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id_or_key: &str,
+    input: &AssignInput,
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, ApiError> {
+    write_tx(conn, |conn| {
+        let mut row = load_visible(conn, actor, id_or_key)?;
+        require_worker(actor, &row)?;
+        require_open(&row)?;
+        let assignee = match input.assignee.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(email) => {
+                let user = db::user_by_email(conn, email)?
+                    .filter(|u| u.active)
+                    .ok_or_else(|| {
+                        ApiError::validation("assignee", format!("no active user '{email}'"))
+                    })?;
+                if !db::is_member(conn, &user.id, &row.team_key)? {
+                    return Err(ApiError::validation(
+                        "assignee",
+                        format!("{} is not a member of team '{}'", user.email, row.team_key),
+                    ));
+                }
+                Some(user)
+            }
+        };
+        let new_id = assignee.as_ref().map(|u| u.id.clone());
+        if new_id != row.assignee_id {
+            let previous = match &row.assignee_id {
+                Some(id) => db::users_by_ids(conn, &[id])?.remove(id).map(|u| u.email),
+                None => None,
+            };
+            row.assignee_id = new_id;
+            row.updated_at = to_db(now);
+            let data = json!({ "assignee": assignee.map(|u| u.email), "previous": previous });
+            db::insert_event(
+                conn,
+                &row.id,
+                "assigned",
+                Some(&actor.id),
+                row.updated_at,
+                &data,
+            )?;
+            db::save_request(conn, &row)?;
+        }
+        request_detail(conn, row, true)
+    })
+}
+
+fn require_open(row: &RequestRow) -> Result<(), ApiError> {
+    if status_of(row)?.is_open() {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict {
+            message: format!(
+                "{} is {} and no longer open",
+                request_key(row.number),
+                row.status
+            ),
+            fields: FieldErrors::default(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignInput {
+    pub team: String,
+    /// Why it is not this team's work; required.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// "Not ours": moves an open request to another team, keeping its creation time, and records
+/// it as a routing correction.
+pub fn reassign(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id_or_key: &str,
+    input: &ReassignInput,
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, ApiError> {
+    let reason = parse_text(&input.reason, REASON_MAX, true).map_err(|e| {
+        ApiError::validation("reason", format!("{e}: say why it is not this team's work"))
+    })?;
+    write_tx(conn, |conn| {
+        let mut row = load_visible(conn, actor, id_or_key)?;
+        require_worker(actor, &row)?;
+        require_open(&row)?;
+        let to = input.team.trim();
+        if !db::team_exists(conn, to)? {
+            return Err(ApiError::validation("team", format!("unknown team '{to}'")));
+        }
+        if to == row.team_key {
+            return Err(ApiError::validation(
+                "team",
+                format!("already with team '{to}'"),
+            ));
+        }
+        let from = std::mem::replace(&mut row.team_key, to.to_owned());
+        row.assignee_id = None;
+        row.updated_at = to_db(now);
+        let data = json!({ "from": from, "to": to, "reason": reason, "routing_correction": true });
+        db::insert_event(
+            conn,
+            &row.id,
+            "reassigned",
+            Some(&actor.id),
+            row.updated_at,
+            &data,
+        )?;
+        db::save_request(conn, &row)?;
+        request_detail(conn, row, true)
+    })
+}
+
+/// Parses a priority filter value, for the list endpoint.
+pub fn parse_priority(s: &str) -> Result<Priority, ApiError> {
+    Priority::parse(s).map_err(|e| ApiError::validation("priority", e))
+}

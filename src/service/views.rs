@@ -1,0 +1,197 @@
+//! The API's representations of requests and events, built from rows with one query for the
+//! people they name (never one query per row).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::{self, AnyConnection, EventRow, RequestRow, UserRow, from_db};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Person {
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoutingView {
+    /// The rule that decided, or null when the ownership map did.
+    pub rule: Option<String>,
+    pub reason: String,
+    /// Version of the ownership map and rules that routed the request.
+    pub version: i32,
+}
+
+/// A change request as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RequestView {
+    pub id: String,
+    /// Short key, e.g. CR-12.
+    pub key: String,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    /// P1..P4.
+    pub priority: String,
+    pub page_url: Option<String>,
+    pub desired_date: Option<NaiveDate>,
+    /// new, acknowledged, in_progress, waiting_on_requester, resolved, closed, rejected.
+    pub status: String,
+    pub team: String,
+    pub assignee: Option<Person>,
+    pub requester: Person,
+    pub routing: RoutingView,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// One entry of a request's history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventView {
+    /// created, routed, acknowledged, status_changed, rejected, reopened, first_response,
+    /// commented, assigned, reassigned.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who did it; null for the system.
+    pub actor: Option<Person>,
+    pub at: DateTime<Utc>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// A request with its history, oldest event first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RequestDetail {
+    #[serde(flatten)]
+    pub request: RequestView,
+    pub events: Vec<EventView>,
+}
+
+pub fn request_key(number: i64) -> String {
+    format!("CR-{number}")
+}
+
+fn person(users: &HashMap<String, UserRow>, id: &str) -> Person {
+    users.get(id).map_or_else(
+        || Person {
+            email: String::new(),
+            name: "(unknown user)".into(),
+        },
+        |u| Person {
+            email: u.email.clone(),
+            name: u.name.clone(),
+        },
+    )
+}
+
+fn view(row: RequestRow, users: &HashMap<String, UserRow>) -> RequestView {
+    RequestView {
+        key: request_key(row.number),
+        assignee: row.assignee_id.as_deref().map(|id| person(users, id)),
+        requester: person(users, &row.requester_id),
+        routing: RoutingView {
+            rule: row.routing_rule,
+            reason: row.routing_reason,
+            version: row.routing_version,
+        },
+        created_at: from_db(row.created_at),
+        updated_at: from_db(row.updated_at),
+        first_response_at: row.first_response_at.map(from_db),
+        resolved_at: row.resolved_at.map(from_db),
+        closed_at: row.closed_at.map(from_db),
+        id: row.id,
+        title: row.title,
+        description: row.description,
+        category: row.category,
+        priority: row.priority,
+        page_url: row.page_url,
+        desired_date: row.desired_date,
+        status: row.status,
+        team: row.team_key,
+    }
+}
+
+/// Views of a page of requests: one query for everyone they name.
+pub fn request_views(
+    conn: &mut AnyConnection,
+    rows: Vec<RequestRow>,
+) -> Result<Vec<RequestView>, ApiError> {
+    let ids: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| std::iter::once(r.requester_id.as_str()).chain(r.assignee_id.as_deref()))
+        .collect();
+    let users = db::users_by_ids(conn, &ids)?;
+    Ok(rows.into_iter().map(|r| view(r, &users)).collect())
+}
+
+/// A request with its events; `show_internal` decides whether internal notes are included.
+pub fn request_detail(
+    conn: &mut AnyConnection,
+    row: RequestRow,
+    show_internal: bool,
+) -> Result<RequestDetail, ApiError> {
+    let events: Vec<EventRow> = db::events_of(conn, &row.id)?
+        .into_iter()
+        .filter(|e| show_internal || !is_internal(e))
+        .collect();
+    let ids: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e.actor_id.as_deref())
+        .chain([row.requester_id.as_str()])
+        .chain(row.assignee_id.as_deref())
+        .collect();
+    let users = db::users_by_ids(conn, &ids)?;
+    let events = events
+        .into_iter()
+        .map(|e| EventView {
+            actor: e.actor_id.as_deref().map(|id| person(&users, id)),
+            at: from_db(e.at),
+            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+            kind: e.kind,
+        })
+        .collect();
+    Ok(RequestDetail {
+        request: view(row, &users),
+        events,
+    })
+}
+
+fn is_internal(e: &EventRow) -> bool {
+    e.kind == "commented"
+        && serde_json::from_str::<serde_json::Value>(&e.data)
+            .is_ok_and(|d| d.get("internal") == Some(&serde_json::Value::Bool(true)))
+}
+
+/// What `POST /requests/preview` answers: where the request would go and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PreviewView {
+    pub team: String,
+    pub routing: PreviewRouting,
+    /// Priority a matching rule suggests, if any.
+    pub suggested_priority: Option<crate::domain::Priority>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PreviewRouting {
+    pub rule: Option<String>,
+    pub reason: String,
+}
+
+impl From<crate::domain::RoutingDecision> for PreviewView {
+    fn from(d: crate::domain::RoutingDecision) -> Self {
+        Self {
+            team: d.team,
+            routing: PreviewRouting {
+                rule: d.rule,
+                reason: d.reason,
+            },
+            suggested_priority: d.suggested_priority,
+        }
+    }
+}

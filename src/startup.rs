@@ -1,0 +1,108 @@
+//! Builds the application: database (connected, migrated, seeded), shared state, the HTTP
+//! server bound to its listener. Binding first lets `--bind 127.0.0.1:0` report the real port.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Logger;
+use actix_web::{App, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{self, AnyConnection, DatabaseUrl, Pool};
+use crate::error::ApiError;
+use crate::routes::{self, extract, health, openapi};
+use crate::service::seed;
+
+/// Shared by every handler.
+pub struct AppState {
+    pub pool: Pool,
+    pub clock: Clock,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// Runs one unit of work on a pooled connection on the blocking thread pool, never on an
+    /// actix worker thread.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+pub struct Application {
+    addr: SocketAddr,
+    server: Server,
+}
+
+/// Connects, migrates and seeds the database behind `settings`.
+pub fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Result<Pool> {
+    let url = DatabaseUrl::parse(settings.database.url.expose());
+    log::info!("database: {}", url.describe());
+    let pool = db::connect(&url, settings.database.pool_size)?;
+    let mut conn = pool.get()?;
+    let ran = db::migrate(&mut conn)?;
+    if ran > 0 {
+        log::info!("applied {ran} migration(s)");
+    }
+    if seed::seed(&mut conn, settings, clock.now()).map_err(|e| anyhow::anyhow!("seeding: {e}"))? {
+        log::info!("seeded teams and the ownership map from configuration");
+    }
+    Ok(pool)
+}
+
+impl Application {
+    pub fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let pool = prepare_database(&settings, &clock)?;
+        let listener = TcpListener::bind(settings.server.bind)
+            .map_err(|e| anyhow::anyhow!("binding {}: {e}", settings.server.bind))?;
+        let addr = listener.local_addr()?;
+        let json_limit = settings.server.json_limit_bytes;
+        let state = web::Data::new(AppState {
+            pool,
+            clock,
+            settings: Arc::new(settings),
+        });
+        let server = HttpServer::new(move || {
+            let (app, api) = App::new()
+                .into_utoipa_app()
+                .openapi(openapi::ApiDoc::openapi())
+                .service(health::healthz)
+                .service(health::readyz)
+                .service(scope::scope("/api/v1").configure(routes::api))
+                .split_for_parts();
+            let doc = api
+                .to_json()
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            app.app_data(state.clone())
+                .app_data(web::Data::new(openapi::OpenApiJson(doc)))
+                .app_data(extract::json_config(json_limit))
+                .app_data(extract::query_config())
+                .app_data(extract::path_config())
+                .default_service(web::to(extract::not_found))
+                .wrap(Logger::new("%{r}a \"%r\" %s %b %Dms"))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { addr, server })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
