@@ -105,21 +105,30 @@ impl std::fmt::Debug for Secret {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("configuration in {dir}: {source}")]
+    #[error("configuration in {layers}: {source}")]
     Load {
-        dir: String,
+        layers: String,
         source: config::ConfigError,
     },
-    #[error("configuration in {dir}: {problems}")]
-    Invalid { dir: String, problems: FieldErrors },
+    #[error("configuration in {layers}: {problems}")]
+    Invalid {
+        layers: String,
+        problems: FieldErrors,
+    },
 }
 
 impl Settings {
     /// Reads `dir`, the environment and `DATABASE_URL`, then checks the values against each other.
     pub fn load(dir: &Path) -> Result<Self, ConfigError> {
-        let shown = dir.display().to_string();
+        // Values are merged, so a problem is reported against every layer that could hold it.
+        let local = dir.join("local.toml");
+        let mut layers = dir.join("default.toml").display().to_string();
+        if local.exists() {
+            layers.push_str(&format!(" + {}", local.display()));
+        }
+        layers.push_str(" + CHANGEDESK__* environment");
         let load_err = |source| ConfigError::Load {
-            dir: shown.clone(),
+            layers: layers.clone(),
             source,
         };
         let mut builder = config::Config::builder()
@@ -142,10 +151,7 @@ impl Settings {
             .map_err(load_err)?;
         settings
             .validate()
-            .map_err(|problems| ConfigError::Invalid {
-                dir: shown,
-                problems,
-            })?;
+            .map_err(|problems| ConfigError::Invalid { layers, problems })?;
         Ok(settings)
     }
 

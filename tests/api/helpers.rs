@@ -1,0 +1,268 @@
+//! Test harness: `spawn_app` starts the real application on a random port with a fresh
+//! database (a temp SQLite file, or a new PostgreSQL database on the server named by
+//! `TEST_DATABASE_URL`) and an injected clock.
+
+use std::path::Path;
+
+use changedesk::clock::Clock;
+use changedesk::config::{Secret, Settings};
+use changedesk::db::{self, Pool};
+use changedesk::domain::Role;
+use changedesk::service::users::{self, NewUser};
+use changedesk::startup::Application;
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::{Connection, RunQueryDsl, pg::PgConnection};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each test body once on SQLite and once on PostgreSQL, as `<name>::sqlite` and
+/// `<name>::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)+) => {$(
+        mod $name {
+            use super::*;
+            async fn run($app: TestApp) $body
+            #[tokio::test]
+            async fn sqlite() {
+                run($crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.unwrap()).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                    run(app).await
+                }
+            }
+        }
+    )+};
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: Clock,
+    pub pool: Pool,
+    _dir: tempfile::TempDir,
+}
+
+/// Monday 16 November 2026, 09:00 UTC: the injected clock's start.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).unwrap()
+}
+
+/// Settings from config/ with the database replaced.
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut settings = Settings::load(Path::new("config")).expect("config/default.toml loads");
+    settings.database.url = Secret::new(database_url);
+    settings.database.pool_size = 4;
+    settings.server.bind = "127.0.0.1:0".parse().unwrap();
+    settings
+}
+
+/// A fresh, empty PostgreSQL database on the test server, or `None` when the PostgreSQL half
+/// is explicitly skipped. Without TEST_DATABASE_URL and without the skip flag, it fails loudly.
+pub fn fresh_postgres_database() -> Option<String> {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        if std::env::var("CHANGEDESK_SKIP_POSTGRES").as_deref() == Ok("1") {
+            eprintln!("SKIPPED: PostgreSQL half (CHANGEDESK_SKIP_POSTGRES=1)");
+            return None;
+        }
+        panic!(
+            "TEST_DATABASE_URL is not set, so the PostgreSQL half of this test cannot run. \
+             Run tests/run (starts a PostgreSQL server), or set CHANGEDESK_SKIP_POSTGRES=1 to \
+             run only the SQLite half."
+        );
+    };
+    let name = format!("changedesk_test_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+    url.set_path(&name);
+    Some(url.to_string())
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
+        Backend::Postgres => fresh_postgres_database()?,
+    };
+    let settings = test_settings(&url);
+    let clock = Clock::manual(start_time());
+    let app = Application::build(settings.clone(), clock.clone()).expect("application builds");
+    let address = format!("http://{}", app.addr());
+    tokio::spawn(app.run_until_stopped());
+    let pool = db::connect(&db::DatabaseUrl::parse(&url), 2).unwrap();
+    Some(TestApp {
+        address,
+        client: reqwest::Client::new(),
+        clock,
+        pool,
+        _dir: dir,
+    })
+}
+
+/// A response's status and JSON body (Null when the body is not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub location: Option<String>,
+}
+
+impl Reply {
+    /// Asserts an error reply: its status and the `error.code` of the JSON error body.
+    pub fn assert_error(&self, status: u16, code: &str) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "{:#}", self.body);
+        assert_eq!(self.body["error"]["code"], code, "{:#}", self.body);
+        assert!(
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{:#}",
+            self.body
+        );
+        assert!(self.body["error"]["fields"].is_object(), "{:#}", self.body);
+        self
+    }
+
+    pub fn ok(self) -> Value {
+        assert!(self.status.is_success(), "{} {:#}", self.status, self.body);
+        self.body
+    }
+}
+
+impl TestApp {
+    /// Adds a user with an API token; returns the token.
+    pub fn user(&self, email: &str, role: Role, teams: &[&str]) -> String {
+        let mut conn = self.pool.get().unwrap();
+        let new = NewUser {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            role,
+            teams: teams.iter().map(|t| t.to_string()).collect(),
+            password_hash: None,
+        };
+        users::add_user(&mut conn, &new, self.clock.now()).unwrap();
+        users::create_token(&mut conn, email, "test", self.clock.now())
+            .unwrap()
+            .1
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = resp.json().await.unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            location,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// Files a request and returns it (asserting 201).
+    pub async fn file(&self, token: &str, title: &str, description: &str, category: &str) -> Value {
+        let body = json!({ "title": title, "description": description, "category": category });
+        let reply = self.post("/api/v1/requests", token, body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:#}", reply.body);
+        reply.body
+    }
+
+    pub async fn set_status(
+        &self,
+        token: &str,
+        key: &str,
+        status: &str,
+        note: Option<&str>,
+    ) -> Reply {
+        self.post(
+            &format!("/api/v1/requests/{key}/status"),
+            token,
+            json!({ "status": status, "note": note }),
+        )
+        .await
+    }
+
+    pub async fn comment(&self, token: &str, key: &str, body: &str, internal: bool) -> Reply {
+        self.post(
+            &format!("/api/v1/requests/{key}/comments"),
+            token,
+            json!({ "body": body, "internal": internal }),
+        )
+        .await
+    }
+
+    /// The usual cast: a requester, an IT agent, a marketing agent and an admin.
+    pub fn cast(&self) -> Cast {
+        Cast {
+            ann: self.user("ann@example.org", Role::Requester, &[]),
+            bob: self.user("bob@example.org", Role::Requester, &[]),
+            ian: self.user("ian@example.org", Role::Agent, &["it"]),
+            mia: self.user("mia@example.org", Role::Agent, &["marketing"]),
+            ada: self.user("ada@example.org", Role::Admin, &[]),
+        }
+    }
+}
+
+/// Tokens of the usual cast.
+pub struct Cast {
+    /// Requester (marketer).
+    pub ann: String,
+    /// Another requester.
+    pub bob: String,
+    /// IT agent.
+    pub ian: String,
+    /// Marketing agent.
+    pub mia: String,
+    /// Admin, member of no team.
+    pub ada: String,
+}
+
+/// Event types of a request, oldest first.
+pub fn event_types(request: &Value) -> Vec<String> {
+    request["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real application on a random port, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod access;
+mod admin;
+mod cli;
+mod errors;
+mod lifecycle;
+mod listing;
+mod routing;
