@@ -1,6 +1,8 @@
 //! changedesk: website change requests routed to their owning team and measured against SLAs.
 //! See docs/architecture.md for the map of these modules.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod auth;
 pub mod cli;
 pub mod clock;

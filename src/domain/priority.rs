@@ -4,11 +4,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
 )]
 pub enum Priority {
     P1,
     P2,
+    #[default]
     P3,
     P4,
 }
@@ -30,12 +31,6 @@ impl Priority {
             .into_iter()
             .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| format!("must be one of P1, P2, P3, P4 (got '{s}')"))
-    }
-}
-
-impl Default for Priority {
-    fn default() -> Self {
-        Self::P3
     }
 }
 

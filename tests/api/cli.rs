@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use crate::helpers::*;
 
@@ -30,8 +31,9 @@ impl Drop for Server {
     }
 }
 
-/// Starts `changedesk serve` and returns it with the address its log reports.
-fn serve(cmd: &mut Command) -> (Server, String) {
+/// Starts `changedesk serve` and returns it with the address its log reports and the log
+/// lines as they arrive.
+fn serve(cmd: &mut Command) -> (Server, String, Arc<Mutex<Vec<String>>>) {
     let mut child = cmd
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -50,8 +52,10 @@ fn serve(cmd: &mut Command) -> (Server, String) {
         }
     };
     // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (server, address)
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| sink.lock().unwrap().push(l)));
+    (server, address, log)
 }
 
 async fn users_tokens_and_an_env_override(database_url: String) {
@@ -107,7 +111,7 @@ async fn users_tokens_and_an_env_override(database_url: String) {
         "{listed}"
     );
 
-    let (_server, address) = serve(
+    let (_server, address, log) = serve(
         changedesk(&database_url)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env("CHANGEDESK__SERVER__JSON_LIMIT_BYTES", "300"),
