@@ -26,13 +26,7 @@ pub struct Actor {
 impl Actor {
     pub fn from_row(user: UserRow, teams: Vec<String>) -> Result<Self, ApiError> {
         let role = Role::parse(&user.role).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-        Ok(Self {
-            id: user.id,
-            email: user.email,
-            name: user.name,
-            role,
-            teams,
-        })
+        Ok(Self { id: user.id, email: user.email, name: user.name, role, teams })
     }
 
     pub fn is_member(&self, team: &str) -> bool {
@@ -48,9 +42,7 @@ impl Actor {
         if self.role == Role::Admin {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(
-                "only admins may change the configuration".into(),
-            ))
+            Err(ApiError::Forbidden("only admins may change the configuration".into()))
         }
     }
 }
@@ -73,18 +65,12 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .ok_or_else(|| ApiError::Unauthorized("missing bearer token".into()))?;
-    let value = header
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
+    let value = header.to_str().map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
     match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
             Ok(token.trim().to_owned())
         }
-        _ => Err(ApiError::Unauthorized(
-            "expected 'Authorization: Bearer <token>'".into(),
-        )),
+        _ => Err(ApiError::Unauthorized("expected 'Authorization: Bearer <token>'".into())),
     }
 }
 

@@ -22,12 +22,7 @@ use crate::startup::{Application, prepare_database};
 )]
 pub struct Cli {
     /// Folder holding default.toml (and an optional local.toml).
-    #[arg(
-        long,
-        global = true,
-        env = "CHANGEDESK_CONFIG",
-        default_value = "config"
-    )]
+    #[arg(long, global = true, env = "CHANGEDESK_CONFIG", default_value = "config")]
     pub config: PathBuf,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -104,26 +99,10 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("database is up to date");
             Ok(())
         }
-        Command::User(UserCommand::Add {
-            email,
-            name,
-            role,
-            teams,
-            password_stdin,
-        }) => {
-            let password_hash = if password_stdin {
-                Some(read_password_hash()?)
-            } else {
-                None
-            };
+        Command::User(UserCommand::Add { email, name, role, teams, password_stdin }) => {
+            let password_hash = if password_stdin { Some(read_password_hash()?) } else { None };
             let pool = prepare_database(&settings, &clock)?;
-            let new = NewUser {
-                email,
-                name,
-                role,
-                teams,
-                password_hash,
-            };
+            let new = NewUser { email, name, role, teams, password_hash };
             let user = users::add_user(&mut *pool.get()?, &new, clock.now()).map_err(cli_error)?;
             println!("added {} <{}> as {}", user.name, user.email, user.role);
             Ok(())
@@ -137,27 +116,15 @@ fn token(cmd: TokenCommand, settings: &Settings, clock: &Clock) -> anyhow::Resul
     let mut conn = pool.get()?;
     match cmd {
         TokenCommand::Create { email, label } => {
-            let (row, token) =
-                users::create_token(&mut conn, &email, &label, clock.now()).map_err(cli_error)?;
-            eprintln!(
-                "token {} ({}) for {email}; it is shown only this once:",
-                row.id, row.label
-            );
+            let (row, token) = users::create_token(&mut conn, &email, &label, clock.now()).map_err(cli_error)?;
+            eprintln!("token {} ({}) for {email}; it is shown only this once:", row.id, row.label);
             println!("{token}");
         }
         TokenCommand::List { email } => {
-            let user = db::user_by_email(&mut conn, &email)?
-                .ok_or_else(|| anyhow::anyhow!("no user '{email}'"))?;
+            let user = db::user_by_email(&mut conn, &email)?.ok_or_else(|| anyhow::anyhow!("no user '{email}'"))?;
             for t in db::tokens_of(&mut conn, &user.id)? {
-                let state = t
-                    .revoked_at
-                    .map_or("active".to_owned(), |r| format!("revoked {}", from_db(r)));
-                println!(
-                    "{}  {}  created {}  {state}",
-                    t.id,
-                    t.label,
-                    from_db(t.created_at)
-                );
+                let state = t.revoked_at.map_or("active".to_owned(), |r| format!("revoked {}", from_db(r)));
+                println!("{}  {}  created {}  {state}", t.id, t.label, from_db(t.created_at));
             }
         }
         TokenCommand::Revoke { id } => {

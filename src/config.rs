@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::routing::{Category, Rule, validate_key};
+use crate::domain::sla::{Policy, SlaConfig, TeamSla};
 use crate::domain::{FieldErrors, OwnershipMap};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -23,6 +25,24 @@ pub struct Settings {
     pub categories: Vec<Category>,
     #[serde(default)]
     pub routing_rules: Vec<Rule>,
+    pub sla: SlaSettings,
+}
+
+/// SLA calendars, policies and escalation ladders (seed of the first SLA version), and the sweeper.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaSettings {
+    /// How often the sweeper looks for clocks that became at risk or breached.
+    pub sweep_interval_seconds: u64,
+    pub calendars: Vec<BusinessCalendar>,
+    pub teams: Vec<TeamSla>,
+    pub policies: Vec<Policy>,
+}
+
+impl SlaSettings {
+    pub fn config(&self) -> SlaConfig {
+        SlaConfig { calendars: self.calendars.clone(), policies: self.policies.clone(), teams: self.teams.clone() }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -106,15 +126,9 @@ impl std::fmt::Debug for Secret {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration in {layers}: {source}")]
-    Load {
-        layers: String,
-        source: config::ConfigError,
-    },
+    Load { layers: String, source: config::ConfigError },
     #[error("configuration in {layers}: {problems}")]
-    Invalid {
-        layers: String,
-        problems: FieldErrors,
-    },
+    Invalid { layers: String, problems: FieldErrors },
 }
 
 impl Settings {
@@ -127,31 +141,18 @@ impl Settings {
             layers.push_str(&format!(" + {}", local.display()));
         }
         layers.push_str(" + CHANGEDESK__* environment");
-        let load_err = |source| ConfigError::Load {
-            layers: layers.clone(),
-            source,
-        };
+        let load_err = |source| ConfigError::Load { layers: layers.clone(), source };
         let mut builder = config::Config::builder()
             .add_source(config::File::from(dir.join("default.toml")).required(true))
             .add_source(config::File::from(dir.join("local.toml")).required(false))
             .add_source(
-                config::Environment::with_prefix("CHANGEDESK")
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true),
+                config::Environment::with_prefix("CHANGEDESK").prefix_separator("__").separator("__").try_parsing(true),
             );
         if let Ok(url) = std::env::var("DATABASE_URL") {
-            builder = builder
-                .set_override("database.url", url)
-                .map_err(load_err)?;
+            builder = builder.set_override("database.url", url).map_err(load_err)?;
         }
-        let settings: Settings = builder
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(load_err)?;
-        settings
-            .validate()
-            .map_err(|problems| ConfigError::Invalid { layers, problems })?;
+        let settings: Settings = builder.build().and_then(|c| c.try_deserialize()).map_err(load_err)?;
+        settings.validate().map_err(|problems| ConfigError::Invalid { layers, problems })?;
         Ok(settings)
     }
 
@@ -162,10 +163,7 @@ impl Settings {
                 errors.add(format!("teams[{i}].key"), e);
             }
             if self.teams[..i].iter().any(|o| o.key == t.key) {
-                errors.add(
-                    format!("teams[{i}].key"),
-                    format!("duplicate team '{}'", t.key),
-                );
+                errors.add(format!("teams[{i}].key"), format!("duplicate team '{}'", t.key));
             }
             if !t.email.contains('@') {
                 errors.add(format!("teams[{i}].email"), "must be an email address");
@@ -173,6 +171,14 @@ impl Settings {
         }
         if self.teams.is_empty() {
             errors.add("teams", "at least one team is required");
+        }
+        if self.sla.sweep_interval_seconds == 0 {
+            errors.add("sla.sweep_interval_seconds", "must be at least 1");
+        }
+        if let Err(sla_errors) = self.sla.config().validate(&self.team_keys()) {
+            for (field, problem) in sla_errors.0 {
+                errors.add(format!("sla.{field}"), problem);
+            }
         }
         if self.database.pool_size == 0 {
             errors.add("database.pool_size", "must be at least 1");

@@ -22,10 +22,7 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
-    Conflict {
-        message: String,
-        fields: FieldErrors,
-    },
+    Conflict { message: String, fields: FieldErrors },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -136,12 +133,6 @@ impl ResponseError for ApiError {
         if let Self::Unauthorized(_) = self {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        response.json(ErrorBody {
-            error: ErrorDetail {
-                code: self.code(),
-                message,
-                fields,
-            },
-        })
+        response.json(ErrorBody { error: ErrorDetail { code: self.code(), message, fields } })
     }
 }

@@ -13,3 +13,4 @@ pub mod error;
 pub mod routes;
 pub mod service;
 pub mod startup;
+pub mod workers;

@@ -2,7 +2,11 @@
 //! server bound to its listener. Binding first lets `--bind 127.0.0.1:0` report the real port.
 
 use std::net::{SocketAddr, TcpListener};
+use std::pin::pin;
 use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::{self, Either};
 
 use actix_web::dev::Server;
 use actix_web::middleware::Logger;
@@ -16,6 +20,7 @@ use crate::db::{self, AnyConnection, DatabaseUrl, Pool};
 use crate::error::ApiError;
 use crate::routes::{self, extract, health, openapi};
 use crate::service::seed;
+use crate::workers;
 
 /// Shared by every handler.
 pub struct AppState {
@@ -44,6 +49,7 @@ impl AppState {
 pub struct Application {
     addr: SocketAddr,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 /// Connects, migrates and seeds the database behind `settings`.
@@ -56,8 +62,9 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Result<Po
     if ran > 0 {
         log::info!("applied {ran} migration(s)");
     }
-    if seed::seed(&mut conn, settings, clock.now()).map_err(|e| anyhow::anyhow!("seeding: {e}"))? {
-        log::info!("seeded teams and the ownership map from configuration");
+    let seeded = seed::seed(&mut conn, settings, clock.now()).map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
+    for what in seeded {
+        log::info!("seeded {what} from configuration");
     }
     Ok(pool)
 }
@@ -69,11 +76,8 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("binding {}: {e}", settings.server.bind))?;
         let addr = listener.local_addr()?;
         let json_limit = settings.server.json_limit_bytes;
-        let state = web::Data::new(AppState {
-            pool,
-            clock,
-            settings: Arc::new(settings),
-        });
+        let state = web::Data::new(AppState { pool, clock, settings: Arc::new(settings) });
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
             let (app, api) = App::new()
                 .into_utoipa_app()
@@ -82,10 +86,8 @@ impl Application {
                 .service(health::readyz)
                 .service(scope::scope("/api/v1").configure(routes::api))
                 .split_for_parts();
-            let doc = api
-                .to_json()
-                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            app.app_data(state.clone())
+            let doc = api.to_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            app.app_data(app_state.clone())
                 .app_data(web::Data::new(openapi::OpenApiJson(doc)))
                 .app_data(extract::json_config(json_limit))
                 .app_data(extract::query_config())
@@ -95,14 +97,20 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { addr, server })
+        Ok(Self { addr, server, state })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
+    /// Runs the HTTP server and the SLA sweeper side by side until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let every = Duration::from_secs(self.state.settings.sla.sweep_interval_seconds);
+        let sweeper = workers::sla_sweeper::run(self.state.pool.clone(), self.state.clock.clone(), every);
+        match future::select(pin!(self.server), pin!(sweeper)).await {
+            Either::Left((served, _)) => served,
+            Either::Right(((), _)) => Ok(()),
+        }
     }
 }

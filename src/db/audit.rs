@@ -36,9 +36,5 @@ pub fn insert_audit(
 
 /// Newest first.
 pub fn load_audit(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<AuditRow>> {
-    audit_events::table
-        .order(audit_events::id.desc())
-        .limit(limit)
-        .select(AuditRow::as_select())
-        .load(conn)
+    audit_events::table.order(audit_events::id.desc()).limit(limit).select(AuditRow::as_select()).load(conn)
 }

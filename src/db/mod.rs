@@ -6,12 +6,14 @@ pub mod schema;
 mod audit;
 mod requests;
 mod routing;
+mod sla;
 mod teams;
 mod users;
 
 pub use audit::*;
 pub use requests::*;
 pub use routing::*;
+pub use sla::*;
 pub use teams::*;
 pub use users::*;
 
@@ -48,10 +50,7 @@ impl DatabaseUrl {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Self::Postgres(url.to_owned())
         } else {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             Self::Sqlite(path.to_owned())
         }
     }
@@ -90,8 +89,7 @@ impl ManageConnection for ConnectionManager {
                 .map(AnyConnection::Postgresql)
                 .map_err(diesel::r2d2::Error::ConnectionError),
             DatabaseUrl::Sqlite(path) => {
-                let mut conn = SqliteConnection::establish(path)
-                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                let mut conn = SqliteConnection::establish(path).map_err(diesel::r2d2::Error::ConnectionError)?;
                 // busy_timeout first: switching to WAL takes a lock other connections may hold.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
@@ -104,15 +102,12 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
         std::thread::panicking()
-            || <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(
-                conn,
-            )
+            || <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
 }
 
@@ -122,8 +117,7 @@ pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
         && let Some(dir) = std::path::Path::new(path).parent()
         && !dir.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
     }
     let pool = r2d2::Pool::builder()
         .max_size(size)
@@ -145,17 +139,12 @@ pub fn migrate(conn: &mut AnyConnection) -> anyhow::Result<usize> {
 
 /// Runs `f` in one write transaction. On SQLite it begins IMMEDIATE, so the write lock is
 /// taken up front and two writers queue on busy_timeout instead of failing on lock upgrade.
-pub fn write_tx<T, E>(
-    conn: &mut AnyConnection,
-    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
-) -> Result<T, E>
+pub fn write_tx<T, E>(conn: &mut AnyConnection, f: impl FnOnce(&mut AnyConnection) -> Result<T, E>) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
     match conn {
-        AnyConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
-        }
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     match f(conn) {
@@ -166,9 +155,7 @@ where
         Err(e) => {
             // The caller's error is what matters; a failed rollback leaves the connection
             // marked broken and r2d2 discards it.
-            if let Err(rollback) =
-                <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)
-            {
+            if let Err(rollback) = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn) {
                 log::error!("rollback failed: {rollback}");
             }
             Err(e)

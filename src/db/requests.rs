@@ -29,6 +29,44 @@ pub struct RequestRow {
     pub first_response_at: Option<NaiveDateTime>,
     pub resolved_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    pub sla_version: i32,
+    #[diesel(embed)]
+    pub clocks: ClockColumns,
+}
+
+/// The derived SLA columns (see `service::sla::refresh`).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = requests, treat_none_as_null = true)]
+pub struct ClockColumns {
+    pub fr_due_at: Option<NaiveDateTime>,
+    pub fr_at_risk_at: Option<NaiveDateTime>,
+    pub fr_breached_at: Option<NaiveDateTime>,
+    pub res_due_at: Option<NaiveDateTime>,
+    pub res_at_risk_at: Option<NaiveDateTime>,
+    pub res_breached_at: Option<NaiveDateTime>,
+    pub queue_due_at: NaiveDateTime,
+    pub sla_check_at: NaiveDateTime,
+}
+
+impl Default for ClockColumns {
+    /// No clock known yet: nothing due, nothing to sweep.
+    fn default() -> Self {
+        Self {
+            fr_due_at: None,
+            fr_at_risk_at: None,
+            fr_breached_at: None,
+            res_due_at: None,
+            res_at_risk_at: None,
+            res_breached_at: None,
+            queue_due_at: never(),
+            sla_check_at: never(),
+        }
+    }
+}
+
+/// Stands for "never" in the NOT NULL time columns, so it sorts last on both engines.
+pub fn never() -> NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or(NaiveDateTime::MAX)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -46,17 +84,12 @@ pub struct EventRow {
 /// so numbers are unique; a number is never reused because the counter only grows.
 pub fn next_request_number(conn: &mut AnyConnection) -> QueryResult<i64> {
     let counter = counters::table.find("request");
-    diesel::update(counter)
-        .set(counters::value.eq(counters::value + 1))
-        .execute(conn)?;
+    diesel::update(counter).set(counters::value.eq(counters::value + 1)).execute(conn)?;
     counter.select(counters::value).first(conn)
 }
 
 pub fn insert_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
-    diesel::insert_into(requests::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(requests::table).values(row).execute(conn).map(drop)
 }
 
 pub fn insert_event(
@@ -81,23 +114,31 @@ pub fn insert_event(
 
 /// A request by UUID or by key (`CR-12`, any case).
 pub fn find_request(conn: &mut AnyConnection, id_or_key: &str) -> QueryResult<Option<RequestRow>> {
-    let number = id_or_key
-        .get(..3)
-        .filter(|p| p.eq_ignore_ascii_case("CR-"))
-        .and_then(|_| id_or_key[3..].parse::<i64>().ok());
+    let number =
+        id_or_key.get(..3).filter(|p| p.eq_ignore_ascii_case("CR-")).and_then(|_| id_or_key[3..].parse::<i64>().ok());
     let query = requests::table.select(RequestRow::as_select());
     match number {
         Some(n) => query.filter(requests::number.eq(n)).first(conn).optional(),
-        None => query
-            .filter(requests::id.eq(id_or_key))
-            .first(conn)
-            .optional(),
+        None => query.filter(requests::id.eq(id_or_key)).first(conn).optional(),
     }
 }
 
 pub fn events_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<EventRow>> {
     request_events::table
         .filter(request_events::request_id.eq(request_id))
+        .order(request_events::id)
+        .select(EventRow::as_select())
+        .load(conn)
+}
+
+pub fn save_clocks(conn: &mut AnyConnection, id: &str, clocks: &ClockColumns) -> QueryResult<()> {
+    diesel::update(requests::table.find(id)).set(clocks).execute(conn).map(drop)
+}
+
+/// Events of several requests in one query, in order.
+pub fn events_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<EventRow>> {
+    request_events::table
+        .filter(request_events::request_id.eq_any(ids))
         .order(request_events::id)
         .select(EventRow::as_select())
         .load(conn)
@@ -137,9 +178,30 @@ pub struct RequestFilter {
     pub category: Option<String>,
     pub priority: Option<String>,
     pub text: Option<String>,
-    /// Keyset: strictly older than this (created_at, id).
-    pub before: Option<(NaiveDateTime, String)>,
+    pub sla: Option<SlaFilter>,
+    pub sort: Sort,
+    /// Keyset: strictly after this (sort key, id) in the sort order.
+    pub after: Option<(NaiveDateTime, String)>,
     pub limit: i64,
+    /// The moment SLA states are judged at.
+    pub now: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Created,
+    /// Soonest SLA due first; requests with no running clock last.
+    Due,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaFilter {
+    /// Some clock at risk, none breached.
+    AtRisk,
+    /// Some clock breached.
+    Breached,
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -156,17 +218,13 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
     match &f.assignee {
         Some(AssigneeFilter::Nobody) => q = q.filter(requests::assignee_id.is_null()),
         Some(AssigneeFilter::Email(email)) => {
-            let ids = users::table
-                .filter(users::email.eq(email.clone()))
-                .select(users::id);
+            let ids = users::table.filter(users::email.eq(email.clone())).select(users::id);
             q = q.filter(requests::assignee_id.eq_any(ids.nullable()));
         }
         None => {}
     }
     if let Some(email) = &f.requester_email {
-        let ids = users::table
-            .filter(users::email.eq(email.clone()))
-            .select(users::id);
+        let ids = users::table.filter(users::email.eq(email.clone())).select(users::id);
         q = q.filter(requests::requester_id.eq_any(ids));
     }
     if let Some(id) = &f.requester_id {
@@ -179,11 +237,7 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
         q = q.filter(requests::priority.eq(priority.clone()));
     }
     if let Some(text) = &f.text {
-        let escaped = text
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         q = q.filter(
             lower(requests::title)
@@ -192,14 +246,34 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
                 .or(lower(requests::description).like(pattern).escape('\\')),
         );
     }
-    if let Some((at, id)) = &f.before {
-        q = q.filter(
-            requests::created_at.lt(*at).or(requests::created_at
-                .eq(*at)
-                .and(requests::id.lt(id.clone()))),
-        );
+    let now = f.now;
+    let breached = requests::fr_breached_at.le(now).or(requests::res_breached_at.le(now));
+    match f.sla {
+        Some(SlaFilter::Breached) => q = q.filter(breached.assume_not_null()),
+        Some(SlaFilter::AtRisk) => {
+            let at_risk = requests::fr_at_risk_at.le(now).or(requests::res_at_risk_at.le(now));
+            let not_breached = requests::fr_breached_at
+                .is_null()
+                .or(requests::fr_breached_at.gt(now))
+                .and(requests::res_breached_at.is_null().or(requests::res_breached_at.gt(now)));
+            q = q.filter(at_risk.assume_not_null()).filter(not_breached.assume_not_null());
+        }
+        None => {}
     }
-    q.order((requests::created_at.desc(), requests::id.desc()))
-        .limit(f.limit)
-        .load(conn)
+    match f.sort {
+        Sort::Created => {
+            if let Some((at, id)) = &f.after {
+                q = q.filter(requests::created_at.lt(*at).or(requests::created_at.eq(*at).and(requests::id.lt(id.clone()))));
+            }
+            q.order((requests::created_at.desc(), requests::id.desc())).limit(f.limit).load(conn)
+        }
+        Sort::Due => {
+            if let Some((at, id)) = &f.after {
+                q = q.filter(
+                    requests::queue_due_at.gt(*at).or(requests::queue_due_at.eq(*at).and(requests::id.gt(id.clone()))),
+                );
+            }
+            q.order((requests::queue_due_at.asc(), requests::id.asc())).limit(f.limit).load(conn)
+        }
+    }
 }

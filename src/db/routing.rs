@@ -34,10 +34,7 @@ pub fn current_map(conn: &mut AnyConnection) -> QueryResult<Option<VersionedMap>
 }
 
 pub fn map_version(conn: &mut AnyConnection, version: i32) -> QueryResult<VersionedMap> {
-    let json: String = routing_versions::table
-        .find(version)
-        .select(routing_versions::map)
-        .first(conn)?;
+    let json: String = routing_versions::table.find(version).select(routing_versions::map).first(conn)?;
     decode(version, &json)
 }
 
@@ -49,12 +46,10 @@ pub fn insert_map_version(
     created_by: Option<&str>,
     at: NaiveDateTime,
 ) -> QueryResult<i32> {
-    let latest: Option<i32> = routing_versions::table
-        .select(diesel::dsl::max(routing_versions::version))
-        .first(conn)?;
+    let latest: Option<i32> =
+        routing_versions::table.select(diesel::dsl::max(routing_versions::version)).first(conn)?;
     let version = latest.unwrap_or(0) + 1;
-    let json = serde_json::to_string(map)
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let json = serde_json::to_string(map).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     diesel::insert_into(routing_versions::table)
         .values((
             routing_versions::version.eq(version),

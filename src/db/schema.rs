@@ -80,6 +80,15 @@ diesel::table! {
         first_response_at -> Nullable<Timestamp>,
         resolved_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        sla_version -> Integer,
+        fr_due_at -> Nullable<Timestamp>,
+        fr_at_risk_at -> Nullable<Timestamp>,
+        fr_breached_at -> Nullable<Timestamp>,
+        res_due_at -> Nullable<Timestamp>,
+        res_at_risk_at -> Nullable<Timestamp>,
+        res_breached_at -> Nullable<Timestamp>,
+        queue_due_at -> Timestamp,
+        sla_check_at -> Timestamp,
     }
 }
 
@@ -104,6 +113,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sla_versions (version) {
+        version -> Integer,
+        config -> Text,
+        note -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sla_escalations (request_id, clock, level) {
+        request_id -> Text,
+        clock -> Text,
+        level -> Integer,
+        reached_at -> Timestamp,
+        recipients -> Text,
+        deliver_after -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(team_members -> teams (team_key));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -120,4 +151,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     requests,
     request_events,
     audit_events,
+    sla_versions,
+    sla_escalations,
 );

@@ -25,10 +25,7 @@ impl TeamRow {
 }
 
 pub fn load_teams(conn: &mut AnyConnection) -> QueryResult<Vec<TeamRow>> {
-    teams::table
-        .order(teams::key)
-        .select(TeamRow::as_select())
-        .load(conn)
+    teams::table.order(teams::key).select(TeamRow::as_select()).load(conn)
 }
 
 pub fn team_keys(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
@@ -40,10 +37,7 @@ pub fn team_exists(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
 }
 
 pub fn insert_team(conn: &mut AnyConnection, row: &TeamRow) -> QueryResult<()> {
-    diesel::insert_into(teams::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(teams::table).values(row).execute(conn).map(drop)
 }
 
 pub fn update_team(conn: &mut AnyConnection, row: &TeamRow) -> QueryResult<()> {
@@ -59,29 +53,20 @@ pub fn update_team(conn: &mut AnyConnection, row: &TeamRow) -> QueryResult<()> {
 }
 
 pub fn delete_team(conn: &mut AnyConnection, key: &str) -> QueryResult<()> {
-    diesel::delete(teams::table.find(key))
-        .execute(conn)
-        .map(drop)
+    diesel::delete(teams::table.find(key)).execute(conn).map(drop)
 }
 
 /// Whether `user_id` belongs to `team`.
 pub fn is_member(conn: &mut AnyConnection, user_id: &str, team: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        team_members::table.find((user_id, team)),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(team_members::table.find((user_id, team)))).get_result(conn)
 }
 
 /// Whether any request or member still points at the team.
 pub fn team_is_referenced(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
     use super::schema::requests;
-    let requests: bool = diesel::select(diesel::dsl::exists(
-        requests::table.filter(requests::team_key.eq(key)),
-    ))
-    .get_result(conn)?;
-    let members: bool = diesel::select(diesel::dsl::exists(
-        team_members::table.filter(team_members::team_key.eq(key)),
-    ))
-    .get_result(conn)?;
+    let requests: bool =
+        diesel::select(diesel::dsl::exists(requests::table.filter(requests::team_key.eq(key)))).get_result(conn)?;
+    let members: bool = diesel::select(diesel::dsl::exists(team_members::table.filter(team_members::team_key.eq(key))))
+        .get_result(conn)?;
     Ok(requests || members)
 }

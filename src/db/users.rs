@@ -32,10 +32,7 @@ pub struct TokenRow {
 }
 
 pub fn insert_user(conn: &mut AnyConnection, row: &UserRow) -> QueryResult<()> {
-    diesel::insert_into(users::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(users::table).values(row).execute(conn).map(drop)
 }
 
 pub fn user_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<UserRow>> {
@@ -47,23 +44,14 @@ pub fn user_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Optio
 }
 
 /// Users by id, in one query (for the people named on a page of requests or events).
-pub fn users_by_ids(
-    conn: &mut AnyConnection,
-    ids: &[&str],
-) -> QueryResult<HashMap<String, UserRow>> {
-    let rows: Vec<UserRow> = users::table
-        .filter(users::id.eq_any(ids))
-        .select(UserRow::as_select())
-        .load(conn)?;
+pub fn users_by_ids(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<HashMap<String, UserRow>> {
+    let rows: Vec<UserRow> = users::table.filter(users::id.eq_any(ids)).select(UserRow::as_select()).load(conn)?;
     Ok(rows.into_iter().map(|u| (u.id.clone(), u)).collect())
 }
 
 pub fn add_membership(conn: &mut AnyConnection, user_id: &str, team: &str) -> QueryResult<()> {
     diesel::insert_into(team_members::table)
-        .values((
-            team_members::user_id.eq(user_id),
-            team_members::team_key.eq(team),
-        ))
+        .values((team_members::user_id.eq(user_id), team_members::team_key.eq(team)))
         .execute(conn)
         .map(drop)
 }
@@ -77,10 +65,7 @@ pub fn teams_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<Stri
 }
 
 pub fn insert_token(conn: &mut AnyConnection, row: &TokenRow) -> QueryResult<()> {
-    diesel::insert_into(api_tokens::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(api_tokens::table).values(row).execute(conn).map(drop)
 }
 
 /// The active user holding the unrevoked token with this hash.
@@ -104,22 +89,13 @@ pub fn tokens_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<Tok
 }
 
 /// Revokes a token; `owner` limits it to that user's tokens. Returns whether one was revoked.
-pub fn revoke_token(
-    conn: &mut AnyConnection,
-    id: &str,
-    owner: Option<&str>,
-    at: NaiveDateTime,
-) -> QueryResult<bool> {
-    let target = api_tokens::table
-        .filter(api_tokens::id.eq(id))
-        .filter(api_tokens::revoked_at.is_null());
+pub fn revoke_token(conn: &mut AnyConnection, id: &str, owner: Option<&str>, at: NaiveDateTime) -> QueryResult<bool> {
+    let target = api_tokens::table.filter(api_tokens::id.eq(id)).filter(api_tokens::revoked_at.is_null());
     let n = match owner {
         Some(user) => diesel::update(target.filter(api_tokens::user_id.eq(user)))
             .set(api_tokens::revoked_at.eq(at))
             .execute(conn)?,
-        None => diesel::update(target)
-            .set(api_tokens::revoked_at.eq(at))
-            .execute(conn)?,
+        None => diesel::update(target).set(api_tokens::revoked_at.eq(at)).execute(conn)?,
     };
     Ok(n == 1)
 }

@@ -1,9 +1,11 @@
 //! Pure types and rules: no database, no clock, no HTTP.
 
+pub mod calendar;
 pub mod priority;
 pub mod request;
 pub mod role;
 pub mod routing;
+pub mod sla;
 pub mod status;
 pub mod validation;
 

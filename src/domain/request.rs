@@ -27,6 +27,9 @@ pub struct RequestInput {
     pub page_url: Option<String>,
     /// YYYY-MM-DD.
     pub desired_date: Option<String>,
+    /// Preview only: "if it were created at that moment" (RFC 3339). Refused when filing.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub at: Option<String>,
 }
 
 /// A valid request, ready to be routed and stored.
@@ -45,10 +48,7 @@ impl NewRequest {
     pub fn parse(input: &RequestInput, map: &OwnershipMap) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = errors.check("title", parse_text(&input.title, TITLE_MAX, false));
-        let description = errors.check(
-            "description",
-            parse_text(&input.description, DESCRIPTION_MAX, true),
-        );
+        let description = errors.check("description", parse_text(&input.description, DESCRIPTION_MAX, true));
         let category = errors.check("category", parse_category(&input.category, map));
         let priority = match &input.priority {
             None => Some(None),
@@ -67,29 +67,12 @@ impl NewRequest {
                     .map_err(|_| format!("must be a date as YYYY-MM-DD (got '{d}')")),
             ),
         };
-        match (
-            title,
-            description,
-            category,
-            priority,
-            page_url,
-            desired_date,
-        ) {
-            (
-                Some(title),
-                Some(description),
-                Some(category),
-                Some(priority),
-                Some(page_url),
-                Some(desired_date),
-            ) if errors.is_empty() => Ok(Self {
-                title,
-                description,
-                category,
-                priority,
-                page_url,
-                desired_date,
-            }),
+        match (title, description, category, priority, page_url, desired_date) {
+            (Some(title), Some(description), Some(category), Some(priority), Some(page_url), Some(desired_date))
+                if errors.is_empty() =>
+            {
+                Ok(Self { title, description, category, priority, page_url, desired_date })
+            }
             _ => Err(errors),
         }
     }
@@ -120,10 +103,7 @@ fn parse_category(s: &str, map: &OwnershipMap) -> Result<String, String> {
         Ok(key.to_owned())
     } else {
         let keys: Vec<&str> = map.categories.iter().map(|c| c.key.as_str()).collect();
-        Err(format!(
-            "unknown category '{key}'; one of {}",
-            keys.join(", ")
-        ))
+        Err(format!("unknown category '{key}'; one of {}", keys.join(", ")))
     }
 }
 
@@ -154,6 +134,7 @@ mod tests {
             priority: None,
             page_url: None,
             desired_date: None,
+            at: None,
         }
     }
 
@@ -173,17 +154,7 @@ mod tests {
         i.desired_date = Some("next week".into());
         let e = NewRequest::parse(&i, &sample_map()).unwrap_err();
         let fields: Vec<&str> = e.0.keys().map(String::as_str).collect();
-        assert_eq!(
-            fields,
-            [
-                "category",
-                "description",
-                "desired_date",
-                "page_url",
-                "priority",
-                "title"
-            ]
-        );
+        assert_eq!(fields, ["category", "description", "desired_date", "page_url", "priority", "title"]);
     }
 
     #[test]

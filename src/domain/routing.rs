@@ -71,13 +71,8 @@ fn compile(pattern: &str) -> Result<Regex, String> {
 
 impl Rule {
     fn words_regex(&self) -> Result<Option<Regex>, String> {
-        let words: Vec<String> = self
-            .words
-            .iter()
-            .map(|w| w.trim())
-            .filter(|w| !w.is_empty())
-            .map(regex::escape)
-            .collect();
+        let words: Vec<String> =
+            self.words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()).map(regex::escape).collect();
         if words.is_empty() {
             return Ok(None);
         }
@@ -87,13 +82,8 @@ impl Rule {
     /// The matched text (quoted in the reason) when every condition of the rule holds:
     /// any of the words or the regex in the text, and the page_url pattern on the URL.
     fn matches(&self, text: &str, page_url: Option<&str>) -> Result<Option<String>, String> {
-        let text_patterns: Vec<Regex> = [
-            self.words_regex()?,
-            self.regex.as_deref().map(compile).transpose()?,
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let text_patterns: Vec<Regex> =
+            [self.words_regex()?, self.regex.as_deref().map(compile).transpose()?].into_iter().flatten().collect();
         let mut found = None;
         if !text_patterns.is_empty() {
             match text_patterns.iter().find_map(|re| re.find(text)) {
@@ -125,28 +115,16 @@ impl OwnershipMap {
     /// The team that owns `category` on this map, and the reason in words.
     pub fn owner(&self, category: &str) -> (String, String) {
         match self.category(category).and_then(|c| c.team.clone()) {
-            Some(team) => (
-                team.clone(),
-                format!("category '{category}' is owned by {team}"),
-            ),
+            Some(team) => (team.clone(), format!("category '{category}' is owned by {team}")),
             None => (
                 self.fallback_team.clone(),
-                format!(
-                    "category '{category}' goes to the fallback team {}",
-                    self.fallback_team
-                ),
+                format!("category '{category}' goes to the fallback team {}", self.fallback_team),
             ),
         }
     }
 
     /// Routes a request: the first matching rule, else the category's owner.
-    pub fn route(
-        &self,
-        category: &str,
-        title: &str,
-        description: &str,
-        page_url: Option<&str>,
-    ) -> RoutingDecision {
+    pub fn route(&self, category: &str, title: &str, description: &str, page_url: Option<&str>) -> RoutingDecision {
         let text = format!("{title}\n{description}");
         for rule in &self.rules {
             // Rules were validated when stored, so a compile error here cannot happen; skip
@@ -161,12 +139,7 @@ impl OwnershipMap {
             }
         }
         let (team, reason) = self.owner(category);
-        RoutingDecision {
-            team,
-            rule: None,
-            reason,
-            suggested_priority: None,
-        }
+        RoutingDecision { team, rule: None, reason, suggested_priority: None }
     }
 
     /// Checks the map against the known teams; field names point into the document
@@ -175,20 +148,14 @@ impl OwnershipMap {
         let mut errors = FieldErrors::default();
         let known = |t: &str| teams.iter().any(|k| k == t);
         if !known(&self.fallback_team) {
-            errors.add(
-                "fallback_team",
-                format!("unknown team '{}'", self.fallback_team),
-            );
+            errors.add("fallback_team", format!("unknown team '{}'", self.fallback_team));
         }
         for (i, c) in self.categories.iter().enumerate() {
             if let Err(e) = validate_key(&c.key) {
                 errors.add(format!("categories[{i}].key"), e);
             }
             if self.categories[..i].iter().any(|o| o.key == c.key) {
-                errors.add(
-                    format!("categories[{i}].key"),
-                    format!("duplicate category '{}'", c.key),
-                );
+                errors.add(format!("categories[{i}].key"), format!("duplicate category '{}'", c.key));
             }
             if c.name.trim().is_empty() {
                 errors.add(format!("categories[{i}].name"), "is required");
@@ -196,10 +163,7 @@ impl OwnershipMap {
             if let Some(t) = &c.team
                 && !known(t)
             {
-                errors.add(
-                    format!("categories[{i}].team"),
-                    format!("unknown team '{t}'"),
-                );
+                errors.add(format!("categories[{i}].team"), format!("unknown team '{t}'"));
             }
         }
         if self.categories.is_empty() {
@@ -210,16 +174,10 @@ impl OwnershipMap {
                 errors.add(format!("rules[{i}].name"), "is required");
             }
             if self.rules[..i].iter().any(|o| o.name == r.name) {
-                errors.add(
-                    format!("rules[{i}].name"),
-                    format!("duplicate rule '{}'", r.name),
-                );
+                errors.add(format!("rules[{i}].name"), format!("duplicate rule '{}'", r.name));
             }
             if !known(&r.team) {
-                errors.add(
-                    format!("rules[{i}].team"),
-                    format!("unknown team '{}'", r.team),
-                );
+                errors.add(format!("rules[{i}].team"), format!("unknown team '{}'", r.team));
             }
             if let Err(e) = r.words_regex() {
                 errors.add(format!("rules[{i}].words"), e);
@@ -231,10 +189,7 @@ impl OwnershipMap {
             }
             let no_words = r.words.iter().all(|w| w.trim().is_empty());
             if no_words && r.regex.is_none() && r.page_url.is_none() {
-                errors.add(
-                    format!("rules[{i}]"),
-                    "needs words, a regex or a page_url pattern",
-                );
+                errors.add(format!("rules[{i}]"), "needs words, a regex or a page_url pattern");
             }
         }
         errors.finish(|| ())
@@ -245,14 +200,8 @@ impl OwnershipMap {
 pub fn validate_key(key: &str) -> Result<(), String> {
     let ok = !key.is_empty()
         && key.len() <= 40
-        && key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("'{key}' must be 1-40 of a-z, 0-9, '-', '_'"))
-    }
+        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok { Ok(()) } else { Err(format!("'{key}' must be 1-40 of a-z, 0-9, '-', '_'")) }
 }
 
 #[cfg(test)]
@@ -268,11 +217,7 @@ pub(crate) mod tests {
         };
         OwnershipMap {
             fallback_team: "it".into(),
-            categories: vec![
-                cat("content", Some("marketing")),
-                cat("security", Some("it")),
-                cat("other", None),
-            ],
+            categories: vec![cat("content", Some("marketing")), cat("security", Some("it")), cat("other", None)],
             rules: vec![
                 Rule {
                     name: "outage words".into(),
@@ -321,19 +266,13 @@ pub(crate) mod tests {
     fn page_url_rules_match_the_url() {
         let d = sample_map().route("content", "Copy", "x", Some("https://shop.example.com/a"));
         assert_eq!(d.rule.as_deref(), Some("shop pages"));
-        assert_eq!(
-            d.reason,
-            "rule 'shop pages' matched page_url \"https://shop.example.com/a\""
-        );
+        assert_eq!(d.reason, "rule 'shop pages' matched page_url \"https://shop.example.com/a\"");
     }
 
     #[test]
     fn other_goes_to_the_fallback_team() {
         let d = sample_map().route("other", "Something", "else", None);
-        assert_eq!(
-            (d.team.as_str(), d.reason.as_str()),
-            ("it", "category 'other' goes to the fallback team it")
-        );
+        assert_eq!((d.team.as_str(), d.reason.as_str()), ("it", "category 'other' goes to the fallback team it"));
     }
 
     #[test]
@@ -352,14 +291,6 @@ pub(crate) mod tests {
         });
         let e = m.validate(&["it".into(), "marketing".into()]).unwrap_err();
         let fields: Vec<&str> = e.0.keys().map(String::as_str).collect();
-        assert_eq!(
-            fields,
-            [
-                "categories[0].team",
-                "rules[0].regex",
-                "rules[2].name",
-                "rules[3]"
-            ]
-        );
+        assert_eq!(fields, ["categories[0].team", "rules[0].regex", "rules[2].name", "rules[3]"]);
     }
 }

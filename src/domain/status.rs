@@ -42,21 +42,15 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|s| s.as_str()).collect();
-                format!("unknown status '{s}'; one of {}", names.join(", "))
-            })
+        Self::ALL.into_iter().find(|st| st.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|s| s.as_str()).collect();
+            format!("unknown status '{s}'; one of {}", names.join(", "))
+        })
     }
 
     /// Open requests are still someone's work: not resolved, closed or rejected.
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            Self::New | Self::Acknowledged | Self::InProgress | Self::WaitingOnRequester
-        )
+        matches!(self, Self::New | Self::Acknowledged | Self::InProgress | Self::WaitingOnRequester)
     }
 
     /// The statuses this one may move to.
@@ -115,11 +109,7 @@ mod tests {
         ];
         for from in Status::ALL {
             for to in Status::ALL {
-                assert_eq!(
-                    from.can_move_to(to),
-                    allowed.contains(&(from, to)),
-                    "{from} -> {to}"
-                );
+                assert_eq!(from.can_move_to(to), allowed.contains(&(from, to)), "{from} -> {to}");
             }
         }
     }

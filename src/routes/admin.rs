@@ -10,7 +10,8 @@ use crate::auth::Actor;
 use crate::db::{self, from_db};
 use crate::error::{ApiError, ErrorBody};
 use crate::service::admin::{
-    self, CategoriesInput, CategoriesView, RulesInput, RulesView, TeamView,
+    self, CalendarsInput, CalendarsView, CategoriesInput, CategoriesView, RulesInput, RulesView, SlaPoliciesInput,
+    SlaPoliciesView, TeamView,
 };
 use crate::startup::AppState;
 
@@ -21,16 +22,17 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(put_categories)
         .service(list_routing_rules)
         .service(put_routing_rules)
+        .service(list_calendars)
+        .service(put_calendars)
+        .service(list_sla_policies)
+        .service(put_sla_policies)
         .service(list_audit)
         .service(revoke_token);
 }
 
 #[utoipa::path(tag = "configuration", responses((status = 200, body = Vec<TeamView>), (status = 401, body = ErrorBody)))]
 #[get("/teams")]
-pub async fn list_teams(
-    state: web::Data<AppState>,
-    _actor: Actor,
-) -> Result<web::Json<Vec<TeamView>>, ApiError> {
+pub async fn list_teams(state: web::Data<AppState>, _actor: Actor) -> Result<web::Json<Vec<TeamView>>, ApiError> {
     Ok(web::Json(state.run(admin::teams).await?))
 }
 
@@ -45,25 +47,14 @@ pub async fn put_teams(
     body: web::Json<Vec<TeamView>>,
 ) -> Result<web::Json<Vec<TeamView>>, ApiError> {
     let now = state.clock.now();
-    Ok(web::Json(
-        state
-            .run(move |c| admin::put_teams(c, &actor, &body, now))
-            .await?,
-    ))
+    Ok(web::Json(state.run(move |c| admin::put_teams(c, &actor, &body, now)).await?))
 }
 
 /// The ownership map in force: category → owning team.
 #[utoipa::path(tag = "configuration", responses((status = 200, body = CategoriesView), (status = 401, body = ErrorBody)))]
 #[get("/categories")]
-pub async fn list_categories(
-    state: web::Data<AppState>,
-    _actor: Actor,
-) -> Result<web::Json<CategoriesView>, ApiError> {
-    Ok(web::Json(
-        state
-            .run(|c| admin::current(c).map(admin::categories_view))
-            .await?,
-    ))
+pub async fn list_categories(state: web::Data<AppState>, _actor: Actor) -> Result<web::Json<CategoriesView>, ApiError> {
+    Ok(web::Json(state.run(|c| admin::current(c).map(admin::categories_view)).await?))
 }
 
 /// Replace the ownership map (admins); makes a new routing version.
@@ -93,15 +84,8 @@ pub async fn put_categories(
 /// The routing rules in force, in the order they are tried.
 #[utoipa::path(tag = "configuration", responses((status = 200, body = RulesView), (status = 401, body = ErrorBody)))]
 #[get("/routing-rules")]
-pub async fn list_routing_rules(
-    state: web::Data<AppState>,
-    _actor: Actor,
-) -> Result<web::Json<RulesView>, ApiError> {
-    Ok(web::Json(
-        state
-            .run(|c| admin::current(c).map(admin::rules_view))
-            .await?,
-    ))
+pub async fn list_routing_rules(state: web::Data<AppState>, _actor: Actor) -> Result<web::Json<RulesView>, ApiError> {
+    Ok(web::Json(state.run(|c| admin::current(c).map(admin::rules_view)).await?))
 }
 
 /// Replace the routing rules (admins); makes a new routing version.
@@ -115,10 +99,66 @@ pub async fn put_routing_rules(
 ) -> Result<web::Json<RulesView>, ApiError> {
     let now = state.clock.now();
     let rules = body.into_inner().rules;
-    let changed = state
-        .run(move |c| admin::change_map(c, &actor, now, "routing_rules", |map| map.rules = rules))
-        .await?;
+    let changed =
+        state.run(move |c| admin::change_map(c, &actor, now, "routing_rules", |map| map.rules = rules)).await?;
     Ok(web::Json(admin::rules_view(changed)))
+}
+
+/// The business calendars in force (opening hours, holidays, timezone).
+#[utoipa::path(tag = "sla", responses((status = 200, body = CalendarsView), (status = 401, body = ErrorBody)))]
+#[get("/calendars")]
+pub async fn list_calendars(state: web::Data<AppState>, _actor: Actor) -> Result<web::Json<CalendarsView>, ApiError> {
+    Ok(web::Json(state.run(|c| admin::current_sla(c).map(admin::calendars_view)).await?))
+}
+
+/// Replace the calendars (admins); makes a new SLA version. Existing requests keep theirs.
+#[utoipa::path(tag = "sla", request_body = CalendarsInput, responses(
+    (status = 200, body = CalendarsView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[put("/calendars")]
+pub async fn put_calendars(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<CalendarsInput>,
+) -> Result<web::Json<CalendarsView>, ApiError> {
+    let now = state.clock.now();
+    let calendars = body.into_inner().calendars;
+    let changed =
+        state.run(move |c| admin::change_sla(c, &actor, now, "calendars", |sla| sla.calendars = calendars)).await?;
+    Ok(web::Json(admin::calendars_view(changed)))
+}
+
+/// The SLA targets per team and priority, and each team's calendar and escalation ladder.
+#[utoipa::path(tag = "sla", responses((status = 200, body = SlaPoliciesView), (status = 401, body = ErrorBody)))]
+#[get("/sla-policies")]
+pub async fn list_sla_policies(
+    state: web::Data<AppState>,
+    _actor: Actor,
+) -> Result<web::Json<SlaPoliciesView>, ApiError> {
+    Ok(web::Json(state.run(|c| admin::current_sla(c).map(admin::sla_policies_view)).await?))
+}
+
+/// Replace the SLA policies (admins); makes a new SLA version. Existing requests keep theirs.
+#[utoipa::path(tag = "sla", request_body = SlaPoliciesInput, responses(
+    (status = 200, body = SlaPoliciesView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[put("/sla-policies")]
+pub async fn put_sla_policies(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<SlaPoliciesInput>,
+) -> Result<web::Json<SlaPoliciesView>, ApiError> {
+    let now = state.clock.now();
+    let input = body.into_inner();
+    let changed = state
+        .run(move |c| {
+            admin::change_sla(c, &actor, now, "sla_policies", |sla| {
+                sla.policies = input.policies;
+                if let Some(teams) = input.teams {
+                    sla.teams = teams;
+                }
+            })
+        })
+        .await?;
+    Ok(web::Json(admin::sla_policies_view(changed)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -133,10 +173,7 @@ pub struct AuditEntry {
 /// The newest 200 configuration changes (admins).
 #[utoipa::path(tag = "configuration", responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
 #[get("/audit")]
-pub async fn list_audit(
-    state: web::Data<AppState>,
-    actor: Actor,
-) -> Result<web::Json<Vec<AuditEntry>>, ApiError> {
+pub async fn list_audit(state: web::Data<AppState>, actor: Actor) -> Result<web::Json<Vec<AuditEntry>>, ApiError> {
     actor.require_admin()?;
     let rows = state.run(|c| Ok(db::load_audit(c, 200)?)).await?;
     Ok(web::Json(
@@ -162,12 +199,6 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let owner = (actor.role != crate::domain::Role::Admin).then(|| actor.id.clone());
-    let revoked = state
-        .run(move |c| Ok(db::revoke_token(c, &id, owner.as_deref(), db::to_db(now))?))
-        .await?;
-    if revoked {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::not_found("token"))
-    }
+    let revoked = state.run(move |c| Ok(db::revoke_token(c, &id, owner.as_deref(), db::to_db(now))?)).await?;
+    if revoked { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::not_found("token")) }
 }

@@ -8,25 +8,21 @@ use crate::domain::FieldErrors;
 use crate::error::ApiError;
 
 pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(json_error)
+    web::JsonConfig::default().limit(limit).error_handler(json_error)
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let api = match &err {
-        JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::PayloadTooLarge(
-            format!("body of {length} bytes is over the limit of {limit}"),
-        ),
+        JsonPayloadError::OverflowKnownLength { length, limit } => {
+            ApiError::PayloadTooLarge(format!("body of {length} bytes is over the limit of {limit}"))
+        }
         JsonPayloadError::Overflow { limit } => {
             ApiError::PayloadTooLarge(format!("body is over the limit of {limit} bytes"))
         }
         JsonPayloadError::ContentType => {
             ApiError::UnsupportedMediaType("expected Content-Type: application/json".into())
         }
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::Validation(field_of(&e.to_string()))
-        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation(field_of(&e.to_string())),
         JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("malformed JSON: {e}")),
         other => ApiError::BadRequest(format!("unreadable body: {other}")),
     };
@@ -37,12 +33,8 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
 fn field_of(message: &str) -> FieldErrors {
     let quoted = message.split('`').nth(1);
     match quoted {
-        Some(field) if message.starts_with("missing field") => {
-            FieldErrors::single(field, "is required")
-        }
-        Some(field) if message.starts_with("unknown field") => {
-            FieldErrors::single(field, "is not a known field")
-        }
+        Some(field) if message.starts_with("missing field") => FieldErrors::single(field, "is required"),
+        Some(field) if message.starts_with("unknown field") => FieldErrors::single(field, "is not a known field"),
         _ => FieldErrors::single("body", message),
     }
 }
@@ -54,15 +46,10 @@ pub fn query_config() -> web::QueryConfig {
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|err, _req| ApiError::NotFound(format!("no such resource: {err}")).into())
+    web::PathConfig::default().error_handler(|err, _req| ApiError::NotFound(format!("no such resource: {err}")).into())
 }
 
 /// Unknown routes answer with the JSON error body too.
 pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
+    Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
 }

@@ -36,9 +36,7 @@ pub async fn create_request(
     body: web::Json<RequestInput>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let detail = state
-        .run(move |c| requests::create(c, &actor, &body, now))
-        .await?;
+    let detail = state.run(move |c| requests::create(c, &actor, &body, now)).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/requests/{}", detail.request.id)))
         .json(detail))
@@ -53,8 +51,8 @@ pub async fn preview_request(
     _actor: Actor,
     body: web::Json<RequestInput>,
 ) -> Result<web::Json<PreviewView>, ApiError> {
-    let decision = state.run(move |c| requests::preview(c, &body)).await?;
-    Ok(web::Json(decision.into()))
+    let now = state.clock.now();
+    Ok(web::Json(state.run(move |c| requests::preview(c, &body, now)).await?))
 }
 
 /// Requests, newest first, one page at a time. Requesters only ever see their own.
@@ -66,8 +64,9 @@ pub async fn list_requests(
     actor: Actor,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<RequestPage>, ApiError> {
-    let filter = query.to_filter(&actor)?;
-    Ok(web::Json(state.run(move |c| list::list(c, &filter)).await?))
+    let now = state.clock.now();
+    let filter = query.to_filter(&actor, now)?;
+    Ok(web::Json(state.run(move |c| list::list(c, &filter, now)).await?))
 }
 
 /// One request with its history, oldest event first.
@@ -80,9 +79,8 @@ pub async fn show_request(
     actor: Actor,
     id: web::Path<String>,
 ) -> Result<web::Json<RequestDetail>, ApiError> {
-    Ok(web::Json(
-        state.run(move |c| requests::show(c, &actor, &id)).await?,
-    ))
+    let now = state.clock.now();
+    Ok(web::Json(state.run(move |c| requests::show(c, &actor, &id, now)).await?))
 }
 
 /// Move a request along its lifecycle; a refused move answers 409 naming the allowed ones.
@@ -98,11 +96,7 @@ pub async fn change_status(
     body: web::Json<StatusInput>,
 ) -> Result<web::Json<RequestDetail>, ApiError> {
     let now = state.clock.now();
-    Ok(web::Json(
-        state
-            .run(move |c| requests::change_status(c, &actor, &id, &body, now))
-            .await?,
-    ))
+    Ok(web::Json(state.run(move |c| requests::change_status(c, &actor, &id, &body, now)).await?))
 }
 
 /// Comment (visible to the requester) or add an internal note (staff only).
@@ -118,11 +112,7 @@ pub async fn add_comment(
     body: web::Json<CommentInput>,
 ) -> Result<web::Json<RequestDetail>, ApiError> {
     let now = state.clock.now();
-    Ok(web::Json(
-        state
-            .run(move |c| requests::comment(c, &actor, &id, &body, now))
-            .await?,
-    ))
+    Ok(web::Json(state.run(move |c| requests::comment(c, &actor, &id, &body, now)).await?))
 }
 
 /// Assign to a member of the owning team, or unassign with null.
@@ -138,11 +128,7 @@ pub async fn assign_request(
     body: web::Json<AssignInput>,
 ) -> Result<web::Json<RequestDetail>, ApiError> {
     let now = state.clock.now();
-    Ok(web::Json(
-        state
-            .run(move |c| requests::assign(c, &actor, &id, &body, now))
-            .await?,
-    ))
+    Ok(web::Json(state.run(move |c| requests::assign(c, &actor, &id, &body, now)).await?))
 }
 
 /// "Not ours": hand the request to another team with a reason (a routing correction).
@@ -158,9 +144,5 @@ pub async fn reassign_request(
     body: web::Json<ReassignInput>,
 ) -> Result<web::Json<RequestDetail>, ApiError> {
     let now = state.clock.now();
-    Ok(web::Json(
-        state
-            .run(move |c| requests::reassign(c, &actor, &id, &body, now))
-            .await?,
-    ))
+    Ok(web::Json(state.run(move |c| requests::reassign(c, &actor, &id, &body, now)).await?))
 }

@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, TeamRow, to_db, write_tx};
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::routing::{Category, Rule, validate_key};
+use crate::domain::sla::{Policy, SlaConfig, TeamSla};
 use crate::domain::{FieldErrors, OwnershipMap};
 use crate::error::ApiError;
 
@@ -26,12 +28,7 @@ pub struct TeamView {
 
 impl From<&TeamRow> for TeamView {
     fn from(t: &TeamRow) -> Self {
-        Self {
-            key: t.key.clone(),
-            name: t.name.clone(),
-            email: t.email.clone(),
-            leads: t.leads(),
-        }
+        Self { key: t.key.clone(), name: t.name.clone(), email: t.email.clone(), leads: t.leads() }
     }
 }
 
@@ -51,17 +48,11 @@ fn validate_teams(teams: &[TeamView]) -> FieldErrors {
         if t.name.trim().is_empty() {
             errors.add(format!("[{i}].name"), "is required");
         }
-        for (field, email) in std::iter::once(("email".to_owned(), &t.email)).chain(
-            t.leads
-                .iter()
-                .enumerate()
-                .map(|(j, l)| (format!("leads[{j}]"), l)),
-        ) {
+        for (field, email) in std::iter::once(("email".to_owned(), &t.email))
+            .chain(t.leads.iter().enumerate().map(|(j, l)| (format!("leads[{j}]"), l)))
+        {
             if !looks_like_email(email) {
-                errors.add(
-                    format!("[{i}].{field}"),
-                    format!("'{email}' is not an email address"),
-                );
+                errors.add(format!("[{i}].{field}"), format!("'{email}' is not an email address"));
             }
         }
     }
@@ -76,9 +67,8 @@ pub fn looks_like_email(s: &str) -> bool {
     let s = s.trim();
     s.len() <= 254
         && !s.chars().any(char::is_whitespace)
-        && s.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && (domain.contains('.') || domain == "localhost")
-        })
+        && s.split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && (domain.contains('.') || domain == "localhost"))
 }
 
 /// Replaces the list of teams. A team still referenced (by requests, members or the current
@@ -97,15 +87,12 @@ pub fn put_teams(
     write_tx(conn, |conn| {
         let before = db::load_teams(conn)?;
         let current = db::current_map(conn)?;
-        for old in before
-            .iter()
-            .filter(|o| !teams.iter().any(|t| t.key == o.key))
-        {
-            if current
-                .as_ref()
-                .is_some_and(|m| map_uses_team(&m.map, &old.key))
-            {
+        for old in before.iter().filter(|o| !teams.iter().any(|t| t.key == o.key)) {
+            if current.as_ref().is_some_and(|m| map_uses_team(&m.map, &old.key)) {
                 return Err(in_use(&old.key, "the ownership map or a routing rule"));
+            }
+            if current_sla(conn)?.config.teams.iter().any(|t| t.team == old.key) {
+                return Err(in_use(&old.key, "the SLA policies"));
             }
             if db::team_is_referenced(conn, &old.key)? {
                 return Err(in_use(&old.key, "requests or members"));
@@ -117,13 +104,7 @@ pub fn put_teams(
                 key: t.key.clone(),
                 name: t.name.trim().to_owned(),
                 email: t.email.trim().to_lowercase(),
-                lead_emails: json!(
-                    t.leads
-                        .iter()
-                        .map(|l| l.trim().to_lowercase())
-                        .collect::<Vec<_>>()
-                )
-                .to_string(),
+                lead_emails: json!(t.leads.iter().map(|l| l.trim().to_lowercase()).collect::<Vec<_>>()).to_string(),
                 created_at: to_db(now),
                 updated_at: to_db(now),
             };
@@ -155,10 +136,7 @@ fn in_use(team: &str, by: &str) -> ApiError {
 
 fn map_uses_team(map: &OwnershipMap, team: &str) -> bool {
     map.fallback_team == team
-        || map
-            .categories
-            .iter()
-            .any(|c| c.team.as_deref() == Some(team))
+        || map.categories.iter().any(|c| c.team.as_deref() == Some(team))
         || map.rules.iter().any(|r| r.team == team)
 }
 
@@ -192,23 +170,15 @@ pub struct RulesInput {
 }
 
 pub fn current(conn: &mut AnyConnection) -> Result<db::VersionedMap, ApiError> {
-    db::current_map(conn)?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the ownership map was never seeded")))
+    db::current_map(conn)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the ownership map was never seeded")))
 }
 
 pub fn categories_view(m: db::VersionedMap) -> CategoriesView {
-    CategoriesView {
-        version: m.version,
-        fallback_team: m.map.fallback_team,
-        categories: m.map.categories,
-    }
+    CategoriesView { version: m.version, fallback_team: m.map.fallback_team, categories: m.map.categories }
 }
 
 pub fn rules_view(m: db::VersionedMap) -> RulesView {
-    RulesView {
-        version: m.version,
-        rules: m.map.rules,
-    }
+    RulesView { version: m.version, rules: m.map.rules }
 }
 
 /// Stores a changed map as a new version, after validating it against the teams; audited.
@@ -224,18 +194,77 @@ pub fn change_map(
         let before = current(conn)?;
         let mut map = before.map.clone();
         change(&mut map);
-        map.validate(&db::team_keys(conn)?)
-            .map_err(ApiError::Validation)?;
+        map.validate(&db::team_keys(conn)?).map_err(ApiError::Validation)?;
         let note = format!("{what} changed by {}", actor.email);
         let version = db::insert_map_version(conn, &map, &note, Some(&actor.id), to_db(now))?;
-        let data = json!({ "version": version, "previous_version": before.version, "before": before.map, "after": map });
-        db::insert_audit(
-            conn,
-            &format!("{what}_updated"),
-            Some(&actor.id),
-            to_db(now),
-            &data,
-        )?;
+        let data =
+            json!({ "version": version, "previous_version": before.version, "before": before.map, "after": map });
+        db::insert_audit(conn, &format!("{what}_updated"), Some(&actor.id), to_db(now), &data)?;
         Ok(db::VersionedMap { version, map })
+    })
+}
+
+/// The calendars in force.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CalendarsView {
+    pub version: i32,
+    pub calendars: Vec<BusinessCalendar>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarsInput {
+    pub calendars: Vec<BusinessCalendar>,
+}
+
+/// The SLA policies and escalation ladders in force.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlaPoliciesView {
+    pub version: i32,
+    pub policies: Vec<Policy>,
+    /// Each team's business calendar and level-3 recipients.
+    pub teams: Vec<TeamSla>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlaPoliciesInput {
+    pub policies: Vec<Policy>,
+    /// Unchanged when absent.
+    pub teams: Option<Vec<TeamSla>>,
+}
+
+pub fn current_sla(conn: &mut AnyConnection) -> Result<db::VersionedSla, ApiError> {
+    db::current_sla(conn)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the SLA configuration was never seeded")))
+}
+
+pub fn calendars_view(v: db::VersionedSla) -> CalendarsView {
+    CalendarsView { version: v.version, calendars: v.config.calendars }
+}
+
+pub fn sla_policies_view(v: db::VersionedSla) -> SlaPoliciesView {
+    SlaPoliciesView { version: v.version, policies: v.config.policies, teams: v.config.teams }
+}
+
+/// Stores a changed SLA configuration as a new version; requests keep the version they were
+/// created under, so existing clocks are left alone. Validated and audited.
+pub fn change_sla(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    what: &str,
+    change: impl FnOnce(&mut SlaConfig),
+) -> Result<db::VersionedSla, ApiError> {
+    actor.require_admin()?;
+    write_tx(conn, |conn| {
+        let before = current_sla(conn)?;
+        let mut config = before.config.clone();
+        change(&mut config);
+        config.validate(&db::team_keys(conn)?).map_err(ApiError::Validation)?;
+        let note = format!("{what} changed by {}", actor.email);
+        let version = db::insert_sla_version(conn, &config, &note, Some(&actor.id), to_db(now))?;
+        let data = json!({ "version": version, "previous_version": before.version, "before": before.config, "after": config });
+        db::insert_audit(conn, &format!("{what}_updated"), Some(&actor.id), to_db(now), &data)?;
+        Ok(db::VersionedSla { version, config })
     })
 }

@@ -1,13 +1,14 @@
-//! The request list: filters, visibility and keyset pagination.
+//! The request list: filters, visibility and keyset pagination (newest first, or soonest
+//! SLA due first for triage queues).
 
-use chrono::DateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::views::{RequestView, request_views};
 use crate::auth::Actor;
-use crate::db::{self, AnyConnection, AssigneeFilter, RequestFilter};
-use crate::domain::{Priority, Status};
+use crate::db::{self, AnyConnection, AssigneeFilter, RequestFilter, RequestRow, SlaFilter, Sort};
+use crate::domain::{FieldErrors, Priority, Status};
 use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -28,9 +29,13 @@ pub struct ListQuery {
     pub priority: Option<String>,
     /// Text searched in title and description, any case.
     pub q: Option<String>,
+    /// `at_risk` (a clock at risk, none breached) or `breached` (a clock breached).
+    pub sla: Option<String>,
+    /// `created` (newest first, the default) or `due` (soonest SLA due first).
+    pub sort: Option<String>,
     /// 1..200, default 50.
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (with the same sort).
     pub cursor: Option<String>,
 }
 
@@ -42,31 +47,39 @@ pub struct RequestPage {
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-fn encode_cursor(view: &RequestView) -> String {
-    hex::encode(format!(
-        "{}|{}",
-        view.created_at.timestamp_micros(),
-        view.id
-    ))
+fn sort_tag(sort: Sort) -> &'static str {
+    match sort {
+        Sort::Created => "c",
+        Sort::Due => "d",
+    }
 }
 
-fn decode_cursor(cursor: &str) -> Option<(chrono::NaiveDateTime, String)> {
+/// Opaque to clients: the sort, the last row's sort key and its id.
+fn encode_cursor(sort: Sort, row: &RequestRow) -> String {
+    let at = match sort {
+        Sort::Created => row.created_at,
+        Sort::Due => row.clocks.queue_due_at,
+    };
+    hex::encode(format!("{}|{}|{}", sort_tag(sort), at.and_utc().timestamp_micros(), row.id))
+}
+
+fn decode_cursor(sort: Sort, cursor: &str) -> Option<(NaiveDateTime, String)> {
     let raw = String::from_utf8(hex::decode(cursor).ok()?).ok()?;
-    let (micros, id) = raw.split_once('|')?;
-    let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-    Some((at.naive_utc(), id.to_owned()))
+    let mut parts = raw.splitn(3, '|');
+    if parts.next()? != sort_tag(sort) {
+        return None;
+    }
+    let at = DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?;
+    Some((at.naive_utc(), parts.next()?.to_owned()))
 }
 
 impl ListQuery {
     /// Turns the query into a filter, refusing bad values field by field.
-    pub fn to_filter(&self, actor: &Actor) -> Result<RequestFilter, ApiError> {
-        let mut errors = crate::domain::FieldErrors::default();
+    pub fn to_filter(&self, actor: &Actor, now: DateTime<Utc>) -> Result<RequestFilter, ApiError> {
+        let mut errors = FieldErrors::default();
         let status = non_empty(&self.status);
         if let Some(s) = &status {
             errors.check("status", Status::parse(s));
@@ -74,15 +87,29 @@ impl ListQuery {
         let priority = non_empty(&self.priority)
             .and_then(|p| errors.check("priority", Priority::parse(&p)))
             .map(|p| p.as_str().to_owned());
+        let sla = match non_empty(&self.sla).as_deref() {
+            None => None,
+            Some("at_risk") => Some(SlaFilter::AtRisk),
+            Some("breached") => Some(SlaFilter::Breached),
+            Some(other) => errors.check("sla", Err(format!("'{other}' is not one of at_risk, breached"))),
+        };
+        let sort = match non_empty(&self.sort).as_deref() {
+            None | Some("created") => Sort::Created,
+            Some("due") => Sort::Due,
+            Some(other) => {
+                errors.add("sort", format!("'{other}' is not one of created, due"));
+                Sort::Created
+            }
+        };
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             errors.add("limit", format!("must be between 1 and {MAX_LIMIT}"));
         }
-        let before = match non_empty(&self.cursor) {
+        let after = match non_empty(&self.cursor) {
             None => None,
             Some(c) => errors.check(
                 "cursor",
-                decode_cursor(&c).ok_or_else(|| "is not a cursor from this API".into()),
+                decode_cursor(sort, &c).ok_or_else(|| "is not a cursor from this API for this sort".into()),
             ),
         };
         let assignee = non_empty(&self.assignee).map(|a| match a.as_str() {
@@ -102,29 +129,22 @@ impl ListQuery {
             category: non_empty(&self.category),
             priority,
             text: non_empty(&self.q),
-            before,
+            sla,
+            sort,
+            after,
             limit,
+            now: now.naive_utc(),
         })
     }
 }
 
-pub fn list(conn: &mut AnyConnection, filter: &RequestFilter) -> Result<RequestPage, ApiError> {
+pub fn list(conn: &mut AnyConnection, filter: &RequestFilter, now: DateTime<Utc>) -> Result<RequestPage, ApiError> {
     // One extra row tells whether another page exists.
-    let mut rows = db::list_requests(
-        conn,
-        &RequestFilter {
-            limit: filter.limit + 1,
-            ..filter.clone()
-        },
-    )?;
+    let mut rows = db::list_requests(conn, &RequestFilter { limit: filter.limit + 1, ..filter.clone() })?;
     let more = rows.len() as i64 > filter.limit;
     rows.truncate(filter.limit as usize);
-    let items = request_views(conn, rows)?;
-    let next_cursor = if more {
-        items.last().map(encode_cursor)
-    } else {
-        None
-    };
+    let next_cursor = if more { rows.last().map(|r| encode_cursor(filter.sort, r)) } else { None };
+    let items = request_views(conn, rows, now)?;
     Ok(RequestPage { items, next_cursor })
 }
 
@@ -133,11 +153,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
+    fn cursors_belong_to_their_sort_and_garbage_is_refused() {
         let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap();
-        let raw = hex::encode(format!("{}|{}", at.timestamp_micros(), "abc"));
-        assert_eq!(decode_cursor(&raw), Some((at.naive_utc(), "abc".into())));
-        assert_eq!(decode_cursor("zz"), None);
-        assert_eq!(decode_cursor(&hex::encode("no-separator")), None);
+        let raw = hex::encode(format!("d|{}|{}", at.timestamp_micros(), "abc"));
+        assert_eq!(decode_cursor(Sort::Due, &raw), Some((at.naive_utc(), "abc".into())));
+        assert_eq!(decode_cursor(Sort::Created, &raw), None);
+        assert_eq!(decode_cursor(Sort::Due, "zz"), None);
+        assert_eq!(decode_cursor(Sort::Due, &hex::encode("no-separator")), None);
     }
 }

@@ -5,5 +5,6 @@ pub mod admin;
 pub mod list;
 pub mod requests;
 pub mod seed;
+pub mod sla;
 pub mod users;
 pub mod views;

@@ -7,7 +7,9 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::{RequestDetail, request_detail, request_key};
+use super::sla;
+use super::views::{PreviewRouting, PreviewSla, PreviewView, RequestDetail, request_detail, request_key};
+use crate::domain::sla::{ClockKind, Timeline, derive_all};
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
 use crate::domain::request::parse_text;
@@ -18,27 +20,47 @@ pub const COMMENT_MAX: usize = 20_000;
 pub const REASON_MAX: usize = 2_000;
 
 /// Where a request would go and why; creates nothing.
-pub fn preview(
-    conn: &mut AnyConnection,
-    input: &RequestInput,
-) -> Result<RoutingDecision, ApiError> {
+/// Where a request would go, why, and its SLA due times if it were created at `at` (default
+/// now); creates nothing.
+pub fn preview(conn: &mut AnyConnection, input: &RequestInput, now: DateTime<Utc>) -> Result<PreviewView, ApiError> {
+    let at = match input.at.as_deref().map(str::trim) {
+        None | Some("") => now,
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| ApiError::validation("at", format!("must be an RFC 3339 time (got '{s}')")))?,
+    };
     let current = current_map(conn)?;
     let new = NewRequest::parse(input, &current.map).map_err(ApiError::Validation)?;
-    Ok(route(&current.map, &new))
+    let decision = route(&current.map, &new);
+    let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
+    let config = current_sla(conn)?.config;
+    let timeline = Timeline { created_at: at, priority, team: decision.team.clone(), changes: Vec::new() };
+    let plans = derive_all(&timeline, &config);
+    let sla = config.policy(&decision.team, priority).map(|p| PreviewSla {
+        first_response_due: plans.get(&ClockKind::FirstResponse).and_then(|c| c.due_at),
+        resolution_due: plans.get(&ClockKind::Resolution).and_then(|c| c.due_at),
+        first_response_minutes: p.first_response_minutes,
+        resolution_minutes: p.resolution_minutes,
+        calendar: config.calendar_of(p).name().to_owned(),
+    });
+    Ok(PreviewView {
+        team: decision.team,
+        routing: PreviewRouting { rule: decision.rule, reason: decision.reason },
+        priority,
+        sla,
+    })
+}
+
+fn current_sla(conn: &mut AnyConnection) -> Result<db::VersionedSla, ApiError> {
+    db::current_sla(conn)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the SLA configuration was never seeded")))
 }
 
 fn current_map(conn: &mut AnyConnection) -> Result<db::VersionedMap, ApiError> {
-    db::current_map(conn)?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the ownership map was never seeded")))
+    db::current_map(conn)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the ownership map was never seeded")))
 }
 
 fn route(map: &crate::domain::OwnershipMap, new: &NewRequest) -> RoutingDecision {
-    map.route(
-        &new.category,
-        &new.title,
-        &new.description,
-        new.page_url.as_deref(),
-    )
+    map.route(&new.category, &new.title, &new.description, new.page_url.as_deref())
 }
 
 /// Files a request: validates it, routes it, stores it with its `created` and `routed` events.
@@ -48,15 +70,16 @@ pub fn create(
     input: &RequestInput,
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, ApiError> {
+    if input.at.is_some() {
+        return Err(ApiError::validation("at", "only a preview takes 'at'; a request is filed now"));
+    }
     write_tx(conn, |conn| {
         let current = current_map(conn)?;
+        let current_sla = current_sla(conn)?;
         let new = NewRequest::parse(input, &current.map).map_err(ApiError::Validation)?;
         let decision = route(&current.map, &new);
         // The requester's choice wins; a matching rule may suggest one when they made none.
-        let priority = new
-            .priority
-            .or(decision.suggested_priority)
-            .unwrap_or_default();
+        let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
         let row = RequestRow {
             id: Uuid::now_v7().to_string(),
             number: db::next_request_number(conn)?,
@@ -78,6 +101,8 @@ pub fn create(
             first_response_at: None,
             resolved_at: None,
             closed_at: None,
+            sla_version: current_sla.version,
+            clocks: db::ClockColumns::default(),
         };
         db::insert_request(conn, &row)?;
         let at = row.created_at;
@@ -91,25 +116,20 @@ pub fn create(
             "version": current.version, "suggested_priority": decision.suggested_priority,
         });
         db::insert_event(conn, &row.id, "routed", None, at, &routed)?;
-        request_detail(conn, row, true)
+        let mut row = row;
+        sla::refresh(conn, &mut row)?;
+        request_detail(conn, row, true, now)
     })
 }
 
 /// Loads a request the actor may read: staff read all, requesters only their own.
-fn load_visible(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    id_or_key: &str,
-) -> Result<RequestRow, ApiError> {
-    let row = db::find_request(conn, id_or_key)?
-        .ok_or_else(|| ApiError::not_found(format!("request '{id_or_key}'")))?;
+fn load_visible(conn: &mut AnyConnection, actor: &Actor, id_or_key: &str) -> Result<RequestRow, ApiError> {
+    let row =
+        db::find_request(conn, id_or_key)?.ok_or_else(|| ApiError::not_found(format!("request '{id_or_key}'")))?;
     if actor.role.is_staff() || row.requester_id == actor.id {
         Ok(row)
     } else {
-        Err(ApiError::Forbidden(format!(
-            "{} is not your request",
-            request_key(row.number)
-        )))
+        Err(ApiError::Forbidden(format!("{} is not your request", request_key(row.number))))
     }
 }
 
@@ -117,9 +137,10 @@ pub fn show(
     conn: &mut AnyConnection,
     actor: &Actor,
     id_or_key: &str,
+    now: DateTime<Utc>,
 ) -> Result<RequestDetail, ApiError> {
     let row = load_visible(conn, actor, id_or_key)?;
-    request_detail(conn, row, actor.role.is_staff())
+    request_detail(conn, row, actor.role.is_staff(), now)
 }
 
 fn status_of(row: &RequestRow) -> Result<Status, ApiError> {
@@ -148,14 +169,7 @@ fn note_first_response(
     if row.first_response_at.is_none() && actor.role.is_staff() && actor.is_member(&row.team_key) {
         row.first_response_at = Some(row.updated_at);
         let data = json!({ "via": via, "team": row.team_key });
-        db::insert_event(
-            conn,
-            &row.id,
-            "first_response",
-            Some(&actor.id),
-            row.updated_at,
-            &data,
-        )?;
+        db::insert_event(conn, &row.id, "first_response", Some(&actor.id), row.updated_at, &data)?;
     }
     Ok(())
 }
@@ -171,11 +185,7 @@ fn apply_move(
     let from = status_of(row)?;
     if !from.can_move_to(to) {
         let allowed: Vec<&str> = from.allowed_moves().iter().map(|s| s.as_str()).collect();
-        let allowed = if allowed.is_empty() {
-            "none".to_owned()
-        } else {
-            allowed.join(", ")
-        };
+        let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
         return Err(ApiError::Conflict {
             message: format!(
                 "{} cannot move from {from} to {to}; allowed from {from}: {allowed}",
@@ -192,14 +202,7 @@ fn apply_move(
         _ => {}
     }
     let data = json!({ "from": from, "to": to, "note": note });
-    db::insert_event(
-        conn,
-        &row.id,
-        Status::move_event(from, to),
-        Some(&actor.id),
-        row.updated_at,
-        &data,
-    )?;
+    db::insert_event(conn, &row.id, Status::move_event(from, to), Some(&actor.id), row.updated_at, &data)?;
     if from == Status::New {
         note_first_response(conn, row, actor, "status_changed")?;
     }
@@ -224,15 +227,10 @@ pub fn change_status(
     let to = Status::parse(&input.status).map_err(|e| ApiError::validation("status", e))?;
     let note = match input.note.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(n) => {
-            Some(parse_text(n, REASON_MAX, true).map_err(|e| ApiError::validation("note", e))?)
-        }
+        Some(n) => Some(parse_text(n, REASON_MAX, true).map_err(|e| ApiError::validation("note", e))?),
     };
     if to == Status::Rejected && note.is_none() {
-        return Err(ApiError::validation(
-            "note",
-            "a reason is required to reject a request",
-        ));
+        return Err(ApiError::validation("note", "a reason is required to reject a request"));
     }
     write_tx(conn, |conn| {
         let mut row = load_visible(conn, actor, id_or_key)?;
@@ -248,7 +246,8 @@ pub fn change_status(
         row.updated_at = to_db(now);
         apply_move(conn, &mut row, actor, to, note.as_deref())?;
         db::save_request(conn, &row)?;
-        request_detail(conn, row, actor.role.is_staff())
+        sla::refresh(conn, &mut row)?;
+        request_detail(conn, row, actor.role.is_staff(), now)
     })
 }
 
@@ -268,13 +267,9 @@ pub fn comment(
     input: &CommentInput,
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, ApiError> {
-    let body =
-        parse_text(&input.body, COMMENT_MAX, true).map_err(|e| ApiError::validation("body", e))?;
+    let body = parse_text(&input.body, COMMENT_MAX, true).map_err(|e| ApiError::validation("body", e))?;
     if input.internal && !actor.role.is_staff() {
-        return Err(ApiError::validation(
-            "internal",
-            "only staff can post internal notes",
-        ));
+        return Err(ApiError::validation("internal", "only staff can post internal notes"));
     }
     write_tx(conn, |conn| {
         let mut row = load_visible(conn, actor, id_or_key)?;
@@ -291,29 +286,17 @@ pub fn comment(
         }
         row.updated_at = to_db(now);
         let data = json!({ "body": body, "internal": input.internal });
-        db::insert_event(
-            conn,
-            &row.id,
-            "commented",
-            Some(&actor.id),
-            row.updated_at,
-            &data,
-        )?;
+        db::insert_event(conn, &row.id, "commented", Some(&actor.id), row.updated_at, &data)?;
         if !input.internal && !is_requester {
             note_first_response(conn, &mut row, actor, "comment")?;
         }
         // The requester answering hands the ball back to the team.
         if is_requester && from == Status::WaitingOnRequester {
-            apply_move(
-                conn,
-                &mut row,
-                actor,
-                Status::InProgress,
-                Some("requester replied"),
-            )?;
+            apply_move(conn, &mut row, actor, Status::InProgress, Some("requester replied"))?;
         }
         db::save_request(conn, &row)?;
-        request_detail(conn, row, actor.role.is_staff())
+        sla::refresh(conn, &mut row)?;
+        request_detail(conn, row, actor.role.is_staff(), now)
     })
 }
 
@@ -340,9 +323,7 @@ pub fn assign(
             Some(email) => {
                 let user = db::user_by_email(conn, email)?
                     .filter(|u| u.active)
-                    .ok_or_else(|| {
-                        ApiError::validation("assignee", format!("no active user '{email}'"))
-                    })?;
+                    .ok_or_else(|| ApiError::validation("assignee", format!("no active user '{email}'")))?;
                 if !db::is_member(conn, &user.id, &row.team_key)? {
                     return Err(ApiError::validation(
                         "assignee",
@@ -361,17 +342,10 @@ pub fn assign(
             row.assignee_id = new_id;
             row.updated_at = to_db(now);
             let data = json!({ "assignee": assignee.map(|u| u.email), "previous": previous });
-            db::insert_event(
-                conn,
-                &row.id,
-                "assigned",
-                Some(&actor.id),
-                row.updated_at,
-                &data,
-            )?;
+            db::insert_event(conn, &row.id, "assigned", Some(&actor.id), row.updated_at, &data)?;
             db::save_request(conn, &row)?;
         }
-        request_detail(conn, row, true)
+        request_detail(conn, row, true, now)
     })
 }
 
@@ -380,11 +354,7 @@ fn require_open(row: &RequestRow) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Conflict {
-            message: format!(
-                "{} is {} and no longer open",
-                request_key(row.number),
-                row.status
-            ),
+            message: format!("{} is {} and no longer open", request_key(row.number), row.status),
             fields: FieldErrors::default(),
         })
     }
@@ -408,9 +378,8 @@ pub fn reassign(
     input: &ReassignInput,
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, ApiError> {
-    let reason = parse_text(&input.reason, REASON_MAX, true).map_err(|e| {
-        ApiError::validation("reason", format!("{e}: say why it is not this team's work"))
-    })?;
+    let reason = parse_text(&input.reason, REASON_MAX, true)
+        .map_err(|e| ApiError::validation("reason", format!("{e}: say why it is not this team's work")))?;
     write_tx(conn, |conn| {
         let mut row = load_visible(conn, actor, id_or_key)?;
         require_worker(actor, &row)?;
@@ -420,25 +389,16 @@ pub fn reassign(
             return Err(ApiError::validation("team", format!("unknown team '{to}'")));
         }
         if to == row.team_key {
-            return Err(ApiError::validation(
-                "team",
-                format!("already with team '{to}'"),
-            ));
+            return Err(ApiError::validation("team", format!("already with team '{to}'")));
         }
         let from = std::mem::replace(&mut row.team_key, to.to_owned());
         row.assignee_id = None;
         row.updated_at = to_db(now);
         let data = json!({ "from": from, "to": to, "reason": reason, "routing_correction": true });
-        db::insert_event(
-            conn,
-            &row.id,
-            "reassigned",
-            Some(&actor.id),
-            row.updated_at,
-            &data,
-        )?;
+        db::insert_event(conn, &row.id, "reassigned", Some(&actor.id), row.updated_at, &data)?;
         db::save_request(conn, &row)?;
-        request_detail(conn, row, true)
+        sla::refresh(conn, &mut row)?;
+        request_detail(conn, row, true, now)
     })
 }
 

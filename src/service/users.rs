@@ -21,11 +21,7 @@ pub struct NewUser {
 }
 
 /// Adds a user and their team memberships in one transaction.
-pub fn add_user(
-    conn: &mut AnyConnection,
-    new: &NewUser,
-    now: DateTime<Utc>,
-) -> Result<UserRow, ApiError> {
+pub fn add_user(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Utc>) -> Result<UserRow, ApiError> {
     let mut errors = FieldErrors::default();
     let email = new.email.trim().to_lowercase();
     if !looks_like_email(&email) {
@@ -47,10 +43,7 @@ pub fn add_user(
         }
         for team in &new.teams {
             if !db::team_exists(conn, team)? {
-                return Err(ApiError::validation(
-                    "team",
-                    format!("unknown team '{team}'"),
-                ));
+                return Err(ApiError::validation("team", format!("unknown team '{team}'")));
             }
         }
         let row = UserRow {
@@ -78,8 +71,7 @@ pub fn create_token(
     now: DateTime<Utc>,
 ) -> Result<(TokenRow, String), ApiError> {
     write_tx(conn, |conn| {
-        let user = db::user_by_email(conn, email)?
-            .ok_or_else(|| ApiError::not_found(format!("user '{email}'")))?;
+        let user = db::user_by_email(conn, email)?.ok_or_else(|| ApiError::not_found(format!("user '{email}'")))?;
         let token = generate_token();
         let row = TokenRow {
             id: Uuid::now_v7().to_string(),

@@ -8,7 +8,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::{self, AnyConnection, EventRow, RequestRow, UserRow, from_db};
+use crate::domain::sla::{Segment, derive_all, segments};
 use crate::error::ApiError;
+use crate::service::sla::{Configs, SlaView, sla_view, timeline};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Person {
@@ -49,6 +51,8 @@ pub struct RequestView {
     pub first_response_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The first-response and resolution clocks, as of the time of the answer.
+    pub sla: SlaView,
 }
 
 /// One entry of a request's history.
@@ -71,6 +75,8 @@ pub struct RequestDetail {
     #[serde(flatten)]
     pub request: RequestView,
     pub events: Vec<EventView>,
+    /// Who held the ball when: the owning team, the requester, or nobody (resolved).
+    pub segments: Vec<Segment>,
 }
 
 pub fn request_key(number: i64) -> String {
@@ -79,27 +85,18 @@ pub fn request_key(number: i64) -> String {
 
 fn person(users: &HashMap<String, UserRow>, id: &str) -> Person {
     users.get(id).map_or_else(
-        || Person {
-            email: String::new(),
-            name: "(unknown user)".into(),
-        },
-        |u| Person {
-            email: u.email.clone(),
-            name: u.name.clone(),
-        },
+        || Person { email: String::new(), name: "(unknown user)".into() },
+        |u| Person { email: u.email.clone(), name: u.name.clone() },
     )
 }
 
-fn view(row: RequestRow, users: &HashMap<String, UserRow>) -> RequestView {
+fn view(row: RequestRow, users: &HashMap<String, UserRow>, sla: SlaView) -> RequestView {
     RequestView {
+        sla,
         key: request_key(row.number),
         assignee: row.assignee_id.as_deref().map(|id| person(users, id)),
         requester: person(users, &row.requester_id),
-        routing: RoutingView {
-            rule: row.routing_rule,
-            reason: row.routing_reason,
-            version: row.routing_version,
-        },
+        routing: RoutingView { rule: row.routing_rule, reason: row.routing_reason, version: row.routing_version },
         created_at: from_db(row.created_at),
         updated_at: from_db(row.updated_at),
         first_response_at: row.first_response_at.map(from_db),
@@ -117,17 +114,29 @@ fn view(row: RequestRow, users: &HashMap<String, UserRow>) -> RequestView {
     }
 }
 
-/// Views of a page of requests: one query for everyone they name.
+/// Views of a page of requests: one query for everyone they name, one for all their events.
 pub fn request_views(
     conn: &mut AnyConnection,
     rows: Vec<RequestRow>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<RequestView>, ApiError> {
-    let ids: Vec<&str> = rows
-        .iter()
-        .flat_map(|r| std::iter::once(r.requester_id.as_str()).chain(r.assignee_id.as_deref()))
-        .collect();
+    let ids: Vec<&str> =
+        rows.iter().flat_map(|r| std::iter::once(r.requester_id.as_str()).chain(r.assignee_id.as_deref())).collect();
     let users = db::users_by_ids(conn, &ids)?;
-    Ok(rows.into_iter().map(|r| view(r, &users)).collect())
+    let request_ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut events: HashMap<String, Vec<EventRow>> = HashMap::new();
+    for e in db::events_of_many(conn, &request_ids)? {
+        events.entry(e.request_id.clone()).or_default().push(e);
+    }
+    let mut configs = Configs::default();
+    let mut views = Vec::with_capacity(rows.len());
+    for row in rows {
+        let config = configs.get(conn, row.sla_version)?;
+        let timeline = timeline(&row, events.get(&row.id).map_or(&[][..], Vec::as_slice));
+        let sla = sla_view(&derive_all(&timeline, config), now);
+        views.push(view(row, &users, sla));
+    }
+    Ok(views)
 }
 
 /// A request with its events; `show_internal` decides whether internal notes are included.
@@ -135,11 +144,14 @@ pub fn request_detail(
     conn: &mut AnyConnection,
     row: RequestRow,
     show_internal: bool,
+    now: DateTime<Utc>,
 ) -> Result<RequestDetail, ApiError> {
-    let events: Vec<EventRow> = db::events_of(conn, &row.id)?
-        .into_iter()
-        .filter(|e| show_internal || !is_internal(e))
-        .collect();
+    let all_events = db::events_of(conn, &row.id)?;
+    let timeline = timeline(&row, &all_events);
+    let config = db::sla_version(conn, row.sla_version)?.config;
+    let sla = sla_view(&derive_all(&timeline, &config), now);
+    let segments = segments(&timeline);
+    let events: Vec<EventRow> = all_events.into_iter().filter(|e| show_internal || !is_internal(e)).collect();
     let ids: Vec<&str> = events
         .iter()
         .filter_map(|e| e.actor_id.as_deref())
@@ -156,10 +168,7 @@ pub fn request_detail(
             kind: e.kind,
         })
         .collect();
-    Ok(RequestDetail {
-        request: view(row, &users),
-        events,
-    })
+    Ok(RequestDetail { request: view(row, &users, sla), events, segments })
 }
 
 fn is_internal(e: &EventRow) -> bool {
@@ -168,13 +177,16 @@ fn is_internal(e: &EventRow) -> bool {
             .is_ok_and(|d| d.get("internal") == Some(&serde_json::Value::Bool(true)))
 }
 
-/// What `POST /requests/preview` answers: where the request would go and why.
+/// What `POST /requests/preview` answers: where the request would go, why, and when to
+/// expect answers.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PreviewView {
     pub team: String,
     pub routing: PreviewRouting,
-    /// Priority a matching rule suggests, if any.
-    pub suggested_priority: Option<crate::domain::Priority>,
+    /// The priority it would get (chosen, else suggested by a rule, else P3).
+    pub priority: crate::domain::Priority,
+    /// Null when the team has no SLA policy for that priority.
+    pub sla: Option<PreviewSla>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -183,15 +195,12 @@ pub struct PreviewRouting {
     pub reason: String,
 }
 
-impl From<crate::domain::RoutingDecision> for PreviewView {
-    fn from(d: crate::domain::RoutingDecision) -> Self {
-        Self {
-            team: d.team,
-            routing: PreviewRouting {
-                rule: d.rule,
-                reason: d.reason,
-            },
-            suggested_priority: d.suggested_priority,
-        }
-    }
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PreviewSla {
+    pub first_response_due: Option<DateTime<Utc>>,
+    pub resolution_due: Option<DateTime<Utc>>,
+    pub first_response_minutes: i64,
+    pub resolution_minutes: i64,
+    /// `24x7` or the team's business calendar.
+    pub calendar: String,
 }

@@ -61,6 +61,8 @@ pub fn test_settings(database_url: &str) -> Settings {
     let mut settings = Settings::load(Path::new("config")).expect("config/default.toml loads");
     settings.database.url = Secret::new(database_url);
     settings.database.pool_size = 4;
+    // Tests sweep explicitly, at the times they choose.
+    settings.sla.sweep_interval_seconds = 86_400;
     settings.server.bind = "127.0.0.1:0".parse().unwrap();
     settings
 }
@@ -81,9 +83,7 @@ pub fn fresh_postgres_database() -> Option<String> {
     };
     let name = format!("changedesk_test_{}", uuid::Uuid::now_v7().simple());
     let mut conn = PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .expect("create test database");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
     let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
     url.set_path(&name);
     Some(url.to_string())
@@ -101,13 +101,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let address = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     let pool = db::connect(&db::DatabaseUrl::parse(&url), 2).unwrap();
-    Some(TestApp {
-        address,
-        client: reqwest::Client::new(),
-        clock,
-        pool,
-        _dir: dir,
-    })
+    Some(TestApp { address, client: reqwest::Client::new(), clock, pool, _dir: dir })
 }
 
 /// A response's status and JSON body (Null when the body is not JSON).
@@ -123,13 +117,7 @@ impl Reply {
     pub fn assert_error(&self, status: u16, code: &str) -> &Self {
         assert_eq!(self.status.as_u16(), status, "{:#}", self.body);
         assert_eq!(self.body["error"]["code"], code, "{:#}", self.body);
-        assert!(
-            self.body["error"]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty()),
-            "{:#}",
-            self.body
-        );
+        assert!(self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{:#}", self.body);
         assert!(self.body["error"]["fields"].is_object(), "{:#}", self.body);
         self
     }
@@ -152,21 +140,11 @@ impl TestApp {
             password_hash: None,
         };
         users::add_user(&mut conn, &new, self.clock.now()).unwrap();
-        users::create_token(&mut conn, email, "test", self.clock.now())
-            .unwrap()
-            .1
+        users::create_token(&mut conn, email, "test", self.clock.now()).unwrap().1
     }
 
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Reply {
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.address, path));
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = self.client.request(method, format!("{}{}", self.address, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -175,16 +153,9 @@ impl TestApp {
         }
         let resp = req.send().await.expect("request sent");
         let status = resp.status();
-        let location = resp
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned());
+        let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
         let body = resp.json().await.unwrap_or(Value::Null);
-        Reply {
-            status,
-            body,
-            location,
-        }
+        Reply { status, body, location }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
@@ -207,28 +178,13 @@ impl TestApp {
         reply.body
     }
 
-    pub async fn set_status(
-        &self,
-        token: &str,
-        key: &str,
-        status: &str,
-        note: Option<&str>,
-    ) -> Reply {
-        self.post(
-            &format!("/api/v1/requests/{key}/status"),
-            token,
-            json!({ "status": status, "note": note }),
-        )
-        .await
+    pub async fn set_status(&self, token: &str, key: &str, status: &str, note: Option<&str>) -> Reply {
+        self.post(&format!("/api/v1/requests/{key}/status"), token, json!({ "status": status, "note": note })).await
     }
 
     pub async fn comment(&self, token: &str, key: &str, body: &str, internal: bool) -> Reply {
-        self.post(
-            &format!("/api/v1/requests/{key}/comments"),
-            token,
-            json!({ "body": body, "internal": internal }),
-        )
-        .await
+        self.post(&format!("/api/v1/requests/{key}/comments"), token, json!({ "body": body, "internal": internal }))
+            .await
     }
 
     /// The usual cast: a requester, an IT agent, a marketing agent and an admin.
@@ -259,10 +215,5 @@ pub struct Cast {
 
 /// Event types of a request, oldest first.
 pub fn event_types(request: &Value) -> Vec<String> {
-    request["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap().to_owned())
-        .collect()
+    request["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect()
 }

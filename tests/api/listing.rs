@@ -5,12 +5,7 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 fn keys(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["key"].as_str().unwrap().to_owned())
-        .collect()
+    page["items"].as_array().unwrap().iter().map(|r| r["key"].as_str().unwrap().to_owned()).collect()
 }
 
 on_both_backends! {

@@ -1,0 +1,16 @@
+DROP TABLE sla_escalations;
+DROP INDEX requests_by_res_breach;
+DROP INDEX requests_by_fr_breach;
+DROP INDEX requests_by_sla_check;
+DROP INDEX requests_by_team_queue_due;
+DROP INDEX requests_by_queue_due;
+ALTER TABLE requests DROP COLUMN sla_check_at;
+ALTER TABLE requests DROP COLUMN queue_due_at;
+ALTER TABLE requests DROP COLUMN res_breached_at;
+ALTER TABLE requests DROP COLUMN res_at_risk_at;
+ALTER TABLE requests DROP COLUMN res_due_at;
+ALTER TABLE requests DROP COLUMN fr_breached_at;
+ALTER TABLE requests DROP COLUMN fr_at_risk_at;
+ALTER TABLE requests DROP COLUMN fr_due_at;
+ALTER TABLE requests DROP COLUMN sla_version;
+DROP TABLE sla_versions;
