@@ -263,7 +263,9 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
     match f.sort {
         Sort::Created => {
             if let Some((at, id)) = &f.after {
-                q = q.filter(requests::created_at.lt(*at).or(requests::created_at.eq(*at).and(requests::id.lt(id.clone()))));
+                q = q.filter(
+                    requests::created_at.lt(*at).or(requests::created_at.eq(*at).and(requests::id.lt(id.clone()))),
+                );
             }
             q.order((requests::created_at.desc(), requests::id.desc())).limit(f.limit).load(conn)
         }

@@ -263,7 +263,8 @@ pub fn change_sla(
         config.validate(&db::team_keys(conn)?).map_err(ApiError::Validation)?;
         let note = format!("{what} changed by {}", actor.email);
         let version = db::insert_sla_version(conn, &config, &note, Some(&actor.id), to_db(now))?;
-        let data = json!({ "version": version, "previous_version": before.version, "before": before.config, "after": config });
+        let data =
+            json!({ "version": version, "previous_version": before.version, "before": before.config, "after": config });
         db::insert_audit(conn, &format!("{what}_updated"), Some(&actor.id), to_db(now), &data)?;
         Ok(db::VersionedSla { version, config })
     })

@@ -9,10 +9,10 @@ use uuid::Uuid;
 
 use super::sla;
 use super::views::{PreviewRouting, PreviewSla, PreviewView, RequestDetail, request_detail, request_key};
-use crate::domain::sla::{ClockKind, Timeline, derive_all};
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
 use crate::domain::request::parse_text;
+use crate::domain::sla::{ClockKind, Timeline, derive_all};
 use crate::domain::{FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
 use crate::error::ApiError;
 

@@ -138,11 +138,10 @@ pub struct Configs(HashMap<i32, SlaConfig>);
 
 impl Configs {
     pub fn get(&mut self, conn: &mut AnyConnection, version: i32) -> Result<&SlaConfig, ApiError> {
-        if !self.0.contains_key(&version) {
-            let loaded = db::sla_version(conn, version)?.config;
-            self.0.insert(version, loaded);
+        match self.0.entry(version) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(e) => Ok(e.insert(db::sla_version(conn, version)?.config)),
         }
-        self.0.get(&version).ok_or_else(|| ApiError::Internal(anyhow::anyhow!("SLA version {version} vanished")))
     }
 }
 

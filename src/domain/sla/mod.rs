@@ -356,3 +356,6 @@ pub fn derive(t: &Timeline, config: &SlaConfig, kind: ClockKind) -> Option<Clock
 pub fn derive_all(t: &Timeline, config: &SlaConfig) -> BTreeMap<ClockKind, ClockPlan> {
     ClockKind::ALL.into_iter().filter_map(|k| derive(t, config, k).map(|p| (k, p))).collect()
 }
+
+#[cfg(test)]
+mod tests;
