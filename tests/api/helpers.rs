@@ -48,12 +48,17 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Clock,
     pub pool: Pool,
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
 /// Monday 16 November 2026, 09:00 UTC: the injected clock's start.
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).unwrap()
+}
+
+pub fn time(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
 /// Settings from config/ with the database replaced.
@@ -101,7 +106,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let address = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     let pool = db::connect(&db::DatabaseUrl::parse(&url), 2).unwrap();
-    Some(TestApp { address, client: reqwest::Client::new(), clock, pool, _dir: dir })
+    Some(TestApp { address, client: reqwest::Client::new(), clock, pool, database_url: url, _dir: dir })
 }
 
 /// A response's status and JSON body (Null when the body is not JSON).
@@ -129,6 +134,11 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Runs one SLA sweep as if it were `at`; returns how many escalations it recorded.
+    pub fn sweep_at(&self, at: &str) -> usize {
+        changedesk::workers::sla_sweeper::sweep(&self.pool, time(at)).unwrap()
+    }
+
     /// Adds a user with an API token; returns the token.
     pub fn user(&self, email: &str, role: Role, teams: &[&str]) -> String {
         let mut conn = self.pool.get().unwrap();

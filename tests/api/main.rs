@@ -9,3 +9,4 @@ mod errors;
 mod lifecycle;
 mod listing;
 mod routing;
+mod sla;
