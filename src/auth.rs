@@ -39,11 +39,7 @@ impl Actor {
     }
 
     pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("only admins may change the configuration".into()))
-        }
+        if self.role == Role::Admin { Ok(()) } else { Err(ApiError::Forbidden("only admins may do that".into())) }
     }
 }
 

@@ -54,7 +54,7 @@ pub struct Application {
 
 /// Connects, migrates and seeds the database behind `settings`.
 pub fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Result<Pool> {
-    let url = DatabaseUrl::parse(settings.database.url.expose());
+    let url = DatabaseUrl::parse(settings.database.url.expose()).map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
     log::info!("database: {}", url.describe());
     let pool = db::connect(&url, settings.database.pool_size)?;
     let mut conn = pool.get()?;
@@ -93,7 +93,12 @@ impl Application {
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .default_service(web::to(extract::not_found))
-                .wrap(Logger::new("%{r}a \"%r\" %s %b %Dms"))
+                // The peer address (not a client-supplied Forwarded header) and the path without its
+                // query string, which can carry search text and email addresses.
+                .wrap(
+                    Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
+                        .custom_request_replace("method", |req| req.method().to_string()),
+                )
         })
         .listen(listener)?
         .run();

@@ -46,12 +46,19 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    pub fn parse(url: &str) -> Self {
+    /// `postgres://` or `postgresql://`; `sqlite://PATH`, `sqlite:PATH` or a bare path. Any other
+    /// scheme is refused, so a typo cannot quietly create a SQLite file.
+    pub fn parse(url: &str) -> Result<Self, String> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Self::Postgres(url.to_owned())
-        } else {
-            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-            Self::Sqlite(path.to_owned())
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        match path.split_once("://") {
+            Some((scheme, _)) => {
+                Err(format!("unsupported database scheme '{scheme}://'; use sqlite:// or postgres://"))
+            }
+            None if path.is_empty() => Err("the SQLite path is empty".into()),
+            None => Ok(Self::Sqlite(path.to_owned())),
         }
     }
 
@@ -121,6 +128,9 @@ pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
     }
     let pool = r2d2::Pool::builder()
         .max_size(size)
+        // One connection up front; more on demand. Opening them all at once on a new SQLite
+        // file made them queue on the WAL switch.
+        .min_idle(Some(1))
         .connection_timeout(std::time::Duration::from_secs(10))
         .build(ConnectionManager { url: url.clone() })
         .map_err(|e| anyhow::anyhow!("connecting to {}: {e}", url.describe()))?;
@@ -170,4 +180,19 @@ pub fn to_db(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
 
 pub fn from_db(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     t.and_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseUrl;
+
+    #[test]
+    fn the_scheme_picks_the_backend_and_typos_are_refused() {
+        assert_eq!(DatabaseUrl::parse("postgres://u@h/db"), Ok(DatabaseUrl::Postgres("postgres://u@h/db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite://data/x.db"), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db"), Ok(DatabaseUrl::Sqlite("/tmp/x.db".into())));
+        assert_eq!(DatabaseUrl::parse("data/x.db"), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
+        assert!(DatabaseUrl::parse("postgress://u@h/db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
 }

@@ -18,6 +18,7 @@ pub struct OwnershipMap {
 
 /// One row of the ownership map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Category {
     pub key: String,
     pub name: String,
@@ -29,8 +30,10 @@ pub struct Category {
 }
 
 /// Sends matching requests to `team` regardless of category. Rules are tried in order; the
-/// first whose conditions all hold wins. A rule needs at least one condition.
+/// first that matches wins. A rule matches when its text condition holds (any of `words`, or
+/// `regex`) and, if it has one, its `page_url` pattern too. A rule needs at least one condition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Rule {
     pub name: String,
     /// Words or phrases, any of which (whole words, any case) in title or description matches.

@@ -27,6 +27,7 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(list_sla_policies)
         .service(put_sla_policies)
         .service(list_audit)
+        .service(list_tokens)
         .service(revoke_token);
 }
 
@@ -183,6 +184,32 @@ pub async fn list_audit(state: web::Data<AppState>, actor: Actor) -> Result<web:
                 actor_id: r.actor_id,
                 at: from_db(r.at),
                 data: serde_json::from_str(&r.data).unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}
+
+/// One of your API tokens (never the token itself).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub label: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Your own API tokens, oldest first.
+#[utoipa::path(tag = "auth", responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
+#[get("/tokens")]
+pub async fn list_tokens(state: web::Data<AppState>, actor: Actor) -> Result<web::Json<Vec<TokenView>>, ApiError> {
+    let rows = state.run(move |c| Ok(db::tokens_of(c, &actor.id)?)).await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(|t| TokenView {
+                id: t.id,
+                label: t.label,
+                created_at: from_db(t.created_at),
+                revoked_at: t.revoked_at.map(from_db),
             })
             .collect(),
     ))

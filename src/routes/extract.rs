@@ -29,13 +29,14 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     api.into()
 }
 
-/// serde names the field for missing and unknown fields; other type errors go under `body`.
+/// serde names the field for missing and unknown fields; other errors go under `$`, the
+/// JSON document itself (serde_json does not report the path of a wrong type).
 fn field_of(message: &str) -> FieldErrors {
     let quoted = message.split('`').nth(1);
     match quoted {
         Some(field) if message.starts_with("missing field") => FieldErrors::single(field, "is required"),
         Some(field) if message.starts_with("unknown field") => FieldErrors::single(field, "is not a known field"),
-        _ => FieldErrors::single("body", message),
+        _ => FieldErrors::single("$", message),
     }
 }
 

@@ -43,6 +43,8 @@ on_both_backends! {
         reply.assert_error(422, "validation_failed");
         let fields = reply.body["error"]["fields"].as_object().unwrap();
         assert!(fields.contains_key("rules[0].regex") && fields.contains_key("rules[1]"), "{fields:?}");
+        let typo = json!({ "rules": [{ "name": "typo", "words": ["x"], "team": "it", "priorty": "P1" }] });
+        app.put("/api/v1/routing-rules", &cast.ada, typo).await.assert_error(422, "validation_failed");
         let rules = app.get("/api/v1/routing-rules", &cast.ada).await.ok();
         assert_eq!(rules["version"], 1, "nothing changed");
     }
@@ -92,7 +94,8 @@ on_both_backends! {
             ("/api/v1/requests/{id}/comments", "post"), ("/api/v1/requests/{id}/assign", "post"),
             ("/api/v1/requests/{id}/reassign", "post"), ("/api/v1/teams", "get"), ("/api/v1/teams", "put"),
             ("/api/v1/categories", "get"), ("/api/v1/categories", "put"), ("/api/v1/routing-rules", "get"),
-            ("/api/v1/routing-rules", "put"), ("/api/v1/audit", "get"), ("/api/v1/tokens/{id}", "delete"),
+            ("/api/v1/routing-rules", "put"), ("/api/v1/audit", "get"), ("/api/v1/tokens/{id}", "delete"), ("/api/v1/tokens", "get"), ("/api/v1/calendars", "get"),
+            ("/api/v1/calendars", "put"), ("/api/v1/sla-policies", "get"), ("/api/v1/sla-policies", "put"),
             ("/api/v1/openapi.json", "get"), ("/healthz", "get"), ("/readyz", "get"),
         ] {
             assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");

@@ -112,8 +112,8 @@ async fn users_tokens_and_an_env_override(database_url: String) {
     // One line per HTTP request, with method, path, status and duration; never the token.
     std::thread::sleep(std::time::Duration::from_millis(200));
     let log = log.lock().unwrap().join("\n");
-    assert!(log.contains("\"GET /api/v1/teams HTTP/1.1\" 401"), "{log}");
-    assert!(log.contains("\"POST /api/v1/requests HTTP/1.1\" 413"), "{log}");
+    assert!(log.contains("\"GET /api/v1/teams\" 401"), "{log}");
+    assert!(log.contains("\"POST /api/v1/requests\" 413"), "{log}");
     assert!(!log.contains(&token) && !log.contains(&token[4..]), "the token leaked into the log");
 }
 

@@ -105,7 +105,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let app = Application::build(settings.clone(), clock.clone()).expect("application builds");
     let address = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
-    let pool = db::connect(&db::DatabaseUrl::parse(&url), 2).unwrap();
+    let pool = db::connect(&db::DatabaseUrl::parse(&url).unwrap(), 2).unwrap();
     Some(TestApp { address, client: reqwest::Client::new(), clock, pool, database_url: url, _dir: dir })
 }
 

@@ -76,7 +76,7 @@ on_both_backends! {
         // Two sweepers at once, on their own pools.
         let sweepers: Vec<_> = (0..2)
             .map(|_| {
-                let pool = db::connect(&db::DatabaseUrl::parse(&app.database_url), 2).unwrap();
+                let pool = db::connect(&db::DatabaseUrl::parse(&app.database_url).unwrap(), 2).unwrap();
                 std::thread::spawn(move || changedesk::workers::sla_sweeper::sweep(&pool, time("2026-11-16T14:30:00Z")).unwrap())
             })
             .collect();

@@ -25,6 +25,7 @@ const MINUTES_PER_DAY: u32 = 24 * 60;
 
 /// A named business calendar, as stored in configuration and shown by the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BusinessCalendar {
     pub name: String,
     /// IANA timezone name, e.g. "Europe/London".
@@ -41,6 +42,7 @@ pub struct BusinessCalendar {
 /// Opening hours per weekday: optional keys mon..sun, each a list of "HH:MM-HH:MM" local times.
 /// The end may be "24:00"; several intervals a day are allowed (lunch break).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WeekHours {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mon: Vec<String>,

@@ -21,6 +21,7 @@ pub struct SlaConfig {
 
 /// Targets for one team and priority.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
     pub team: String,
     pub priority: Priority,
@@ -39,6 +40,7 @@ fn default_at_risk_share() -> f64 {
 
 /// A team's business calendar and the top of its escalation ladder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TeamSla {
     pub team: String,
     /// Name of one of `calendars`.
