@@ -231,3 +231,25 @@ fn no_policy_means_no_clock_and_validation_names_bad_fields() {
         ]
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    /// For any creation time, a running clock's due time is inside IT's opening hours and the
+    /// open minutes counted up to it are exactly the target.
+    #[test]
+    fn a_due_time_is_in_hours_and_exactly_the_target_away(
+        created in t("2025-01-01T00:00:00Z").timestamp()..t("2028-12-31T00:00:00Z").timestamp(),
+        kind in proptest::prop_oneof![proptest::strategy::Just(ClockKind::FirstResponse), proptest::strategy::Just(ClockKind::Resolution)],
+    ) {
+        let c = config("America/New_York");
+        let created = DateTime::from_timestamp(created, 0).unwrap();
+        let plan = derive(&Timeline { created_at: created, priority: Priority::P3, team: "it".into(), changes: vec![] }, &c, kind).unwrap();
+        let due = plan.due_at.unwrap();
+        let calendar = c.business_calendar("it");
+        proptest::prop_assert!(calendar.is_open(due - TimeDelta::seconds(1)), "due {} is outside hours", due);
+        proptest::prop_assert_eq!(plan.elapsed(due), TimeDelta::minutes(plan.target_minutes));
+        proptest::prop_assert_eq!(plan.state(due), ClockState::Breached);
+        proptest::prop_assert_eq!(plan.state(due - TimeDelta::seconds(1)), ClockState::AtRisk);
+    }
+}
