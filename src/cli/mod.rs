@@ -1,4 +1,6 @@
-//! The command line: `changedesk [serve|migrate|user add|token create|token list|token revoke]`.
+//! The command line: `changedesk [serve|migrate|user add|token create|token list|token revoke|import]`.
+
+mod import;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -40,6 +42,8 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import past requests from a CSV file, to measure the gap before switching over.
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, Default, Args)]
@@ -108,6 +112,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(cmd) => token(cmd, &settings, &clock),
+        Command::Import(args) => import::run(args, &settings, &clock),
     }
 }
 
