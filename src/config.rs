@@ -77,6 +77,43 @@ pub struct MailSettings {
     pub transport: MailTransport,
     /// Where the `file` transport writes one .eml per message.
     pub file_dir: PathBuf,
+    pub smtp: SmtpSettings,
+    pub outbox: OutboxSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<Secret>,
+    pub timeout_seconds: u64,
+}
+
+/// `none` (plain, e.g. a relay on loopback), `starttls` (upgrade on the submission port) or
+/// `tls` (TLS from the first byte, port 465).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// How the outbox worker sends and retries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    pub poll_interval_seconds: u64,
+    /// After this many failed attempts a message is parked as failed.
+    pub max_attempts: i32,
+    /// First retry delay; doubles each attempt (with jitter) up to `backoff_max_seconds`.
+    pub backoff_base_seconds: u64,
+    pub backoff_max_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -171,6 +208,18 @@ impl Settings {
         }
         if self.teams.is_empty() {
             errors.add("teams", "at least one team is required");
+        }
+        if self.mail.outbox.poll_interval_seconds == 0 {
+            errors.add("mail.outbox.poll_interval_seconds", "must be at least 1");
+        }
+        if self.mail.outbox.max_attempts < 1 {
+            errors.add("mail.outbox.max_attempts", "must be at least 1");
+        }
+        if self.mail.transport == MailTransport::Smtp && self.mail.smtp.host.trim().is_empty() {
+            errors.add("mail.smtp.host", "is required with transport = \"smtp\"");
+        }
+        if url::Url::parse(&self.server.base_url).is_err() {
+            errors.add("server.base_url", "must be an absolute URL such as https://changedesk.example.org");
         }
         if self.sla.sweep_interval_seconds == 0 {
             errors.add("sla.sweep_interval_seconds", "must be at least 1");

@@ -18,7 +18,9 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, AnyConnection, DatabaseUrl, Pool};
 use crate::error::ApiError;
+use crate::mail::Mailer;
 use crate::routes::{self, extract, health, openapi};
+use crate::service::notify::Notifier;
 use crate::service::seed;
 use crate::workers;
 
@@ -27,6 +29,7 @@ pub struct AppState {
     pub pool: Pool,
     pub clock: Clock,
     pub settings: Arc<Settings>,
+    pub notifier: Arc<Notifier>,
 }
 
 impl AppState {
@@ -50,6 +53,7 @@ pub struct Application {
     addr: SocketAddr,
     server: Server,
     state: web::Data<AppState>,
+    mailer: Arc<Mailer>,
 }
 
 /// Connects, migrates and seeds the database behind `settings`.
@@ -71,12 +75,14 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Result<Po
 
 impl Application {
     pub fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let mailer = Arc::new(Mailer::from_settings(&settings.mail)?);
         let pool = prepare_database(&settings, &clock)?;
         let listener = TcpListener::bind(settings.server.bind)
             .map_err(|e| anyhow::anyhow!("binding {}: {e}", settings.server.bind))?;
         let addr = listener.local_addr()?;
         let json_limit = settings.server.json_limit_bytes;
-        let state = web::Data::new(AppState { pool, clock, settings: Arc::new(settings) });
+        let notifier = Arc::new(Notifier::new(&settings.server.base_url, &settings.org.name));
+        let state = web::Data::new(AppState { pool, clock, settings: Arc::new(settings), notifier });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let (app, api) = App::new()
@@ -102,20 +108,30 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { addr, server, state })
+        Ok(Self { addr, server, state, mailer })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// Runs the HTTP server and the SLA sweeper side by side until the server stops.
+    /// Runs the HTTP server, the SLA sweeper and the mail outbox side by side until the
+    /// server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let s = &self.state;
+        let outbox = workers::outbox::run(s.pool.clone(), self.mailer, s.settings.mail.outbox.clone(), s.clock.clone());
         let every = Duration::from_secs(self.state.settings.sla.sweep_interval_seconds);
-        let sweeper = workers::sla_sweeper::run(self.state.pool.clone(), self.state.clock.clone(), every);
-        match future::select(pin!(self.server), pin!(sweeper)).await {
+        let sweeper = workers::sla_sweeper::run(
+            self.state.pool.clone(),
+            self.state.notifier.clone(),
+            self.state.clock.clone(),
+            every,
+        );
+        let (sweeper, outbox) = (pin!(sweeper), pin!(outbox));
+        match future::select(pin!(self.server), future::select(sweeper, outbox)).await {
             Either::Left((served, _)) => served,
-            Either::Right(((), _)) => Ok(()),
+            // The workers loop forever; reaching here means one of them stopped.
+            Either::Right(_) => Ok(()),
         }
     }
 }

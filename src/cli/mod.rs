@@ -1,6 +1,7 @@
 //! The command line: `changedesk [serve|migrate|user add|token create|token list|token revoke|import]`.
 
 mod import;
+mod mail;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -44,6 +45,9 @@ pub enum Command {
     Token(TokenCommand),
     /// Import past requests from a CSV file, to measure the gap before switching over.
     Import(import::ImportArgs),
+    /// The mail outbox: list messages, retry failed ones.
+    #[command(subcommand)]
+    Mail(mail::MailCommand),
 }
 
 #[derive(Debug, Default, Args)]
@@ -113,6 +117,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Token(cmd) => token(cmd, &settings, &clock),
         Command::Import(args) => import::run(args, &settings, &clock),
+        Command::Mail(cmd) => mail::run(cmd, &settings, &clock),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod schema;
 
 mod audit;
+mod mail;
 mod requests;
 mod routing;
 mod sla;
@@ -11,6 +12,7 @@ mod teams;
 mod users;
 
 pub use audit::*;
+pub use mail::*;
 pub use requests::*;
 pub use routing::*;
 pub use sla::*;

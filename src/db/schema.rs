@@ -135,6 +135,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        message_id -> Text,
+        dedupe_key -> Text,
+        kind -> Text,
+        request_id -> Nullable<Text>,
+        recipients -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(team_members -> teams (team_key));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -153,4 +174,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     sla_versions,
     sla_escalations,
+    mail_outbox,
 );

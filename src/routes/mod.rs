@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod extract;
 pub mod health;
+pub mod mail;
 pub mod openapi;
 pub mod requests;
 
@@ -13,5 +14,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn api(cfg: &mut ServiceConfig) {
     requests::config(cfg);
     admin::config(cfg);
+    mail::config(cfg);
     cfg.service(openapi::openapi_json);
 }

@@ -35,8 +35,8 @@ pub async fn create_request(
     actor: Actor,
     body: web::Json<RequestInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.clock.now();
-    let detail = state.run(move |c| requests::create(c, &actor, &body, now)).await?;
+    let (now, notifier) = (state.clock.now(), state.notifier.clone());
+    let detail = state.run(move |c| requests::create(c, &actor, &notifier, &body, now)).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/requests/{}", detail.request.id)))
         .json(detail))
@@ -95,8 +95,8 @@ pub async fn change_status(
     id: web::Path<String>,
     body: web::Json<StatusInput>,
 ) -> Result<web::Json<RequestDetail>, ApiError> {
-    let now = state.clock.now();
-    Ok(web::Json(state.run(move |c| requests::change_status(c, &actor, &id, &body, now)).await?))
+    let (now, notifier) = (state.clock.now(), state.notifier.clone());
+    Ok(web::Json(state.run(move |c| requests::change_status(c, &actor, &notifier, &id, &body, now)).await?))
 }
 
 /// Comment (visible to the requester) or add an internal note (staff only).
@@ -111,8 +111,8 @@ pub async fn add_comment(
     id: web::Path<String>,
     body: web::Json<CommentInput>,
 ) -> Result<web::Json<RequestDetail>, ApiError> {
-    let now = state.clock.now();
-    Ok(web::Json(state.run(move |c| requests::comment(c, &actor, &id, &body, now)).await?))
+    let (now, notifier) = (state.clock.now(), state.notifier.clone());
+    Ok(web::Json(state.run(move |c| requests::comment(c, &actor, &notifier, &id, &body, now)).await?))
 }
 
 /// Assign to a member of the owning team, or unassign with null.
@@ -127,8 +127,8 @@ pub async fn assign_request(
     id: web::Path<String>,
     body: web::Json<AssignInput>,
 ) -> Result<web::Json<RequestDetail>, ApiError> {
-    let now = state.clock.now();
-    Ok(web::Json(state.run(move |c| requests::assign(c, &actor, &id, &body, now)).await?))
+    let (now, notifier) = (state.clock.now(), state.notifier.clone());
+    Ok(web::Json(state.run(move |c| requests::assign(c, &actor, &notifier, &id, &body, now)).await?))
 }
 
 /// "Not ours": hand the request to another team with a reason (a routing correction).
@@ -143,6 +143,6 @@ pub async fn reassign_request(
     id: web::Path<String>,
     body: web::Json<ReassignInput>,
 ) -> Result<web::Json<RequestDetail>, ApiError> {
-    let now = state.clock.now();
-    Ok(web::Json(state.run(move |c| requests::reassign(c, &actor, &id, &body, now)).await?))
+    let (now, notifier) = (state.clock.now(), state.notifier.clone());
+    Ok(web::Json(state.run(move |c| requests::reassign(c, &actor, &notifier, &id, &body, now)).await?))
 }

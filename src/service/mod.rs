@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod list;
+pub mod notify;
 pub mod requests;
 pub mod seed;
 pub mod sla;

@@ -7,6 +7,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::notify::{Notifier, Update};
 use super::sla;
 use super::views::{PreviewRouting, PreviewSla, PreviewView, RequestDetail, request_detail, request_key};
 use crate::auth::Actor;
@@ -67,6 +68,7 @@ fn route(map: &crate::domain::OwnershipMap, new: &NewRequest) -> RoutingDecision
 pub fn create(
     conn: &mut AnyConnection,
     actor: &Actor,
+    notifier: &Notifier,
     input: &RequestInput,
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, ApiError> {
@@ -118,6 +120,7 @@ pub fn create(
         db::insert_event(conn, &row.id, "routed", None, at, &routed)?;
         let mut row = row;
         sla::refresh(conn, &mut row)?;
+        notifier.request_created(conn, &row, now)?;
         request_detail(conn, row, true, now)
     })
 }
@@ -220,6 +223,7 @@ pub struct StatusInput {
 pub fn change_status(
     conn: &mut AnyConnection,
     actor: &Actor,
+    notifier: &Notifier,
     id_or_key: &str,
     input: &StatusInput,
     now: DateTime<Utc>,
@@ -247,6 +251,9 @@ pub fn change_status(
         apply_move(conn, &mut row, actor, to, note.as_deref())?;
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
+        if row.requester_id != actor.id {
+            notifier.to_requester(conn, &row, Update::Status { to: to.as_str(), note: note.as_deref() }, now)?;
+        }
         request_detail(conn, row, actor.role.is_staff(), now)
     })
 }
@@ -263,6 +270,7 @@ pub struct CommentInput {
 pub fn comment(
     conn: &mut AnyConnection,
     actor: &Actor,
+    notifier: &Notifier,
     id_or_key: &str,
     input: &CommentInput,
     now: DateTime<Utc>,
@@ -296,6 +304,9 @@ pub fn comment(
         }
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
+        if !input.internal && !is_requester {
+            notifier.to_requester(conn, &row, Update::Comment { author: &actor.name, body: &body }, now)?;
+        }
         request_detail(conn, row, actor.role.is_staff(), now)
     })
 }
@@ -310,6 +321,7 @@ pub struct AssignInput {
 pub fn assign(
     conn: &mut AnyConnection,
     actor: &Actor,
+    notifier: &Notifier,
     id_or_key: &str,
     input: &AssignInput,
     now: DateTime<Utc>,
@@ -341,9 +353,13 @@ pub fn assign(
             };
             row.assignee_id = new_id;
             row.updated_at = to_db(now);
-            let data = json!({ "assignee": assignee.map(|u| u.email), "previous": previous });
+            let email = assignee.as_ref().map(|u| u.email.clone());
+            let data = json!({ "assignee": email, "previous": previous });
             db::insert_event(conn, &row.id, "assigned", Some(&actor.id), row.updated_at, &data)?;
             db::save_request(conn, &row)?;
+            if let Some(user) = assignee.filter(|u| u.id != actor.id) {
+                notifier.assigned(conn, &row, &user.email, now)?;
+            }
         }
         request_detail(conn, row, true, now)
     })
@@ -374,6 +390,7 @@ pub struct ReassignInput {
 pub fn reassign(
     conn: &mut AnyConnection,
     actor: &Actor,
+    notifier: &Notifier,
     id_or_key: &str,
     input: &ReassignInput,
     now: DateTime<Utc>,
@@ -398,6 +415,8 @@ pub fn reassign(
         db::insert_event(conn, &row.id, "reassigned", Some(&actor.id), row.updated_at, &data)?;
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
+        // New to the receiving team: announce it there as a new request.
+        notifier.request_created(conn, &row, now)?;
         request_detail(conn, row, true, now)
     })
 }

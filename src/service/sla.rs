@@ -12,6 +12,7 @@ use crate::db::{self, AnyConnection, ClockColumns, EscalationRow, EventRow, Requ
 use crate::domain::sla::{Change, ClockKind, ClockPlan, ClockState, SlaConfig, Timeline, derive_all};
 use crate::domain::{Priority, Status};
 use crate::error::ApiError;
+use crate::service::notify::Notifier;
 
 /// The clocks' view of a request's events.
 pub fn timeline(row: &RequestRow, events: &[EventRow]) -> Timeline {
@@ -169,7 +170,12 @@ const LEVEL_EVENTS: [&str; 3] = ["sla_at_risk", "sla_breached", "sla_breached_tw
 
 /// Records every escalation of one request that is due at `now` and not yet recorded, each
 /// with the moment it was really reached; returns how many this call recorded.
-pub fn escalate(conn: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub fn escalate(
+    conn: &mut AnyConnection,
+    notifier: &Notifier,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
     db::write_tx(conn, |conn| {
         let Some(mut row) = db::find_request(conn, id)? else { return Ok(0) };
         let plans = refresh(conn, &mut row)?;
@@ -202,6 +208,7 @@ pub fn escalate(conn: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> Resul
                         "team": row.team_key,
                     });
                     db::insert_event(conn, &row.id, LEVEL_EVENTS[level], None, to_db(reached), &data)?;
+                    notifier.escalation(conn, &row, *kind, level, plan, reached, &to, deliver_after, now)?;
                     recorded += 1;
                 }
             }

@@ -1,3 +1,4 @@
 //! Background work that runs beside the HTTP server.
 
+pub mod outbox;
 pub mod sla_sweeper;

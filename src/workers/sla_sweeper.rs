@@ -2,6 +2,7 @@
 //! twice) and records each escalation once. Safe to run on several instances at once: the
 //! escalation's primary key, not a check, decides who records it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -9,19 +10,20 @@ use chrono::{DateTime, Utc};
 use crate::clock::Clock;
 use crate::db::{self, Pool, to_db};
 use crate::error::ApiError;
+use crate::service::notify::Notifier;
 use crate::service::sla;
 
 const BATCH: i64 = 100;
 
 /// Records every escalation due at `now`; returns how many this call recorded. Each request is
 /// its own transaction, so one bad request cannot hold the others back.
-pub fn sweep(pool: &Pool, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub fn sweep(pool: &Pool, notifier: &Notifier, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut conn = pool.get()?;
     let mut recorded = 0;
     loop {
         let ids = db::due_for_sweep(&mut conn, to_db(now), BATCH)?;
         for id in &ids {
-            recorded += sla::escalate(&mut conn, id, now)?;
+            recorded += sla::escalate(&mut conn, notifier, id, now)?;
         }
         // escalate() moves each request's sla_check_at past `now`, so the next batch is new.
         if (ids.len() as i64) < BATCH {
@@ -31,12 +33,12 @@ pub fn sweep(pool: &Pool, now: DateTime<Utc>) -> Result<usize, ApiError> {
 }
 
 /// Sweeps every `every`, forever; errors are logged and the next round tries again.
-pub async fn run(pool: Pool, clock: Clock, every: Duration) {
+pub async fn run(pool: Pool, notifier: Arc<Notifier>, clock: Clock, every: Duration) {
     let mut ticks = actix_web::rt::time::interval(every);
     loop {
         ticks.tick().await;
-        let (pool, now) = (pool.clone(), clock.now());
-        match actix_web::web::block(move || sweep(&pool, now)).await {
+        let (pool, notifier, now) = (pool.clone(), notifier.clone(), clock.now());
+        match actix_web::web::block(move || sweep(&pool, &notifier, now)).await {
             Ok(Ok(0)) => {}
             Ok(Ok(n)) => log::info!("SLA sweep recorded {n} escalation(s)"),
             Ok(Err(e)) => log::error!("SLA sweep failed: {e}"),

@@ -8,8 +8,11 @@ use changedesk::clock::Clock;
 use changedesk::config::{Secret, Settings};
 use changedesk::db::{self, Pool};
 use changedesk::domain::Role;
+use changedesk::mail::Mailer;
+use changedesk::service::notify::Notifier;
 use changedesk::service::users::{self, NewUser};
 use changedesk::startup::Application;
+use changedesk::workers::outbox::{self, Dispatched};
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::{Connection, RunQueryDsl, pg::PgConnection};
 use reqwest::{Method, StatusCode};
@@ -49,6 +52,9 @@ pub struct TestApp {
     pub clock: Clock,
     pub pool: Pool,
     pub database_url: String,
+    pub notifier: Notifier,
+    pub mailer: Mailer,
+    pub settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -95,18 +101,37 @@ pub fn fresh_postgres_database() -> Option<String> {
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like `spawn_app`, with settings changed first (e.g. mail through a test SMTP server).
+pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let url = match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
         Backend::Postgres => fresh_postgres_database()?,
     };
-    let settings = test_settings(&url);
+    let mut settings = test_settings(&url);
+    settings.mail.file_dir = dir.path().join("mail");
+    change(&mut settings);
     let clock = Clock::manual(start_time());
     let app = Application::build(settings.clone(), clock.clone()).expect("application builds");
     let address = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     let pool = db::connect(&db::DatabaseUrl::parse(&url).unwrap(), 2).unwrap();
-    Some(TestApp { address, client: reqwest::Client::new(), clock, pool, database_url: url, _dir: dir })
+    let notifier = Notifier::new(&settings.server.base_url, &settings.org.name);
+    let mailer = Mailer::from_settings(&settings.mail).unwrap();
+    Some(TestApp {
+        address,
+        client: reqwest::Client::new(),
+        clock,
+        pool,
+        database_url: url,
+        notifier,
+        mailer,
+        settings,
+        _dir: dir,
+    })
 }
 
 /// A response's status and JSON body (Null when the body is not JSON).
@@ -136,7 +161,17 @@ impl Reply {
 impl TestApp {
     /// Runs one SLA sweep as if it were `at`; returns how many escalations it recorded.
     pub fn sweep_at(&self, at: &str) -> usize {
-        changedesk::workers::sla_sweeper::sweep(&self.pool, time(at)).unwrap()
+        changedesk::workers::sla_sweeper::sweep(&self.pool, &self.notifier, time(at)).unwrap()
+    }
+
+    /// Sends the mail due at `at`, as the outbox worker would.
+    pub async fn dispatch_mail_at(&self, at: &str) -> Dispatched {
+        outbox::dispatch(&self.pool, &self.mailer, &self.settings.mail.outbox, time(at)).await.unwrap()
+    }
+
+    /// The outbox, newest first.
+    pub fn outbox(&self) -> Vec<changedesk::db::OutboxRow> {
+        changedesk::db::list_mail(&mut self.pool.get().unwrap(), None, 1000).unwrap()
     }
 
     /// Adds a user with an API token; returns the token.

@@ -8,5 +8,7 @@ mod cli;
 mod errors;
 mod lifecycle;
 mod listing;
+mod mail;
 mod routing;
 mod sla;
+mod smtp;

@@ -77,7 +77,10 @@ on_both_backends! {
         let sweepers: Vec<_> = (0..2)
             .map(|_| {
                 let pool = db::connect(&db::DatabaseUrl::parse(&app.database_url).unwrap(), 2).unwrap();
-                std::thread::spawn(move || changedesk::workers::sla_sweeper::sweep(&pool, time("2026-11-16T14:30:00Z")).unwrap())
+                let notifier = app.notifier.clone();
+                std::thread::spawn(move || {
+                    changedesk::workers::sla_sweeper::sweep(&pool, &notifier, time("2026-11-16T14:30:00Z")).unwrap()
+                })
             })
             .collect();
         let recorded: usize = sweepers.into_iter().map(|s| s.join().unwrap()).sum();

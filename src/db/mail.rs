@@ -1,0 +1,140 @@
+//! The mail outbox: rows written with the change that causes them, claimed by a worker with a
+//! conditional UPDATE (safe with several instances on one database), sent, then marked.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::mail_outbox;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = mail_outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub message_id: String,
+    pub dedupe_key: String,
+    pub kind: String,
+    pub request_id: Option<String>,
+    /// JSON array of addresses.
+    pub recipients: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Queues a message unless one with the same dedupe key exists (inside a savepoint, so the
+/// refusal leaves the caller's transaction intact). Returns whether it was queued.
+pub fn enqueue_mail(conn: &mut AnyConnection, row: &OutboxRow) -> QueryResult<bool> {
+    let inserted = conn.transaction(|c| diesel::insert_into(mail_outbox::table).values(row).execute(c));
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Ids of messages ready to go: pending and due, or stuck in `sending` past their lease.
+pub fn due_mail(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    mail_outbox::table
+        .filter(ready(now))
+        .order(mail_outbox::next_attempt_at)
+        .limit(limit)
+        .select(mail_outbox::id)
+        .load(conn)
+}
+
+type Ready = diesel::dsl::Or<
+    diesel::dsl::And<
+        diesel::dsl::Eq<mail_outbox::status, &'static str>,
+        diesel::dsl::LtEq<mail_outbox::next_attempt_at, NaiveDateTime>,
+    >,
+    diesel::dsl::And<
+        diesel::dsl::Eq<mail_outbox::status, &'static str>,
+        diesel::dsl::Lt<mail_outbox::locked_until, NaiveDateTime>,
+    >,
+>;
+
+fn ready(now: NaiveDateTime) -> Ready {
+    mail_outbox::status
+        .eq("pending")
+        .and(mail_outbox::next_attempt_at.le(now))
+        .or(mail_outbox::status.eq("sending").and(mail_outbox::locked_until.lt(now)))
+}
+
+/// Claims one message for `lease_until`: only one caller's conditional UPDATE can match.
+pub fn claim_mail(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Option<OutboxRow>> {
+    let claimed = diesel::update(mail_outbox::table.find(id).filter(ready(now)))
+        .set((
+            mail_outbox::status.eq("sending"),
+            mail_outbox::locked_until.eq(Some(lease_until)),
+            mail_outbox::attempts.eq(mail_outbox::attempts + 1),
+        ))
+        .execute(conn)?;
+    if claimed == 1 {
+        mail_outbox::table.find(id).select(OutboxRow::as_select()).first(conn).optional()
+    } else {
+        Ok(None)
+    }
+}
+
+pub fn mark_sent(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(mail_outbox::table.find(id).filter(mail_outbox::status.eq("sending")))
+        .set((
+            mail_outbox::status.eq("sent"),
+            mail_outbox::sent_at.eq(Some(at)),
+            mail_outbox::locked_until.eq(None::<NaiveDateTime>),
+            mail_outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A failed attempt: retried at `retry_at`, or parked as failed when `retry_at` is None.
+pub fn mark_attempt_failed(
+    conn: &mut AnyConnection,
+    id: &str,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    let status = if retry_at.is_some() { "pending" } else { "failed" };
+    let target = mail_outbox::table.find(id).filter(mail_outbox::status.eq("sending"));
+    let common = (
+        mail_outbox::status.eq(status),
+        mail_outbox::locked_until.eq(None::<NaiveDateTime>),
+        mail_outbox::last_error.eq(Some(error)),
+    );
+    match retry_at {
+        Some(at) => diesel::update(target).set((common, mail_outbox::next_attempt_at.eq(at))).execute(conn),
+        None => diesel::update(target).set(common).execute(conn),
+    }
+    .map(drop)
+}
+
+/// Newest first, optionally only one status.
+pub fn list_mail(conn: &mut AnyConnection, status: Option<&str>, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    let mut q = mail_outbox::table.select(OutboxRow::as_select()).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(mail_outbox::status.eq(s.to_owned()));
+    }
+    q.order(mail_outbox::created_at.desc()).limit(limit).load(conn)
+}
+
+/// Puts a failed message back in the queue, due now, with a fresh count of attempts.
+pub fn retry_mail(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(mail_outbox::table.find(id).filter(mail_outbox::status.eq("failed")))
+        .set((mail_outbox::status.eq("pending"), mail_outbox::attempts.eq(0), mail_outbox::next_attempt_at.eq(now)))
+        .execute(conn)?;
+    Ok(n == 1)
+}

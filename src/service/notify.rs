@@ -1,0 +1,226 @@
+//! Which changes send mail, to whom and saying what. Each function queues an outbox row inside
+//! the caller's transaction, so the mail exists exactly when the change does.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::views::request_key;
+use crate::db::{self, AnyConnection, OutboxRow, RequestRow, to_db};
+use crate::domain::sla::{ClockKind, ClockPlan};
+use crate::error::ApiError;
+use crate::mail::message::{Notice, render};
+
+/// What every message needs from configuration.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    /// Public address of the service, for links.
+    pub base_url: String,
+    pub org: String,
+    /// Right-hand side of Message-IDs.
+    pub host: String,
+}
+
+impl Notifier {
+    pub fn new(base_url: &str, org: &str) -> Self {
+        let host = url::Url::parse(base_url).ok().and_then(|u| u.host_str().map(str::to_owned));
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            org: org.to_owned(),
+            host: host.unwrap_or_else(|| "changedesk.localhost".into()),
+        }
+    }
+
+    pub fn link(&self, row: &RequestRow) -> String {
+        format!("{}/requests/{}", self.base_url, request_key(row.number))
+    }
+
+    /// Queues a rendered message. `dedupe` makes "once ever" messages idempotent; `due` is when
+    /// it may first be sent. Returns whether it was queued (false: already queued before).
+    #[allow(clippy::too_many_arguments)]
+    pub fn queue(
+        &self,
+        conn: &mut AnyConnection,
+        kind: &str,
+        request_id: Option<&str>,
+        to: &[String],
+        notice: &Notice,
+        dedupe: Option<String>,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ApiError> {
+        let mut to: Vec<String> = to.iter().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect();
+        to.sort();
+        to.dedup();
+        if to.is_empty() {
+            return Ok(false);
+        }
+        let (subject, text_body, html_body) =
+            render(notice, &self.org).map_err(|e| ApiError::Internal(anyhow::anyhow!("rendering mail: {e}")))?;
+        let id = Uuid::now_v7().to_string();
+        let row = OutboxRow {
+            message_id: format!("<{id}@{}>", self.host),
+            dedupe_key: dedupe.unwrap_or_else(|| id.clone()),
+            id,
+            kind: kind.to_owned(),
+            request_id: request_id.map(str::to_owned),
+            recipients: serde_json::json!(to).to_string(),
+            subject,
+            text_body,
+            html_body,
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: to_db(due),
+            locked_until: None,
+            last_error: None,
+            created_at: to_db(now),
+            sent_at: None,
+        };
+        Ok(db::enqueue_mail(conn, &row)?)
+    }
+
+    fn notice(&self, row: &RequestRow, subject: String, heading: String, body: Option<String>) -> Notice {
+        Notice {
+            subject,
+            heading,
+            key: request_key(row.number),
+            lines: vec![
+                ("Request".into(), format!("{} {}", request_key(row.number), row.title)),
+                ("Category".into(), row.category.clone()),
+                ("Priority".into(), row.priority.clone()),
+                ("Team".into(), row.team_key.clone()),
+                ("Status".into(), row.status.replace('_', " ")),
+            ],
+            body,
+            link: self.link(row),
+        }
+    }
+
+    /// A new request: the owning team's address.
+    pub fn request_created(
+        &self,
+        conn: &mut AnyConnection,
+        row: &RequestRow,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let team = db::load_teams(conn)?.into_iter().find(|t| t.key == row.team_key);
+        let Some(team) = team else { return Ok(()) };
+        let key = request_key(row.number);
+        let mut n = self.notice(
+            row,
+            format!("[{key}] New request for {}: {}", team.name, row.title),
+            format!("New request {key} for {}", team.name),
+            Some(row.description.clone()),
+        );
+        n.lines.push(("Routed because".into(), row.routing_reason.clone()));
+        self.queue(conn, "request_created", Some(&row.id), &[team.email], &n, None, now, now).map(drop)
+    }
+
+    /// Assigned to someone (who did not assign themselves).
+    pub fn assigned(
+        &self,
+        conn: &mut AnyConnection,
+        row: &RequestRow,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let key = request_key(row.number);
+        let n = self.notice(
+            row,
+            format!("[{key}] Assigned to you: {}", row.title),
+            format!("{key} is assigned to you"),
+            Some(row.description.clone()),
+        );
+        self.queue(conn, "assigned", Some(&row.id), &[email.to_owned()], &n, None, now, now).map(drop)
+    }
+
+    /// A status change, or a comment the requester can see: tell the requester.
+    pub fn to_requester(
+        &self,
+        conn: &mut AnyConnection,
+        row: &RequestRow,
+        what: Update<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let Some(requester) = db::users_by_ids(conn, &[row.requester_id.as_str()])?.remove(&row.requester_id) else {
+            return Ok(());
+        };
+        let key = request_key(row.number);
+        let (kind, subject, heading, body) = match what {
+            Update::Status { to, note } => (
+                "status_changed",
+                format!("[{key}] {}: {}", sentence_case(to), row.title),
+                format!("{key} is now {}", to.replace('_', " ")),
+                note.map(str::to_owned),
+            ),
+            Update::Comment { author, body } => (
+                "commented",
+                format!("[{key}] New comment: {}", row.title),
+                format!("{author} commented on {key}"),
+                Some(body.to_owned()),
+            ),
+        };
+        let n = self.notice(row, subject, heading, body);
+        self.queue(conn, kind, Some(&row.id), &[requester.email], &n, None, now, now).map(drop)
+    }
+
+    /// An SLA escalation, once per request, clock and level, delivered from `deliver_after`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn escalation(
+        &self,
+        conn: &mut AnyConnection,
+        row: &RequestRow,
+        kind: ClockKind,
+        level: usize,
+        plan: &ClockPlan,
+        reached: DateTime<Utc>,
+        to: &[String],
+        deliver_after: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let key = request_key(row.number);
+        let clock = kind.as_str().replace('_', " ");
+        let (tag, state) = match level {
+            0 => ("[AT RISK]", "is at risk of missing"),
+            1 => ("[BREACHED]", "missed"),
+            _ => ("[BREACHED]", "missed by twice"),
+        };
+        let assignee = match &row.assignee_id {
+            Some(id) => db::users_by_ids(conn, &[id.as_str()])?.remove(id).map(|u| u.email),
+            None => None,
+        };
+        let waited = reached - DateTime::<Utc>::from_naive_utc_and_offset(row.created_at, Utc);
+        let elapsed = plan.elapsed(reached).num_minutes();
+        let mut n =
+            self.notice(row, format!("{tag} {key} {}", row.title), format!("{key} {state} its {clock} target"), None);
+        n.lines.extend([
+            ("Clock".into(), clock.clone()),
+            ("Target".into(), format!("{} minutes of {}", plan.target_minutes, plan.calendar)),
+            ("Counted so far".into(), format!("{elapsed} minutes of {}", plan.calendar)),
+            (
+                "Waiting since".into(),
+                format!("{} UTC ({} hours ago)", row.created_at.format("%a %e %b %Y %H:%M"), waited.num_hours()),
+            ),
+            (
+                "Owner".into(),
+                match assignee {
+                    Some(a) => format!("team {}, assigned to {a}", row.team_key),
+                    None => format!("team {}, unassigned", row.team_key),
+                },
+            ),
+        ]);
+        let dedupe = format!("escalation:{}:{}:{}", row.id, kind.as_str(), level + 1);
+        self.queue(conn, "escalation", Some(&row.id), to, &n, Some(dedupe), deliver_after, now).map(drop)
+    }
+}
+
+/// What happened, for the requester's mail.
+pub enum Update<'a> {
+    Status { to: &'a str, note: Option<&'a str> },
+    Comment { author: &'a str, body: &'a str },
+}
+
+fn sentence_case(status: &str) -> String {
+    let words = status.replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

@@ -1,0 +1,115 @@
+//! The outbox worker: claims due messages, sends them, marks them sent, or schedules a retry
+//! with exponential backoff and jitter; after `max_attempts` a message is parked as failed
+//! with its last error for an admin to see and retry.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::Rng;
+
+use crate::clock::Clock;
+use crate::config::OutboxSettings;
+use crate::db::{self, Pool, to_db};
+use crate::error::ApiError;
+use crate::mail::Mailer;
+
+const BATCH: i64 = 50;
+/// How long a claim holds: longer than any SMTP timeout, so a live sender is never overtaken,
+/// and a crashed one's messages are picked up again afterwards.
+const LEASE: TimeDelta = TimeDelta::minutes(10);
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Dispatched {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// Delay before retry number `attempts` (1-based): base · 2^(attempts-1), capped, ±20%.
+pub fn backoff(settings: &OutboxSettings, attempts: i32) -> TimeDelta {
+    let exponent = attempts.saturating_sub(1).clamp(0, 30) as u32;
+    let seconds = settings.backoff_base_seconds.saturating_mul(1u64 << exponent).min(settings.backoff_max_seconds);
+    let jitter = rand::rng().random_range(0.8..=1.2);
+    TimeDelta::milliseconds((seconds as f64 * 1000.0 * jitter) as i64)
+}
+
+async fn blocking<T: Send + 'static>(
+    pool: &Pool,
+    f: impl FnOnce(&mut db::AnyConnection) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let pool = pool.clone();
+    web::block(move || f(&mut *pool.get()?)).await?
+}
+
+/// Sends everything due at `now`.
+pub async fn dispatch(
+    pool: &Pool,
+    mailer: &Mailer,
+    settings: &OutboxSettings,
+    now: DateTime<Utc>,
+) -> Result<Dispatched, ApiError> {
+    let mut done = Dispatched::default();
+    loop {
+        let ids = blocking(pool, move |c| Ok(db::due_mail(c, to_db(now), BATCH)?)).await?;
+        for id in &ids {
+            let id = id.clone();
+            let claim_id = id.clone();
+            let claimed =
+                blocking(pool, move |c| Ok(db::claim_mail(c, &claim_id, to_db(now), to_db(now + LEASE))?)).await?;
+            // Another instance claimed it first.
+            let Some(row) = claimed else { continue };
+            match mailer.send(&row).await {
+                Ok(()) => {
+                    blocking(pool, move |c| Ok(db::mark_sent(c, &id, to_db(now))?)).await?;
+                    done.sent += 1;
+                }
+                Err(error) => {
+                    let retry_at =
+                        (row.attempts < settings.max_attempts).then(|| now + backoff(settings, row.attempts));
+                    log::warn!("mail {} attempt {} failed: {error}", row.id, row.attempts);
+                    let retry_db = retry_at.map(to_db);
+                    blocking(pool, move |c| Ok(db::mark_attempt_failed(c, &id, &error, retry_db)?)).await?;
+                    if retry_at.is_some() { done.retrying += 1 } else { done.failed += 1 }
+                }
+            }
+        }
+        if (ids.len() as i64) < BATCH {
+            return Ok(done);
+        }
+    }
+}
+
+/// Dispatches every `poll_interval_seconds`, forever.
+pub async fn run(pool: Pool, mailer: Arc<Mailer>, settings: OutboxSettings, clock: Clock) {
+    let mut ticks = actix_web::rt::time::interval(Duration::from_secs(settings.poll_interval_seconds));
+    loop {
+        ticks.tick().await;
+        match dispatch(&pool, &mailer, &settings, clock.now()).await {
+            Ok(d) if d == Dispatched::default() => {}
+            Ok(d) => log::info!("mail: {} sent, {} to retry, {} failed", d.sent, d.retrying, d.failed),
+            Err(e) => log::error!("mail dispatch failed: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let s = OutboxSettings {
+            poll_interval_seconds: 5,
+            max_attempts: 8,
+            backoff_base_seconds: 30,
+            backoff_max_seconds: 3600,
+        };
+        for (attempt, nominal) in [(1, 30), (2, 60), (3, 120), (7, 1920), (8, 3600), (40, 3600)] {
+            let d = backoff(&s, attempt).num_milliseconds();
+            let (lo, hi) = (nominal * 800, nominal * 1200);
+            assert!((lo..=hi).contains(&d), "attempt {attempt}: {d} ms not within {lo}..={hi}");
+        }
+    }
+}
