@@ -126,7 +126,8 @@ pub fn find_request(conn: &mut AnyConnection, id_or_key: &str) -> QueryResult<Op
 pub fn events_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<EventRow>> {
     request_events::table
         .filter(request_events::request_id.eq(request_id))
-        .order(request_events::id)
+        // By time: an escalation recorded late (after downtime) sorts where it happened.
+        .order((request_events::at, request_events::id))
         .select(EventRow::as_select())
         .load(conn)
 }
@@ -139,7 +140,7 @@ pub fn save_clocks(conn: &mut AnyConnection, id: &str, clocks: &ClockColumns) ->
 pub fn events_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<EventRow>> {
     request_events::table
         .filter(request_events::request_id.eq_any(ids))
-        .order(request_events::id)
+        .order((request_events::at, request_events::id))
         .select(EventRow::as_select())
         .load(conn)
 }

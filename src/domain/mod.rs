@@ -1,6 +1,7 @@
 //! Pure types and rules: no database, no clock, no HTTP.
 
 pub mod calendar;
+pub mod metrics;
 pub mod priority;
 pub mod request;
 pub mod role;

@@ -53,6 +53,8 @@ pub struct RequestView {
     pub closed_at: Option<DateTime<Utc>>,
     /// The first-response and resolution clocks, as of the time of the answer.
     pub sla: SlaView,
+    /// Version of the calendars and SLA policies the request is measured against.
+    pub sla_version: i32,
 }
 
 /// One entry of a request's history.
@@ -93,6 +95,7 @@ fn person(users: &HashMap<String, UserRow>, id: &str) -> Person {
 fn view(row: RequestRow, users: &HashMap<String, UserRow>, sla: SlaView) -> RequestView {
     RequestView {
         sla,
+        sla_version: row.sla_version,
         key: request_key(row.number),
         assignee: row.assignee_id.as_deref().map(|id| person(users, id)),
         requester: person(users, &row.requester_id),
@@ -171,10 +174,12 @@ pub fn request_detail(
     Ok(RequestDetail { request: view(row, &users, sla), events, segments })
 }
 
+/// Internal notes, and escalations (they name leads and executives), are for staff only.
 fn is_internal(e: &EventRow) -> bool {
-    e.kind == "commented"
-        && serde_json::from_str::<serde_json::Value>(&e.data)
-            .is_ok_and(|d| d.get("internal") == Some(&serde_json::Value::Bool(true)))
+    e.kind.starts_with("sla_")
+        || e.kind == "commented"
+            && serde_json::from_str::<serde_json::Value>(&e.data)
+                .is_ok_and(|d| d.get("internal") == Some(&serde_json::Value::Bool(true)))
 }
 
 /// What `POST /requests/preview` answers: where the request would go, why, and when to

@@ -109,6 +109,9 @@ on_both_backends! {
         assert_eq!(twice[0]["data"]["deliver_after"], "2026-11-17T08:00:00Z", "a P3 waits for the next opening");
         assert_eq!(r["sla"]["first_response"]["state"], "breached");
         assert_eq!(r["sla"]["first_response"]["breached_at"], "2026-11-16T14:00:00Z");
+        let as_requester = app.get("/api/v1/requests/CR-1", &cast.ann).await.ok();
+        assert!(event_types(&as_requester).iter().all(|t| !t.starts_with("sla_")), "escalations name leads: staff only");
+        assert_eq!(as_requester["sla"]["first_response"]["state"], "breached", "but the clock itself is shown");
         assert_stored_clocks_match_derivation(&app);
     }
 

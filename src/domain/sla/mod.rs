@@ -85,6 +85,15 @@ impl SlaConfig {
             }
         }
         for (i, t) in self.teams.iter().enumerate() {
+            if self.teams[..i].iter().any(|o| o.team == t.team) {
+                errors.add(format!("teams[{i}].team"), format!("duplicate entry for team '{}'", t.team));
+            }
+            for (j, e) in t.executives.iter().enumerate() {
+                let ok = e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !e.contains(' '));
+                if !ok {
+                    errors.add(format!("teams[{i}].executives[{j}]"), format!("'{e}' is not an email address"));
+                }
+            }
             if !teams.contains(&t.team) {
                 errors.add(format!("teams[{i}].team"), format!("unknown team '{}'", t.team));
             }
@@ -342,6 +351,13 @@ pub fn derive(t: &Timeline, config: &SlaConfig, kind: ClockKind) -> Option<Clock
         }
         plan.due_at = cal.add(*from, (minutes(target) - elapsed).max(TimeDelta::zero()));
         elapsed += to.map_or(TimeDelta::zero(), |to| cal.open_between(*from, to));
+        if stopped {
+            // A stopped clock is judged under the policy it ran under last, not that of a
+            // team it was handed to afterwards.
+            plan.target_minutes = kind.target(policy);
+            plan.calendar = cal.name().to_owned();
+            plan.at_risk_share = policy.at_risk_share;
+        }
         plan.runs.push((*from, to, cal));
     }
     if stopped {

@@ -189,6 +189,20 @@ fn a_reassignment_keeps_the_time_waited_and_moves_to_the_new_teams_calendar() {
 }
 
 #[test]
+fn a_clock_that_stopped_keeps_the_policy_it_ran_under() {
+    let c = config("Europe/London");
+    let mut timeline = filed("2026-11-16T09:00:00Z", Priority::P3, "marketing");
+    timeline.changes = vec![
+        (t("2026-11-16T10:00:00Z"), Change::FirstResponse),
+        (t("2026-11-16T11:00:00Z"), Change::Team("it".into())),
+    ];
+    let fr = derive(&timeline, &c, ClockKind::FirstResponse).unwrap();
+    assert_eq!((fr.calendar.as_str(), fr.state(t("2026-11-16T12:00:00Z"))), ("marketing-hours", ClockState::Met));
+    let res = derive(&timeline, &c, ClockKind::Resolution).unwrap();
+    assert_eq!((res.calendar.as_str(), res.target_minutes), ("it-hours", 2700), "still running: the new team's");
+}
+
+#[test]
 fn segments_say_who_held_the_ball() {
     let mut timeline = filed("2026-11-16T09:00:00Z", Priority::P3, "it");
     timeline.changes = vec![
