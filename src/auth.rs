@@ -38,6 +38,15 @@ impl Actor {
         self.role == Role::Admin || (self.role.is_staff() && self.is_member(team))
     }
 
+    /// Reports and digests are for leads and admins.
+    pub fn require_reports(&self) -> Result<(), ApiError> {
+        if matches!(self.role, Role::Lead | Role::Admin) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("reports are for leads and admins".into()))
+        }
+    }
+
     pub fn require_admin(&self) -> Result<(), ApiError> {
         if self.role == Role::Admin { Ok(()) } else { Err(ApiError::Forbidden("only admins may do that".into())) }
     }

@@ -26,6 +26,37 @@ pub struct Settings {
     #[serde(default)]
     pub routing_rules: Vec<Rule>,
     pub sla: SlaSettings,
+    pub reports: ReportSettings,
+    pub digest: DigestSettings,
+}
+
+/// The responsiveness gap compares one team (`gap_team`) with another (`gap_baseline`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    pub gap_team: String,
+    pub gap_baseline: String,
+}
+
+/// The weekly SLA digest: when (local time in `timezone`) and to whom.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    pub weekday: chrono::Weekday,
+    /// HH:MM, local time.
+    pub time: String,
+    /// IANA timezone; the organisation's when absent.
+    #[serde(default)]
+    pub timezone: Option<chrono_tz::Tz>,
+    pub recipients: Vec<String>,
+    /// How often the scheduler checks whether a digest is due.
+    pub check_interval_seconds: u64,
+}
+
+impl DigestSettings {
+    pub fn local_time(&self) -> Option<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(&self.time, "%H:%M").ok()
+    }
 }
 
 /// SLA calendars, policies and escalation ladders (seed of the first SLA version), and the sweeper.
@@ -220,6 +251,25 @@ impl Settings {
         }
         if url::Url::parse(&self.server.base_url).is_err() {
             errors.add("server.base_url", "must be an absolute URL such as https://changedesk.example.org");
+        }
+        let teams = self.team_keys();
+        for (key, team) in
+            [("reports.gap_team", &self.reports.gap_team), ("reports.gap_baseline", &self.reports.gap_baseline)]
+        {
+            if !teams.contains(team) {
+                errors.add(key, format!("unknown team '{team}'"));
+            }
+        }
+        if self.digest.local_time().is_none() {
+            errors.add("digest.time", format!("'{}' is not a time as HH:MM", self.digest.time));
+        }
+        if self.digest.check_interval_seconds == 0 {
+            errors.add("digest.check_interval_seconds", "must be at least 1");
+        }
+        for (i, r) in self.digest.recipients.iter().enumerate() {
+            if !r.contains('@') {
+                errors.add(format!("digest.recipients[{i}]"), format!("'{r}' is not an email address"));
+            }
         }
         if self.sla.sweep_interval_seconds == 0 {
             errors.add("sla.sweep_interval_seconds", "must be at least 1");

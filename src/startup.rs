@@ -115,20 +115,17 @@ impl Application {
         self.addr
     }
 
-    /// Runs the HTTP server, the SLA sweeper and the mail outbox side by side until the
-    /// server stops.
+    /// Runs the HTTP server and the background workers (SLA sweeper, mail outbox, weekly
+    /// digest) side by side until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let s = &self.state;
         let outbox = workers::outbox::run(s.pool.clone(), self.mailer, s.settings.mail.outbox.clone(), s.clock.clone());
-        let every = Duration::from_secs(self.state.settings.sla.sweep_interval_seconds);
-        let sweeper = workers::sla_sweeper::run(
-            self.state.pool.clone(),
-            self.state.notifier.clone(),
-            self.state.clock.clone(),
-            every,
-        );
-        let (sweeper, outbox) = (pin!(sweeper), pin!(outbox));
-        match future::select(pin!(self.server), future::select(sweeper, outbox)).await {
+        let every = Duration::from_secs(s.settings.sla.sweep_interval_seconds);
+        let sweeper = workers::sla_sweeper::run(s.pool.clone(), s.notifier.clone(), s.clock.clone(), every);
+        let digest = workers::digest::run(s.pool.clone(), s.settings.clone(), s.notifier.clone(), s.clock.clone());
+        let (sweeper, outbox, digest) = (pin!(sweeper), pin!(outbox), pin!(digest));
+        let workers = future::select(future::select(sweeper, outbox), digest);
+        match future::select(pin!(self.server), workers).await {
             Either::Left((served, _)) => served,
             // The workers loop forever; reaching here means one of them stopped.
             Either::Right(_) => Ok(()),

@@ -2,6 +2,7 @@
 
 mod import;
 mod mail;
+mod report;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -48,6 +49,10 @@ pub enum Command {
     /// The mail outbox: list messages, retry failed ones.
     #[command(subcommand)]
     Mail(mail::MailCommand),
+    /// The SLA report for a period, as CSV or JSON.
+    Report(report::ReportArgs),
+    /// Print the weekly SLA digest, or --send it.
+    Digest(report::DigestArgs),
 }
 
 #[derive(Debug, Default, Args)]
@@ -118,6 +123,8 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Token(cmd) => token(cmd, &settings, &clock),
         Command::Import(args) => import::run(args, &settings, &clock),
         Command::Mail(cmd) => mail::run(cmd, &settings, &clock),
+        Command::Report(args) => report::report(args, &settings, &clock),
+        Command::Digest(args) => report::digest(args, &settings, &clock),
     }
 }
 

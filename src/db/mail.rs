@@ -138,3 +138,8 @@ pub fn retry_mail(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Que
         .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Which of these dedupe keys are already in the outbox.
+pub fn dedupe_keys_present(conn: &mut AnyConnection, keys: &[String]) -> QueryResult<Vec<String>> {
+    mail_outbox::table.filter(mail_outbox::dedupe_key.eq_any(keys)).select(mail_outbox::dedupe_key).load(conn)
+}

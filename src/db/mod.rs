@@ -5,6 +5,7 @@ pub mod schema;
 
 mod audit;
 mod mail;
+mod reports;
 mod requests;
 mod routing;
 mod sla;
@@ -13,6 +14,7 @@ mod users;
 
 pub use audit::*;
 pub use mail::*;
+pub use reports::*;
 pub use requests::*;
 pub use routing::*;
 pub use sla::*;

@@ -36,12 +36,20 @@ pub struct Notice {
     pub link: String,
 }
 
+/// A message ready for the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
 /// Subject, text and HTML of a notice.
-pub fn render(n: &Notice, org: &str) -> Result<(String, String, String), askama::Error> {
+pub fn render(n: &Notice, org: &str) -> Result<Rendered, askama::Error> {
     let text = NoticeText { heading: &n.heading, lines: &n.lines, body: &n.body, link: &n.link, org }.render()?;
     let html =
         NoticeHtml { heading: &n.heading, key: &n.key, lines: &n.lines, body: &n.body, link: &n.link, org }.render()?;
-    Ok((n.subject.clone(), text, html))
+    Ok(Rendered { subject: n.subject.clone(), text, html })
 }
 
 #[cfg(test)]
@@ -58,7 +66,7 @@ mod tests {
             body: Some("a \"quote\"".into()),
             link: "https://cd.example.org/requests/CR-1".into(),
         };
-        let (_, text, html) = render(&n, "Org").unwrap();
+        let Rendered { text, html, .. } = render(&n, "Org").unwrap();
         assert!(
             html.contains("New &#60;script&#62;alert(1)&#60;/script&#62;") || html.contains("New &lt;script&gt;"),
             "{html}"

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod health;
 pub mod mail;
 pub mod openapi;
+pub mod reports;
 pub mod requests;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,5 +16,6 @@ pub fn api(cfg: &mut ServiceConfig) {
     requests::config(cfg);
     admin::config(cfg);
     mail::config(cfg);
+    reports::config(cfg);
     cfg.service(openapi::openapi_json);
 }

@@ -2,8 +2,10 @@
 //! writes the change with its events in one transaction. Handlers and the CLI call these.
 
 pub mod admin;
+pub mod digest;
 pub mod list;
 pub mod notify;
+pub mod reports;
 pub mod requests;
 pub mod seed;
 pub mod sla;

@@ -8,7 +8,7 @@ use super::views::request_key;
 use crate::db::{self, AnyConnection, OutboxRow, RequestRow, to_db};
 use crate::domain::sla::{ClockKind, ClockPlan};
 use crate::error::ApiError;
-use crate::mail::message::{Notice, render};
+use crate::mail::message::{Notice, Rendered, render};
 
 /// What every message needs from configuration.
 #[derive(Debug, Clone)]
@@ -34,8 +34,8 @@ impl Notifier {
         format!("{}/requests/{}", self.base_url, request_key(row.number))
     }
 
-    /// Queues a rendered message. `dedupe` makes "once ever" messages idempotent; `due` is when
-    /// it may first be sent. Returns whether it was queued (false: already queued before).
+    /// Queues a notice. Returns whether it was queued (false: nobody to send to, or a message
+    /// with the same dedupe key was queued before).
     #[allow(clippy::too_many_arguments)]
     pub fn queue(
         &self,
@@ -48,14 +48,31 @@ impl Notifier {
         due: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, ApiError> {
+        let rendered =
+            render(notice, &self.org).map_err(|e| ApiError::Internal(anyhow::anyhow!("rendering mail: {e}")))?;
+        self.queue_rendered(conn, kind, request_id, to, rendered, dedupe, due, now)
+    }
+
+    /// Queues an already rendered message. `dedupe` makes "once ever" messages idempotent;
+    /// `due` is when it may first be sent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn queue_rendered(
+        &self,
+        conn: &mut AnyConnection,
+        kind: &str,
+        request_id: Option<&str>,
+        to: &[String],
+        message: Rendered,
+        dedupe: Option<String>,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ApiError> {
         let mut to: Vec<String> = to.iter().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect();
         to.sort();
         to.dedup();
         if to.is_empty() {
             return Ok(false);
         }
-        let (subject, text_body, html_body) =
-            render(notice, &self.org).map_err(|e| ApiError::Internal(anyhow::anyhow!("rendering mail: {e}")))?;
         let id = Uuid::now_v7().to_string();
         let row = OutboxRow {
             message_id: format!("<{id}@{}>", self.host),
@@ -64,9 +81,9 @@ impl Notifier {
             kind: kind.to_owned(),
             request_id: request_id.map(str::to_owned),
             recipients: serde_json::json!(to).to_string(),
-            subject,
-            text_body,
-            html_body,
+            subject: message.subject,
+            text_body: message.text,
+            html_body: message.html,
             status: "pending".into(),
             attempts: 0,
             next_attempt_at: to_db(due),

@@ -1,0 +1,84 @@
+//! `changedesk report` and `changedesk digest`.
+
+use chrono::NaiveDate;
+use clap::{Args, ValueEnum};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::mail::Mailer;
+use crate::service::digest::{self, IsoWeek};
+use crate::service::notify::Notifier;
+use crate::service::reports::{self, Period};
+use crate::startup::prepare_database;
+use crate::workers::outbox;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// First day (YYYY-MM-DD), in the organisation's timezone.
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    #[arg(long)]
+    pub to: NaiveDate,
+    /// Only this team.
+    #[arg(long)]
+    pub team: Option<String>,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+}
+
+pub fn report(args: ReportArgs, settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    let pool = prepare_database(settings, clock)?;
+    let period = Period::new(args.from, args.to, settings.org.timezone).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let gap = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
+    let report = reports::sla_report(&mut *pool.get()?, period, args.team.as_deref(), gap, clock.now())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Csv => print!("{}", reports::to_csv(&report).map_err(|e| anyhow::anyhow!("{e}"))?),
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// ISO week, e.g. 2026-W47; the week just ended when absent.
+    #[arg(long)]
+    pub week: Option<String>,
+    /// Queue it for the configured recipients (once per week and recipient, ever) and send.
+    #[arg(long)]
+    pub send: bool,
+}
+
+pub fn digest(args: DigestArgs, settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    let pool = prepare_database(settings, clock)?;
+    let now = clock.now();
+    let week = match &args.week {
+        Some(w) => IsoWeek::parse(w).map_err(|e| anyhow::anyhow!(e))?,
+        None => IsoWeek::containing(now.date_naive()).previous(),
+    };
+    let notifier = Notifier::new(&settings.server.base_url, &settings.org.name);
+    let mut conn = pool.get()?;
+    if !args.send {
+        let d = digest::build(&mut conn, settings, &notifier, week, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let message = digest::render(&d, &notifier.org).map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("Subject: {}\n\n{}", message.subject, message.text);
+        return Ok(());
+    }
+    let queued = digest::queue(&mut conn, settings, &notifier, week, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    drop(conn);
+    eprintln!("queued the {week} digest for {queued} recipient(s) (already sent to the others)");
+    let mailer = Mailer::from_settings(&settings.mail)?;
+    let outbox_settings = settings.mail.outbox.clone();
+    let done = actix_web::rt::System::new()
+        .block_on(async move { outbox::dispatch(&pool, &mailer, &outbox_settings, now).await })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!("mail: {} sent, {} to retry, {} failed", done.sent, done.retrying, done.failed);
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! `/api/v1/reports` and `/api/v1/digests`: the responsiveness gap, for leads and admins.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Actor;
+use crate::domain::FieldErrors;
+use crate::error::{ApiError, ErrorBody};
+use crate::service::digest::{self, Digest};
+use crate::service::reports::{self, Period, SlaReport};
+use crate::startup::AppState;
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(sla_report).service(sla_report_csv).service(show_digest);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// First day, YYYY-MM-DD, in the organisation's timezone.
+    pub from: Option<String>,
+    /// Last day (inclusive).
+    pub to: Option<String>,
+    /// Only this team.
+    pub team: Option<String>,
+}
+
+impl ReportQuery {
+    fn period(&self, tz: chrono_tz::Tz) -> Result<Period, ApiError> {
+        let mut errors = FieldErrors::default();
+        let mut date = |field: &str, v: &Option<String>| match v.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.add(field, "is required (YYYY-MM-DD)");
+                None
+            }
+            Some(s) => errors.check(
+                field,
+                NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date as YYYY-MM-DD")),
+            ),
+        };
+        let (from, to) = (date("from", &self.from), date("to", &self.to));
+        match (from, to) {
+            (Some(from), Some(to)) if errors.is_empty() => Period::new(from, to, tz),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+}
+
+async fn build(state: &AppState, actor: &Actor, query: &ReportQuery) -> Result<SlaReport, ApiError> {
+    actor.require_reports()?;
+    let settings = state.settings.clone();
+    let period = query.period(settings.org.timezone)?;
+    let team = query.team.clone().filter(|t| !t.is_empty());
+    let now = state.clock.now();
+    state
+        .run(move |c| {
+            if let Some(t) = &team
+                && !crate::db::team_exists(c, t)?
+            {
+                return Err(ApiError::validation("team", format!("unknown team '{t}'")));
+            }
+            let gap = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
+            reports::sla_report(c, period, team.as_deref(), gap, now)
+        })
+        .await
+}
+
+/// Per team and category: volume, first response and resolution (median, p90), attainment,
+/// breaches, backlog, routing misses; and the gap.
+#[utoipa::path(tag = "reports", params(ReportQuery), responses(
+    (status = 200, body = SlaReport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/reports/sla")]
+pub async fn sla_report(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<ReportQuery>,
+) -> Result<web::Json<SlaReport>, ApiError> {
+    Ok(web::Json(build(&state, &actor, &query).await?))
+}
+
+/// The same report as CSV, one row per team and per category.
+#[utoipa::path(tag = "reports", params(ReportQuery), responses(
+    (status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody),
+    (status = 422, body = ErrorBody)))]
+#[get("/reports/sla.csv")]
+pub async fn sla_report_csv(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let report = build(&state, &actor, &query).await?;
+    let name = format!("attachment; filename=\"sla-{}-{}.csv\"", report.from, report.to);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", name))
+        .body(reports::to_csv(&report)?))
+}
+
+/// The weekly digest's data for an ISO week, e.g. 2026-W47.
+#[utoipa::path(tag = "reports", params(("week" = String, Path, description = "ISO week, e.g. 2026-W47")),
+    responses((status = 200, body = Digest), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/digests/{week}")]
+pub async fn show_digest(
+    state: web::Data<AppState>,
+    actor: Actor,
+    week: web::Path<String>,
+) -> Result<web::Json<Digest>, ApiError> {
+    actor.require_reports()?;
+    let week = digest::IsoWeek::parse(&week).map_err(|e| ApiError::validation("week", e))?;
+    let (settings, notifier, now) = (state.settings.clone(), state.notifier.clone(), state.clock.now());
+    Ok(web::Json(state.run(move |c| digest::build(c, &settings, &notifier, week, now)).await?))
+}
