@@ -5,6 +5,7 @@ mod helpers;
 mod access;
 mod admin;
 mod cli;
+mod digest;
 mod errors;
 mod lifecycle;
 mod listing;
