@@ -171,9 +171,9 @@ fn facts(conn: &mut AnyConnection, rows: &[RequestRow], now: DateTime<Utc>) -> R
 fn status_at(changes: &[(DateTime<Utc>, Change)], at: DateTime<Utc>) -> Status {
     changes
         .iter()
+        .rev()
         .filter(|(t, _)| *t <= at)
-        .filter_map(|(_, c)| if let Change::Status(s) = c { Some(*s) } else { None })
-        .last()
+        .find_map(|(_, c)| if let Change::Status(s) = c { Some(*s) } else { None })
         .unwrap_or(Status::New)
 }
 
