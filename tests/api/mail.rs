@@ -118,8 +118,20 @@ async fn a_message_that_keeps_failing_is_parked_for_an_admin_to_retry(backend: B
     app.get("/api/v1/mail?status=lost", &cast.ada).await.assert_error(422, "validation_failed");
     assert_eq!(app.dispatch_mail_at("2026-11-17T09:00:00Z").await, Default::default(), "parked, not retried");
 
-    let server = SmtpServer::start_on(port);
     let id = failed[0]["id"].as_str().unwrap();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_changedesk"))
+            .args(args)
+            .env("DATABASE_URL", &app.database_url)
+            .output()
+            .unwrap()
+    };
+    let listed = cli(&["mail", "list", "--failed"]);
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains(id) && listed.contains("failed") && listed.contains("last error: SMTP"), "{listed}");
+    assert!(!cli(&["mail", "retry", "no-such-id"]).status.success());
+
+    let server = SmtpServer::start_on(port);
     app.clock.set(time("2026-11-17T09:00:00Z"));
     let retried = app.call(Method::POST, &format!("/api/v1/mail/{id}/retry"), Some(&cast.ada), None).await;
     assert_eq!(retried.status.as_u16(), 204);
@@ -156,6 +168,28 @@ async fn failing_mail_is_parked_and_retried_by_an_admin_on_postgres() {
 }
 
 on_both_backends! {
+    async fn a_message_claimed_by_a_sender_that_crashed_is_resent_as_the_same_message(app: TestApp) {
+        let cast = app.cast();
+        app.file(&cast.ann, "Hero image", "d", "content").await;
+        let queued = app.outbox().remove(0);
+        // A sender claims it and dies before marking it sent.
+        let mut conn = app.pool.get().unwrap();
+        let claimed = changedesk::db::claim_mail(
+            &mut conn,
+            &queued.id,
+            time("2026-11-16T09:00:00Z").naive_utc(),
+            time("2026-11-16T09:10:00Z").naive_utc(),
+        )
+        .unwrap();
+        assert!(claimed.is_some());
+        assert_eq!(app.dispatch_mail_at("2026-11-16T09:05:00Z").await.sent, 0, "still leased to the first sender");
+        assert_eq!(app.dispatch_mail_at("2026-11-16T09:11:00Z").await.sent, 1, "the lease ran out: sent again");
+        let files = read_maildir(&app.settings.mail.file_dir);
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].header("Message-ID").unwrap(), queued.message_id, "the same message, not a new one");
+        assert_eq!(app.outbox()[0].attempts, 2);
+    }
+
     async fn escalations_are_mailed_with_their_level_and_held_until_business_hours(app: TestApp) {
         let cast = app.cast();
         app.file(&cast.ann, "Footer link broken", "404 on /about", "bug").await;
