@@ -37,7 +37,13 @@ pub fn report(args: ReportArgs, settings: &Settings, clock: &Clock) -> anyhow::R
     let pool = prepare_database(settings, clock)?;
     let period = Period::new(args.from, args.to, settings.org.timezone).map_err(|e| anyhow::anyhow!("{e}"))?;
     let gap = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
-    let report = reports::sla_report(&mut *pool.get()?, period, args.team.as_deref(), gap, clock.now())
+    let mut conn = pool.get()?;
+    if let Some(team) = &args.team
+        && !crate::db::team_exists(&mut conn, team)?
+    {
+        anyhow::bail!("unknown team '{team}'");
+    }
+    let report = reports::sla_report(&mut conn, period, args.team.as_deref(), gap, clock.now())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
@@ -61,7 +67,10 @@ pub fn digest(args: DigestArgs, settings: &Settings, clock: &Clock) -> anyhow::R
     let now = clock.now();
     let week = match &args.week {
         Some(w) => IsoWeek::parse(w).map_err(|e| anyhow::anyhow!(e))?,
-        None => IsoWeek::containing(now.date_naive()).previous(),
+        None => {
+            let tz = settings.digest.timezone.unwrap_or(settings.org.timezone);
+            IsoWeek::containing(now.with_timezone(&tz).date_naive()).previous()
+        }
     };
     let notifier = Notifier::new(&settings.server.base_url, &settings.org.name);
     let mut conn = pool.get()?;
@@ -73,12 +82,14 @@ pub fn digest(args: DigestArgs, settings: &Settings, clock: &Clock) -> anyhow::R
     }
     let queued = digest::queue(&mut conn, settings, &notifier, week, now).map_err(|e| anyhow::anyhow!("{e}"))?;
     drop(conn);
-    eprintln!("queued the {week} digest for {queued} recipient(s) (already sent to the others)");
-    let mailer = Mailer::from_settings(&settings.mail)?;
+    eprintln!("queued the {week} digest for {queued} recipient(s) (the others already had it queued)");
     let outbox_settings = settings.mail.outbox.clone();
-    let done = actix_web::rt::System::new()
-        .block_on(async move { outbox::dispatch(&pool, &mailer, &outbox_settings, now).await })
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mail_settings = settings.mail.clone();
+    // The SMTP transport needs the async runtime it will run on, so it is built inside it.
+    let done = actix_web::rt::System::new().block_on(async move {
+        let mailer = Mailer::from_settings(&mail_settings)?;
+        outbox::dispatch(&pool, &mailer, &outbox_settings, now).await.map_err(|e| anyhow::anyhow!("{e}"))
+    })?;
     eprintln!("mail: {} sent, {} to retry, {} failed", done.sent, done.retrying, done.failed);
     Ok(())
 }

@@ -132,6 +132,28 @@ impl Notifier {
         self.queue(conn, "request_created", Some(&row.id), &[team.email], &n, None, now, now).map(drop)
     }
 
+    /// Handed over from another team: the receiving team's address, with the reason.
+    pub fn request_reassigned(
+        &self,
+        conn: &mut AnyConnection,
+        row: &RequestRow,
+        from: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let team = db::load_teams(conn)?.into_iter().find(|t| t.key == row.team_key);
+        let Some(team) = team else { return Ok(()) };
+        let key = request_key(row.number);
+        let mut n = self.notice(
+            row,
+            format!("[{key}] Handed over to {} by {from}: {}", team.name, row.title),
+            format!("{key} was handed over to {} by team {from}", team.name),
+            Some(row.description.clone()),
+        );
+        n.lines.push(("Why".into(), reason.to_owned()));
+        self.queue(conn, "request_reassigned", Some(&row.id), &[team.email], &n, None, now, now).map(drop)
+    }
+
     /// Assigned to someone (who did not assign themselves).
     pub fn assigned(
         &self,

@@ -272,9 +272,12 @@ pub fn sla_report(
     let mut misses_by_category: HashMap<String, usize> = HashMap::new();
     for (event, category) in db::reassignments_between(conn, to_db(start), to_db(end))? {
         let data: serde_json::Value = serde_json::from_str(&event.data).unwrap_or_default();
-        if let Some(from) = data["from"].as_str() {
-            *misses_by_team.entry(from.to_owned()).or_default() += 1;
+        let from = data["from"].as_str().unwrap_or_default();
+        // With a team filter, only that team's misses count, per category too.
+        if team.is_some_and(|t| t != from) {
+            continue;
         }
+        *misses_by_team.entry(from.to_owned()).or_default() += 1;
         *misses_by_category.entry(category).or_default() += 1;
     }
 

@@ -415,8 +415,8 @@ pub fn reassign(
         db::insert_event(conn, &row.id, "reassigned", Some(&actor.id), row.updated_at, &data)?;
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
-        // New to the receiving team: announce it there as a new request.
-        notifier.request_created(conn, &row, now)?;
+        // New to the receiving team: announce it there, with the reason for the handover.
+        notifier.request_reassigned(conn, &row, &from, &reason, now)?;
         request_detail(conn, row, true, now)
     })
 }
