@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod digest;
+pub mod import;
 pub mod list;
 pub mod notify;
 pub mod reports;

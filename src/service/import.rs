@@ -1,0 +1,675 @@
+//! History import (`changedesk import FILE.csv`): past requests, so an organisation can measure
+//! its gap before switching over. `validate` checks the whole file and reports every problem by
+//! line; only a clean file reaches `import`, which writes it in one transaction with the events
+//! and derived SLA columns the live workflow would have left. Everything is batched: no query
+//! per row.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::io::Read;
+use std::sync::Arc;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::{NoContext, Timestamp, Uuid};
+
+use super::admin::looks_like_email;
+use super::sla::{columns, timeline};
+use super::views::request_key;
+use crate::db::schema::{counters, request_events, requests, users};
+use crate::db::{self, AnyConnection, EventRow, RequestRow, never, to_db, write_tx};
+use crate::domain::request::parse_text;
+use crate::domain::sla::{SlaConfig, derive_all};
+use crate::domain::{Priority, Role, Status};
+use crate::error::ApiError;
+
+/// The header's columns: all required, in any order, and no others.
+pub const COLUMNS: [&str; 9] = [
+    "title",
+    "category",
+    "team",
+    "priority",
+    "requester_email",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "status",
+];
+// Positions in COLUMNS.
+const TITLE: usize = 0;
+const CATEGORY: usize = 1;
+const TEAM: usize = 2;
+const PRIORITY: usize = 3;
+const EMAIL: usize = 4;
+const CREATED: usize = 5;
+const FIRST_RESPONSE: usize = 6;
+const RESOLVED: usize = 7;
+const STATUS: usize = 8;
+
+/// Problems listed in full; the rest are counted.
+pub const MAX_SHOWN: usize = 100;
+/// Rows per INSERT, well under SQLite's 32766 bound parameters (29 columns a request, 5 an
+/// event, 6 a user).
+const REQUESTS_PER_INSERT: usize = 1000;
+const EVENTS_PER_INSERT: usize = 5000;
+const USERS_PER_INSERT: usize = 1000;
+const EMAILS_PER_QUERY: usize = 5000;
+
+/// What a row is checked against: the current categories and teams.
+#[derive(Debug, Clone)]
+pub struct ImportContext {
+    categories: BTreeSet<Arc<str>>,
+    teams: BTreeSet<Arc<str>>,
+}
+
+impl ImportContext {
+    pub fn new(categories: impl IntoIterator<Item = String>, teams: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            categories: categories.into_iter().map(Into::into).collect(),
+            teams: teams.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    pub fn load(conn: &mut AnyConnection) -> Result<Self, ApiError> {
+        let map = db::current_map(conn)?.ok_or_else(|| unseeded("the ownership map"))?.map;
+        Ok(Self::new(map.categories.into_iter().map(|c| c.key), db::team_keys(conn)?))
+    }
+}
+
+fn unseeded(what: &str) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("{what} was never seeded"))
+}
+
+/// One checked row of the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRow {
+    /// Where the row starts in the file (the header is line 1).
+    pub line: u64,
+    pub title: String,
+    pub category: Arc<str>,
+    pub team: Arc<str>,
+    pub priority: Priority,
+    /// Trimmed and lower-cased.
+    pub requester_email: Arc<str>,
+    pub created_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub status: Status,
+}
+
+/// One problem: `line N: column: reason`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}: {}", self.line, self.column, self.reason)
+    }
+}
+
+/// Why a file was refused: the first `MAX_SHOWN` problems and how many there were in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rejected {
+    pub errors: Vec<RowError>,
+    pub total: usize,
+}
+
+impl Rejected {
+    fn add(&mut self, line: u64, column: &str, reason: impl Into<String>) {
+        self.total += 1;
+        if self.errors.len() < MAX_SHOWN {
+            self.errors.push(RowError { line, column: column.to_owned(), reason: reason.into() });
+        }
+    }
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.errors {
+            writeln!(f, "{e}")?;
+        }
+        if self.total > self.errors.len() {
+            writeln!(f, "... and {} more", self.total - self.errors.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads and checks the whole file; any problem refuses all of it.
+pub fn validate(reader: impl Read, ctx: &ImportContext, now: DateTime<Utc>) -> Result<Vec<ImportRow>, Rejected> {
+    let mut csv = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(reader);
+    let mut rejected = Rejected::default();
+    let index = match csv.headers() {
+        Ok(header) => header_index(header, &mut rejected),
+        Err(e) => {
+            rejected.add(1, "header", csv_problem(&e));
+            None
+        }
+    };
+    let Some(index) = index else { return Err(rejected) };
+    let mut emails = HashSet::new();
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line());
+                let mut check = Check { line, rejected: &mut rejected, ok: true };
+                let row = parse_row(&mut check, |c| record.get(index[c]).unwrap_or(""), ctx, &mut emails, now);
+                rows.extend(row.filter(|_| check.ok));
+            }
+            Err(e) => {
+                rejected.add(e.position().map_or(0, |p| p.line()), "row", csv_problem(&e));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+            }
+        }
+    }
+    if rejected.total > 0 { Err(rejected) } else { Ok(rows) }
+}
+
+fn csv_problem(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("has {len} fields; the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+/// Where each of `COLUMNS` is in the file, or None (with the problems) when the header is wrong.
+fn header_index(header: &csv::StringRecord, rejected: &mut Rejected) -> Option<[usize; 9]> {
+    let mut index = [None; 9];
+    for (at, name) in header.iter().enumerate() {
+        match COLUMNS.iter().position(|c| c.eq_ignore_ascii_case(name)) {
+            Some(c) if index[c].is_some() => rejected.add(1, name, "appears twice in the header"),
+            Some(c) => index[c] = Some(at),
+            None => rejected.add(1, name, format!("unknown column; the columns are {}", COLUMNS.join(", "))),
+        }
+    }
+    for (c, at) in index.iter().enumerate() {
+        if at.is_none() {
+            rejected.add(1, COLUMNS[c], "missing from the header");
+        }
+    }
+    if rejected.total > 0 { None } else { Some(index.map(|at| at.unwrap_or_default())) }
+}
+
+/// Records a row's problems under its line.
+struct Check<'a> {
+    line: u64,
+    rejected: &'a mut Rejected,
+    ok: bool,
+}
+
+impl Check<'_> {
+    fn check<T>(&mut self, column: usize, r: Result<T, String>) -> Option<T> {
+        r.map_err(|reason| self.fail(column, reason)).ok()
+    }
+
+    fn fail(&mut self, column: usize, reason: String) {
+        self.ok = false;
+        self.rejected.add(self.line, COLUMNS[column], reason);
+    }
+}
+
+fn parse_row<'r>(
+    c: &mut Check,
+    field: impl Fn(usize) -> &'r str,
+    ctx: &ImportContext,
+    emails: &mut HashSet<Arc<str>>,
+    now: DateTime<Utc>,
+) -> Option<ImportRow> {
+    let title = c.check(TITLE, parse_text(field(TITLE), 200, false));
+    let category = c.check(CATEGORY, known(&ctx.categories, field(CATEGORY), "category"));
+    let team = c.check(TEAM, known(&ctx.teams, field(TEAM), "team"));
+    let priority = match field(PRIORITY) {
+        "" => Some(Priority::P3),
+        p => c.check(PRIORITY, Priority::parse(p)),
+    };
+    let email = c.check(EMAIL, parse_email(field(EMAIL), emails));
+    let created_at = c.check(CREATED, parse_time(field(CREATED), now).and_then(|t| t.ok_or("is required".into())));
+    let first_response_at = c.check(FIRST_RESPONSE, parse_time(field(FIRST_RESPONSE), now));
+    let resolved_at = c.check(RESOLVED, parse_time(field(RESOLVED), now));
+    let status = c.check(STATUS, Status::parse(&field(STATUS).to_ascii_lowercase()));
+    let given = |column| !field(column).is_empty();
+    if let Some(status) = status {
+        for (column, reason) in status_problems(status, given(FIRST_RESPONSE), given(RESOLVED)) {
+            c.fail(column, reason);
+        }
+    }
+    if let (Some(created), Some(first), Some(resolved)) = (created_at, first_response_at, resolved_at) {
+        for (column, reason) in order_problems(created, first, resolved) {
+            c.fail(column, reason);
+        }
+    }
+    Some(ImportRow {
+        line: c.line,
+        title: title?,
+        category: category?,
+        team: team?,
+        priority: priority?,
+        requester_email: email?,
+        created_at: created_at?,
+        first_response_at: first_response_at?,
+        resolved_at: resolved_at?,
+        status: status?,
+    })
+}
+
+fn known(keys: &BTreeSet<Arc<str>>, key: &str, what: &str) -> Result<Arc<str>, String> {
+    if key.is_empty() {
+        return Err("is required".into());
+    }
+    keys.get(key).cloned().ok_or_else(|| {
+        let all: Vec<&str> = keys.iter().map(|k| &**k).collect();
+        format!("unknown {what} '{key}'; one of {}", all.join(", "))
+    })
+}
+
+/// Lower-cased, and shared between the rows of one requester.
+fn parse_email(s: &str, seen: &mut HashSet<Arc<str>>) -> Result<Arc<str>, String> {
+    let email = s.to_lowercase();
+    if email.is_empty() {
+        return Err("is required".into());
+    }
+    if !looks_like_email(&email) {
+        return Err(format!("'{s}' is not an email address"));
+    }
+    if let Some(shared) = seen.get(email.as_str()) {
+        return Ok(shared.clone());
+    }
+    let shared: Arc<str> = email.into();
+    seen.insert(shared.clone());
+    Ok(shared)
+}
+
+/// An RFC 3339 time in UTC to the microsecond, not in the future; None when empty.
+fn parse_time(s: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, String> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let t = DateTime::parse_from_rfc3339(s)
+        .map_err(|_| format!("must be an RFC 3339 time such as 2026-11-02T09:15:00Z (got '{s}')"))?
+        .with_timezone(&Utc);
+    let t = t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t);
+    if t.timestamp() < 0 {
+        return Err(format!("must not be before 1970 (got '{s}')"));
+    }
+    if t > now {
+        return Err(format!("is in the future (got '{s}', now is {})", now.to_rfc3339()));
+    }
+    Ok(Some(t))
+}
+
+/// Which times a status needs and which it must not have.
+fn status_problems(status: Status, first: bool, resolved: bool) -> Vec<(usize, String)> {
+    let mut problems = Vec::new();
+    match (status, first) {
+        (Status::New, true) => problems.push((FIRST_RESPONSE, "must be empty for status new".into())),
+        (Status::New, false) | (_, true) => {}
+        (_, false) => problems.push((FIRST_RESPONSE, format!("is required for status {status}"))),
+    }
+    if matches!(status, Status::Resolved | Status::Closed) && !resolved {
+        problems.push((RESOLVED, format!("is required for status {status}")));
+    }
+    if status.is_open() && resolved {
+        problems.push((RESOLVED, format!("must be empty for an open status ({status})")));
+    }
+    problems
+}
+
+/// Nothing happens before the request exists, and nothing is resolved before it is answered.
+fn order_problems(
+    created: DateTime<Utc>,
+    first: Option<DateTime<Utc>>,
+    resolved: Option<DateTime<Utc>>,
+) -> Vec<(usize, String)> {
+    let mut problems = Vec::new();
+    if first.is_some_and(|f| f < created) {
+        problems.push((FIRST_RESPONSE, "must not be before created_at".into()));
+    }
+    if resolved.is_some_and(|r| r < created) {
+        problems.push((RESOLVED, "must not be before created_at".into()));
+    } else if resolved.zip(first).is_some_and(|(r, f)| r < f) {
+        problems.push((RESOLVED, "must not be before first_response_at".into()));
+    }
+    problems
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub rows: usize,
+    pub requesters_created: usize,
+    /// The request numbers given, in created_at order; None for an empty file.
+    pub numbers: Option<(i64, i64)>,
+}
+
+/// Everything a row's request shares with the others of the file.
+struct Shared<'a> {
+    source: &'a str,
+    routing_version: i32,
+    sla_version: i32,
+    config: &'a SlaConfig,
+    now: DateTime<Utc>,
+}
+
+/// SQLite settings while importing, and the pool's to restore. Foreign keys are off (checking
+/// them took a third of the time): every row written refers to a user, team, map version or
+/// request read or written in the same transaction, which holds the write lock. The pragma is
+/// a no-op inside a transaction, hence around it. A 64 MiB page cache holds the indexes' hot
+/// pages (one per requester in `requests_by_requester`) instead of rereading them.
+const SQLITE_BULK: &str = "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;";
+const SQLITE_USUAL: &str = "PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000;";
+
+/// Writes checked rows in one transaction: requesters, requests (numbered in created_at order),
+/// their events and SLA columns. `progress` is told how many rows each batch wrote.
+pub fn import(
+    conn: &mut AnyConnection,
+    mut rows: Vec<ImportRow>,
+    source_name: &str,
+    now: DateTime<Utc>,
+    progress: &dyn Fn(u64),
+) -> Result<ImportSummary, ApiError> {
+    rows.sort_by_key(|r| r.created_at);
+    let sqlite = matches!(conn, AnyConnection::Sqlite(_));
+    if sqlite {
+        conn.batch_execute(SQLITE_BULK)?;
+    }
+    let imported = write_tx(conn, |conn| write_all(conn, &rows, source_name, now, progress));
+    let restored = if sqlite { conn.batch_execute(SQLITE_USUAL) } else { Ok(()) };
+    let summary = imported?;
+    restored?;
+    Ok(summary)
+}
+
+fn write_all(
+    conn: &mut AnyConnection,
+    rows: &[ImportRow],
+    source: &str,
+    now: DateTime<Utc>,
+    progress: &dyn Fn(u64),
+) -> Result<ImportSummary, ApiError> {
+    let map = db::current_map(conn)?.ok_or_else(|| unseeded("the ownership map"))?;
+    let sla = db::current_sla(conn)?.ok_or_else(|| unseeded("the SLA configuration"))?;
+    // Checked again under the write lock: they may have changed since the file was checked.
+    let teams = db::team_keys(conn)?;
+    let gone = |r: &&ImportRow| map.map.category(&r.category).is_none() || !teams.iter().any(|t| **t == *r.team);
+    if let Some(r) = rows.iter().find(gone) {
+        let message = format!("line {}: category '{}' or team '{}' no longer exists", r.line, r.category, r.team);
+        return Err(ApiError::Conflict { message, fields: Default::default() });
+    }
+    let (requesters, requesters_created) = ensure_requesters(conn, rows, now)?;
+    let first = reserve_numbers(conn, rows.len() as i64)?;
+    let shared = Shared { source, routing_version: map.version, sla_version: sla.version, config: &sla.config, now };
+    // One thread derives the batches while this one writes them.
+    std::thread::scope(|scope| {
+        let (sender, batches) = std::sync::mpsc::sync_channel(4);
+        let (requesters, shared) = (&requesters, &shared);
+        scope.spawn(move || {
+            for (chunk, base) in rows.chunks(REQUESTS_PER_INSERT).zip((first..).step_by(REQUESTS_PER_INSERT)) {
+                let batch: Vec<(RequestRow, Vec<EventRow>)> = chunk
+                    .iter()
+                    .zip(base..)
+                    .map(|(r, number)| build(r, number, &requesters[&*r.requester_email], shared))
+                    .collect();
+                if sender.send(batch).is_err() {
+                    return; // the writer stopped on an error
+                }
+            }
+        });
+        write_batches(conn, batches, progress)
+    })?;
+    let numbers = (!rows.is_empty()).then(|| (first, first + rows.len() as i64 - 1));
+    Ok(ImportSummary { rows: rows.len(), requesters_created, numbers })
+}
+
+/// Runs a multi-row INSERT on the backend's own connection: diesel's MultiConnection does not
+/// implement batch inserts for SQLite, the backends' own connections do.
+macro_rules! execute_batch {
+    ($conn:expr, $insert:expr) => {
+        match $conn {
+            AnyConnection::Sqlite(c) => $insert.execute(c),
+            AnyConnection::Postgresql(c) => $insert.execute(c),
+        }
+    };
+}
+
+/// Takes `n` request numbers in one update; returns the first. Like `db::next_request_number`,
+/// the counter row stays locked until the transaction ends.
+pub fn reserve_numbers(conn: &mut AnyConnection, n: i64) -> QueryResult<i64> {
+    let counter = counters::table.find("request");
+    diesel::update(counter).set(counters::value.eq(counters::value + n)).execute(conn)?;
+    let last: i64 = counter.select(counters::value).first(conn)?;
+    Ok(last - n + 1)
+}
+
+/// Ids of the rows' requesters by email, creating the unknown ones as requesters named after
+/// their address; returns them and how many were created.
+fn ensure_requesters(
+    conn: &mut AnyConnection,
+    rows: &[ImportRow],
+    now: DateTime<Utc>,
+) -> Result<(HashMap<String, String>, usize), ApiError> {
+    let emails: BTreeSet<&str> = rows.iter().map(|r| &*r.requester_email).collect();
+    let emails: Vec<&str> = emails.into_iter().collect();
+    let mut ids = HashMap::new();
+    for chunk in emails.chunks(EMAILS_PER_QUERY) {
+        let found: Vec<(String, String)> =
+            users::table.filter(users::email.eq_any(chunk)).select((users::email, users::id)).load(conn)?;
+        ids.extend(found);
+    }
+    let missing: Vec<(&str, String)> =
+        emails.iter().filter(|e| !ids.contains_key(**e)).map(|e| (*e, Uuid::now_v7().to_string())).collect();
+    for chunk in missing.chunks(USERS_PER_INSERT) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(email, id)| {
+                let name: String = email.split('@').next().unwrap_or(email).chars().take(200).collect();
+                (
+                    users::id.eq(id),
+                    users::email.eq(*email),
+                    users::name.eq(name),
+                    users::role.eq(Role::Requester.as_str()),
+                    users::active.eq(true),
+                    users::created_at.eq(to_db(now)),
+                )
+            })
+            .collect();
+        execute_batch!(conn, diesel::insert_into(users::table).values(values))?;
+    }
+    ids.extend(missing.iter().map(|(email, id)| (email.to_string(), id.clone())));
+    Ok((ids, missing.len()))
+}
+
+/// A row's request, its events, and its SLA columns derived from them (past escalation levels
+/// are history, not news: `sla_check_at` waits for the first level after `now`).
+fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> (RequestRow, Vec<EventRow>) {
+    let created = r.created_at;
+    let since_epoch = Timestamp::from_unix(NoContext, created.timestamp() as u64, created.timestamp_subsec_nanos());
+    let (resolved_at, closed_at) = match r.status {
+        Status::Resolved => (r.resolved_at, None),
+        Status::Closed => (r.resolved_at, r.resolved_at),
+        Status::Rejected => (None, Some(r.resolved_at.or(r.first_response_at).unwrap_or(created))),
+        _ => (None, None),
+    };
+    let updated_at = [Some(created), r.first_response_at, r.resolved_at].into_iter().flatten().max().unwrap_or(created);
+    let mut row = RequestRow {
+        id: Uuid::new_v7(since_epoch).to_string(),
+        number,
+        title: r.title.clone(),
+        description: format!("(imported from {})", shared.source),
+        category: r.category.to_string(),
+        priority: r.priority.as_str().to_owned(),
+        page_url: None,
+        desired_date: None,
+        status: r.status.as_str().to_owned(),
+        requester_id: requester_id.to_owned(),
+        team_key: r.team.to_string(),
+        assignee_id: None,
+        routing_version: shared.routing_version,
+        routing_rule: None,
+        routing_reason: format!("imported from {}", shared.source),
+        created_at: to_db(created),
+        updated_at: to_db(updated_at),
+        first_response_at: r.first_response_at.map(to_db),
+        resolved_at: resolved_at.map(to_db),
+        closed_at: closed_at.map(to_db),
+        sla_version: shared.sla_version,
+        clocks: db::ClockColumns::default(),
+    };
+    let events = history(r, &row, closed_at);
+    let plans = derive_all(&timeline(&row, &events), shared.config);
+    row.clocks = columns(&plans, &[]);
+    let next_level = plans.values().flat_map(|p| p.levels).flatten().filter(|at| *at > shared.now).min();
+    row.clocks.sla_check_at = next_level.map_or_else(never, to_db);
+    (row, events)
+}
+
+/// The events the live workflow would have written, in time order.
+fn history(r: &ImportRow, row: &RequestRow, closed_at: Option<DateTime<Utc>>) -> Vec<EventRow> {
+    let event = |kind: &str, actor: Option<&str>, at: DateTime<Utc>, data: serde_json::Value| EventRow {
+        id: 0,
+        request_id: row.id.clone(),
+        kind: kind.to_owned(),
+        actor_id: actor.map(str::to_owned),
+        at: to_db(at),
+        data: data.to_string(),
+    };
+    let created = json!({
+        "key": request_key(row.number), "title": row.title, "category": row.category,
+        "priority": row.priority, "page_url": null, "desired_date": null, "imported": true,
+    });
+    let routed = json!({
+        "team": row.team_key, "rule": null, "reason": row.routing_reason, "version": row.routing_version,
+    });
+    let mut events = vec![
+        event("created", Some(&row.requester_id), r.created_at, created),
+        event("routed", None, r.created_at, routed),
+    ];
+    let mut moves = Vec::new();
+    if let Some(at) = r.first_response_at {
+        moves.push((Status::Acknowledged, at));
+        if matches!(r.status, Status::InProgress | Status::WaitingOnRequester | Status::Resolved | Status::Closed) {
+            moves.push((Status::InProgress, at));
+        }
+        if r.status == Status::WaitingOnRequester {
+            moves.push((Status::WaitingOnRequester, at));
+        }
+    }
+    if let (Some(at), Status::Resolved | Status::Closed) = (r.resolved_at, r.status) {
+        moves.push((Status::Resolved, at));
+        if r.status == Status::Closed {
+            moves.push((Status::Closed, at));
+        }
+    }
+    if let (Some(at), Status::Rejected) = (closed_at, r.status) {
+        moves.push((Status::Rejected, at));
+    }
+    let mut from = Status::New;
+    for (to, at) in moves {
+        let note = (to == Status::Rejected).then_some("imported");
+        events.push(event(Status::move_event(from, to), None, at, json!({ "from": from, "to": to, "note": note })));
+        if to == Status::Acknowledged {
+            events.push(event("first_response", None, at, json!({ "via": "import", "team": row.team_key })));
+        }
+        from = to;
+    }
+    events
+}
+
+/// Writes `rows` in one INSERT: a full batch as an array, whose statement diesel prepares once
+/// and reuses, a shorter one as a statement of its own.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr, $full:expr) => {{
+        let rows: Vec<_> = $rows;
+        match <Box<[_; $full]>>::try_from(rows.into_boxed_slice()) {
+            Ok(full) => execute_batch!($conn, diesel::insert_into($table).values(full)),
+            Err(short) => execute_batch!($conn, diesel::insert_into($table).values(short.into_vec())),
+        }
+    }};
+}
+
+type Batch = Vec<(RequestRow, Vec<EventRow>)>;
+
+/// Writes each batch's requests, then their events, in multi-row INSERTs of fixed sizes.
+fn write_batches(
+    conn: &mut AnyConnection,
+    batches: std::sync::mpsc::Receiver<Batch>,
+    progress: &dyn Fn(u64),
+) -> Result<(), ApiError> {
+    let request_values = |r: RequestRow| {
+        let c = r.clocks;
+        (
+            (
+                requests::id.eq(r.id),
+                requests::number.eq(r.number),
+                requests::title.eq(r.title),
+                requests::description.eq(r.description),
+                requests::category.eq(r.category),
+                requests::priority.eq(r.priority),
+                requests::page_url.eq(r.page_url),
+                requests::desired_date.eq(r.desired_date),
+                requests::status.eq(r.status),
+                requests::requester_id.eq(r.requester_id),
+                requests::team_key.eq(r.team_key),
+                requests::assignee_id.eq(r.assignee_id),
+                requests::routing_version.eq(r.routing_version),
+                requests::routing_rule.eq(r.routing_rule),
+                requests::routing_reason.eq(r.routing_reason),
+            ),
+            (
+                requests::created_at.eq(r.created_at),
+                requests::updated_at.eq(r.updated_at),
+                requests::first_response_at.eq(r.first_response_at),
+                requests::resolved_at.eq(r.resolved_at),
+                requests::closed_at.eq(r.closed_at),
+                requests::sla_version.eq(r.sla_version),
+                requests::fr_due_at.eq(c.fr_due_at),
+                requests::fr_at_risk_at.eq(c.fr_at_risk_at),
+                requests::fr_breached_at.eq(c.fr_breached_at),
+                requests::res_due_at.eq(c.res_due_at),
+                requests::res_at_risk_at.eq(c.res_at_risk_at),
+                requests::res_breached_at.eq(c.res_breached_at),
+                requests::queue_due_at.eq(c.queue_due_at),
+                requests::sla_check_at.eq(c.sla_check_at),
+            ),
+        )
+    };
+    let event_values = |e: EventRow| {
+        (
+            request_events::request_id.eq(e.request_id),
+            request_events::kind.eq(e.kind),
+            request_events::actor_id.eq(e.actor_id),
+            request_events::at.eq(e.at),
+            request_events::data.eq(e.data),
+        )
+    };
+    // Events wait for a full INSERT; their requests are always written before them.
+    let mut events = Vec::new();
+    for batch in batches {
+        let written = batch.len() as u64;
+        let (requests, batch_events): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        insert_rows!(conn, requests::table, requests.into_iter().map(request_values).collect(), REQUESTS_PER_INSERT)?;
+        events.extend(batch_events.into_iter().flatten().map(event_values));
+        while events.len() >= EVENTS_PER_INSERT {
+            let rest = events.split_off(EVENTS_PER_INSERT);
+            insert_rows!(conn, request_events::table, std::mem::replace(&mut events, rest), EVENTS_PER_INSERT)?;
+        }
+        progress(written);
+    }
+    if !events.is_empty() {
+        insert_rows!(conn, request_events::table, events, EVENTS_PER_INSERT)?;
+    }
+    Ok(())
+}
