@@ -51,8 +51,17 @@ async fn one_digest_per_week_and_recipient(backend: Backend) {
     // The restarted instance's outbox worker may send some of them first: either way, each
     // is claimed and sent exactly once.
     app.dispatch_mail_at("2026-11-16T09:00:00Z").await;
-    let sent: Vec<(String, i32)> =
-        app.outbox().into_iter().filter(|m| m.kind == "digest").map(|m| (m.status, m.attempts)).collect();
+    let digest_states = || -> Vec<(String, i32)> {
+        app.outbox().into_iter().filter(|m| m.kind == "digest").map(|m| (m.status, m.attempts)).collect()
+    };
+    // A message the other instance claimed may still be on its way: wait for it to land.
+    for _ in 0..200 {
+        if digest_states().iter().all(|(status, _)| status != "sending") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let sent = digest_states();
     assert_eq!(sent, [("sent".to_owned(), 1), ("sent".to_owned(), 1)]);
 
     // Next Monday just before and at 08:00 London (= UTC in November).

@@ -89,7 +89,9 @@ on_both_backends! {
         // A restart: a second application on the same database sweeps later.
         let restarted = Application::build(test_settings(&app.database_url), Clock::manual(time("2026-11-16T18:30:00Z"))).unwrap();
         tokio::spawn(restarted.run_until_stopped());
-        assert_eq!(app.sweep_at("2026-11-16T18:30:00Z"), 1);
+        // Either instance may record the level-3 escalation first; the events below show it
+        // was recorded exactly once.
+        app.sweep_at("2026-11-16T18:30:00Z");
         assert_eq!(app.sweep_at("2026-11-17T18:30:00Z"), 0);
 
         app.clock.set(time("2026-11-16T18:30:00Z"));
