@@ -30,6 +30,8 @@ pub struct RequestRow {
     pub resolved_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub sla_version: i32,
+    /// Set on imported requests: levels reached before it are not escalated.
+    pub escalate_from: Option<NaiveDateTime>,
     #[diesel(embed)]
     pub clocks: ClockColumns,
 }

@@ -89,6 +89,7 @@ diesel::table! {
         res_breached_at -> Nullable<Timestamp>,
         queue_due_at -> Timestamp,
         sla_check_at -> Timestamp,
+        escalate_from -> Nullable<Timestamp>,
     }
 }
 

@@ -19,7 +19,7 @@ use super::admin::looks_like_email;
 use super::sla::{columns, timeline};
 use super::views::request_key;
 use crate::db::schema::{counters, request_events, requests, users};
-use crate::db::{self, AnyConnection, EventRow, RequestRow, never, to_db, write_tx};
+use crate::db::{self, AnyConnection, EventRow, RequestRow, to_db, write_tx};
 use crate::domain::request::parse_text;
 use crate::domain::sla::{SlaConfig, derive_all};
 use crate::domain::{Priority, Role, Status};
@@ -526,13 +526,12 @@ fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> (Re
         resolved_at: resolved_at.map(to_db),
         closed_at: closed_at.map(to_db),
         sla_version: shared.sla_version,
+        escalate_from: Some(to_db(shared.now)),
         clocks: db::ClockColumns::default(),
     };
     let events = history(r, &row, closed_at);
     let plans = derive_all(&timeline(&row, &events), shared.config);
-    row.clocks = columns(&plans, &[]);
-    let next_level = plans.values().flat_map(|p| p.levels).flatten().filter(|at| *at > shared.now).min();
-    row.clocks.sla_check_at = next_level.map_or_else(never, to_db);
+    row.clocks = columns(&plans, &[], row.escalate_from);
     (row, events)
 }
 
@@ -643,6 +642,7 @@ fn write_batches(
                 requests::res_breached_at.eq(c.res_breached_at),
                 requests::queue_due_at.eq(c.queue_due_at),
                 requests::sla_check_at.eq(c.sla_check_at),
+                requests::escalate_from.eq(r.escalate_from),
             ),
         )
     };

@@ -104,6 +104,7 @@ pub fn create(
             resolved_at: None,
             closed_at: None,
             sla_version: current_sla.version,
+            escalate_from: None,
             clocks: db::ClockColumns::default(),
         };
         db::insert_request(conn, &row)?;

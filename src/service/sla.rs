@@ -51,7 +51,13 @@ fn team_at_creation(events: &[EventRow]) -> Option<String> {
 }
 
 /// The stored columns for these plans, given the escalations already recorded.
-pub fn columns(plans: &BTreeMap<ClockKind, ClockPlan>, recorded: &[EscalationRow]) -> ClockColumns {
+/// `escalate_from` (imported requests) leaves levels reached before it out of `sla_check_at`.
+pub fn columns(
+    plans: &BTreeMap<ClockKind, ClockPlan>,
+    recorded: &[EscalationRow],
+    escalate_from: Option<chrono::NaiveDateTime>,
+) -> ClockColumns {
+    let escalate_from = escalate_from.map(from_db);
     let live = |p: &ClockPlan| p.stopped_at.is_none() && !p.paused;
     let of = |k: ClockKind| plans.get(&k);
     let due = |k| of(k).and_then(|p| p.due_at).map(to_db);
@@ -63,7 +69,7 @@ pub fn columns(plans: &BTreeMap<ClockKind, ClockPlan>, recorded: &[EscalationRow
         .flat_map(|(kind, p)| {
             p.levels.iter().enumerate().filter_map(move |(i, at)| {
                 let done = recorded.iter().any(|r| r.clock == kind.as_str() && r.level == i as i32 + 1);
-                at.filter(|_| !done)
+                at.filter(|at| !done && escalate_from.is_none_or(|from| *at >= from))
             })
         })
         .min()
@@ -87,7 +93,7 @@ pub fn refresh(conn: &mut AnyConnection, row: &mut RequestRow) -> Result<BTreeMa
     let config = db::sla_version(conn, row.sla_version)?.config;
     let plans = derive_all(&timeline(row, &events), &config);
     let recorded = db::escalations_of(conn, &row.id)?;
-    row.clocks = columns(&plans, &recorded);
+    row.clocks = columns(&plans, &recorded, row.escalate_from);
     db::save_clocks(conn, &row.id, &row.clocks)?;
     Ok(plans)
 }
@@ -184,7 +190,9 @@ pub fn escalate(
         let mut recorded = 0;
         for (kind, plan) in &plans {
             for (level, reached) in plan.levels.iter().enumerate() {
-                let Some(reached) = reached.filter(|t| *t <= now) else { continue };
+                // Imported history: levels reached before the import are not news.
+                let news = |t: &DateTime<Utc>| row.escalate_from.is_none_or(|from| to_db(*t) >= from);
+                let Some(reached) = reached.filter(|t| *t <= now && news(t)) else { continue };
                 let to = recipients(conn, &row, &config, level)?;
                 // Only P1 may wake people up: the others wait for the team's next opening.
                 let deliver_after = if priority == Priority::P1 {
@@ -214,7 +222,7 @@ pub fn escalate(
             }
         }
         let escalations = db::escalations_of(conn, &row.id)?;
-        row.clocks = columns(&plans, &escalations);
+        row.clocks = columns(&plans, &escalations, row.escalate_from);
         db::save_clocks(conn, &row.id, &row.clocks)?;
         Ok(recorded)
     })

@@ -66,12 +66,8 @@ fn assert_clocks_match_stored_events(app: &TestApp, now: &str) {
         let events = db::events_of(&mut conn, &row.id).unwrap();
         let config = db::sla_version(&mut conn, row.sla_version).unwrap().config;
         let plans = derive_all(&timeline(&row, &events), &config);
-        let derived = columns(&plans, &[]);
-        let next = plans.values().flat_map(|p| p.levels).flatten().filter(|t| *t > time(now)).min();
-        assert_eq!(
-            row.clocks,
-            db::ClockColumns { sla_check_at: next.map_or_else(db::never, |t| t.naive_utc()), ..derived }
-        );
+        assert_eq!(row.escalate_from, Some(time(now).naive_utc()));
+        assert_eq!(row.clocks, columns(&plans, &[], row.escalate_from));
     }
 }
 
@@ -157,6 +153,17 @@ on_both_backends! {
         let mut conn = app.pool.get().unwrap();
         let due = db::due_for_sweep(&mut conn, time("2026-11-16T09:30:00Z").naive_utc(), 10).unwrap();
         assert_eq!(due.len(), 1, "New banner's breach at 09:30 is still to come");
+        drop(conn);
+        assert_eq!(app.sweep_at("2026-11-16T09:30:00Z"), 1, "only the level reached after the import");
+        // Days later every level that comes due is recorded, but none reached before the import.
+        app.sweep_at("2026-11-20T09:30:00Z");
+        use diesel::prelude::*;
+        let reached: Vec<chrono::NaiveDateTime> = db::schema::sla_escalations::table
+            .select(db::schema::sla_escalations::reached_at)
+            .load(&mut app.pool.get().unwrap())
+            .unwrap();
+        assert!(!reached.is_empty());
+        assert!(reached.iter().all(|t| *t >= time("2026-11-16T09:00:00Z").naive_utc()), "{reached:?}");
     }
 
     async fn a_file_with_bad_rows_reports_each_and_imports_nothing(app: TestApp) {

@@ -27,7 +27,7 @@ fn assert_stored_clocks_match_derivation(app: &TestApp) {
         let config = db::sla_version(&mut conn, row.sla_version).unwrap().config;
         let plans = derive_all(&timeline(&row, &events), &config);
         let recorded = db::escalations_of(&mut conn, &row.id).unwrap();
-        assert_eq!(row.clocks, columns(&plans, &recorded), "CR-{}", row.number);
+        assert_eq!(row.clocks, columns(&plans, &recorded, row.escalate_from), "CR-{}", row.number);
     }
 }
 
