@@ -333,7 +333,16 @@ pub fn queue(
     db::write_tx(conn, |conn| {
         let mut queued = 0;
         for r in &settings.digest.recipients {
-            if notifier.queue_rendered(conn, "digest", None, std::slice::from_ref(r), message.clone(), Some(key(r)), now, now)? {
+            if notifier.queue_rendered(
+                conn,
+                "digest",
+                None,
+                std::slice::from_ref(r),
+                message.clone(),
+                Some(key(r)),
+                now,
+                now,
+            )? {
                 queued += 1;
             }
         }
