@@ -20,7 +20,6 @@ use crate::error::ApiError;
 pub const COMMENT_MAX: usize = 20_000;
 pub const REASON_MAX: usize = 2_000;
 
-/// Where a request would go and why; creates nothing.
 /// Where a request would go, why, and its SLA due times if it were created at `at` (default
 /// now); creates nothing.
 pub fn preview(conn: &mut AnyConnection, input: &RequestInput, now: DateTime<Utc>) -> Result<PreviewView, ApiError> {
