@@ -10,7 +10,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::service::list::{ListQuery, RequestPage};
 use crate::service::requests::{AssignInput, CommentInput, ReassignInput, StatusInput};
 use crate::service::views::{PreviewView, RequestDetail};
-use crate::service::{list, requests};
+use crate::service::{list, preview, requests};
 use crate::startup::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
@@ -52,7 +52,7 @@ pub async fn preview_request(
     body: web::Json<RequestInput>,
 ) -> Result<web::Json<PreviewView>, ApiError> {
     let now = state.clock.now();
-    Ok(web::Json(state.run(move |c| requests::preview(c, &body, now)).await?))
+    Ok(web::Json(state.run(move |c| preview::preview(c, &body, now)).await?))
 }
 
 /// Requests, newest first, one page at a time. Requesters only ever see their own.

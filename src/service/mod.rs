@@ -6,6 +6,7 @@ pub mod digest;
 pub mod import;
 pub mod list;
 pub mod notify;
+pub mod preview;
 pub mod reports;
 pub mod requests;
 pub mod seed;

@@ -112,46 +112,35 @@ impl Notifier {
         }
     }
 
-    /// A new request: the owning team's address.
-    pub fn request_created(
+    /// A request new to its owning team: filed (`handover` None) or handed over by another
+    /// team (`Some((from, reason))`). Goes to the team's address.
+    pub fn new_for_team(
         &self,
         conn: &mut AnyConnection,
         row: &RequestRow,
+        handover: Option<(&str, &str)>,
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
         let team = db::load_teams(conn)?.into_iter().find(|t| t.key == row.team_key);
         let Some(team) = team else { return Ok(()) };
         let key = request_key(row.number);
-        let mut n = self.notice(
-            row,
-            format!("[{key}] New request for {}: {}", team.name, row.title),
-            format!("New request {key} for {}", team.name),
-            Some(row.description.clone()),
-        );
-        n.lines.push(("Routed because".into(), row.routing_reason.clone()));
-        self.queue(conn, "request_created", Some(&row.id), &[team.email], &n, None, now, now).map(drop)
-    }
-
-    /// Handed over from another team: the receiving team's address, with the reason.
-    pub fn request_reassigned(
-        &self,
-        conn: &mut AnyConnection,
-        row: &RequestRow,
-        from: &str,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
-        let team = db::load_teams(conn)?.into_iter().find(|t| t.key == row.team_key);
-        let Some(team) = team else { return Ok(()) };
-        let key = request_key(row.number);
-        let mut n = self.notice(
-            row,
-            format!("[{key}] Handed over to {} by {from}: {}", team.name, row.title),
-            format!("{key} was handed over to {} by team {from}", team.name),
-            Some(row.description.clone()),
-        );
-        n.lines.push(("Why".into(), reason.to_owned()));
-        self.queue(conn, "request_reassigned", Some(&row.id), &[team.email], &n, None, now, now).map(drop)
+        let (kind, subject, heading, why) = match handover {
+            None => (
+                "request_created",
+                format!("[{key}] New request for {}: {}", team.name, row.title),
+                format!("New request {key} for {}", team.name),
+                ("Routed because", row.routing_reason.clone()),
+            ),
+            Some((from, reason)) => (
+                "request_reassigned",
+                format!("[{key}] Handed over to {} by {from}: {}", team.name, row.title),
+                format!("{key} was handed over to {} by team {from}", team.name),
+                ("Why", reason.to_owned()),
+            ),
+        };
+        let mut n = self.notice(row, subject, heading, Some(row.description.clone()));
+        n.lines.push((why.0.into(), why.1));
+        self.queue(conn, kind, Some(&row.id), &[team.email], &n, None, now, now).map(drop)
     }
 
     /// Assigned to someone (who did not assign themselves).

@@ -9,57 +9,21 @@ use uuid::Uuid;
 
 use super::notify::{Notifier, Update};
 use super::sla;
-use super::views::{PreviewRouting, PreviewSla, PreviewView, RequestDetail, request_detail, request_key};
+use super::views::{RequestDetail, request_detail, request_key};
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
 use crate::domain::request::parse_text;
-use crate::domain::sla::{ClockKind, Timeline, derive_all};
 use crate::domain::{FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
 use crate::error::ApiError;
 
 pub const COMMENT_MAX: usize = 20_000;
 pub const REASON_MAX: usize = 2_000;
 
-/// Where a request would go, why, and its SLA due times if it were created at `at` (default
-/// now); creates nothing.
-pub fn preview(conn: &mut AnyConnection, input: &RequestInput, now: DateTime<Utc>) -> Result<PreviewView, ApiError> {
-    let at = match input.at.as_deref().map(str::trim) {
-        None | Some("") => now,
-        Some(s) => DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| ApiError::validation("at", format!("must be an RFC 3339 time (got '{s}')")))?,
-    };
-    let current = current_map(conn)?;
-    let new = NewRequest::parse(input, &current.map).map_err(ApiError::Validation)?;
-    let decision = route(&current.map, &new);
-    let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
-    let config = current_sla(conn)?.config;
-    let timeline = Timeline { created_at: at, priority, team: decision.team.clone(), changes: Vec::new() };
-    let plans = derive_all(&timeline, &config);
-    let sla = config.policy(&decision.team, priority).map(|p| PreviewSla {
-        first_response_due: plans.get(&ClockKind::FirstResponse).and_then(|c| c.due_at),
-        resolution_due: plans.get(&ClockKind::Resolution).and_then(|c| c.due_at),
-        first_response_minutes: p.first_response_minutes,
-        resolution_minutes: p.resolution_minutes,
-        calendar: config.calendar_of(p).name().to_owned(),
-    });
-    Ok(PreviewView {
-        team: decision.team,
-        routing: PreviewRouting { rule: decision.rule, reason: decision.reason },
-        priority,
-        sla,
-    })
-}
-
-fn current_sla(conn: &mut AnyConnection) -> Result<db::VersionedSla, ApiError> {
-    db::current_sla(conn)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the SLA configuration was never seeded")))
-}
-
-fn current_map(conn: &mut AnyConnection) -> Result<db::VersionedMap, ApiError> {
+pub(super) fn current_map(conn: &mut AnyConnection) -> Result<db::VersionedMap, ApiError> {
     db::current_map(conn)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the ownership map was never seeded")))
 }
 
-fn route(map: &crate::domain::OwnershipMap, new: &NewRequest) -> RoutingDecision {
+pub(super) fn route(map: &crate::domain::OwnershipMap, new: &NewRequest) -> RoutingDecision {
     map.route(&new.category, &new.title, &new.description, new.page_url.as_deref())
 }
 
@@ -76,7 +40,7 @@ pub fn create(
     }
     write_tx(conn, |conn| {
         let current = current_map(conn)?;
-        let current_sla = current_sla(conn)?;
+        let current_sla = super::admin::current_sla(conn)?;
         let new = NewRequest::parse(input, &current.map).map_err(ApiError::Validation)?;
         let decision = route(&current.map, &new);
         // The requester's choice wins; a matching rule may suggest one when they made none.
@@ -120,7 +84,7 @@ pub fn create(
         db::insert_event(conn, &row.id, "routed", None, at, &routed)?;
         let mut row = row;
         sla::refresh(conn, &mut row)?;
-        notifier.request_created(conn, &row, now)?;
+        notifier.new_for_team(conn, &row, None, now)?;
         request_detail(conn, row, true, now)
     })
 }
@@ -416,7 +380,7 @@ pub fn reassign(
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
         // New to the receiving team: announce it there, with the reason for the handover.
-        notifier.request_reassigned(conn, &row, &from, &reason, now)?;
+        notifier.new_for_team(conn, &row, Some((&from, &reason)), now)?;
         request_detail(conn, row, true, now)
     })
 }

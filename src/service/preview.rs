@@ -1,0 +1,42 @@
+//! The preview of a request: where it would go, why, and when to expect answers.
+
+use chrono::{DateTime, Utc};
+
+use super::admin::current_sla;
+use super::requests::{current_map, route};
+use super::views::{PreviewRouting, PreviewSla, PreviewView};
+use crate::db::AnyConnection;
+use crate::domain::sla::{ClockKind, Timeline, derive_all};
+use crate::domain::{NewRequest, RequestInput};
+use crate::error::ApiError;
+
+/// Where a request would go, why, and its SLA due times if it were created at `at` (default
+/// now); creates nothing.
+pub fn preview(conn: &mut AnyConnection, input: &RequestInput, now: DateTime<Utc>) -> Result<PreviewView, ApiError> {
+    let at = match input.at.as_deref().map(str::trim) {
+        None | Some("") => now,
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| ApiError::validation("at", format!("must be an RFC 3339 time (got '{s}')")))?,
+    };
+    let current = current_map(conn)?;
+    let new = NewRequest::parse(input, &current.map).map_err(ApiError::Validation)?;
+    let decision = route(&current.map, &new);
+    let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
+    let config = current_sla(conn)?.config;
+    let timeline = Timeline { created_at: at, priority, team: decision.team.clone(), changes: Vec::new() };
+    let plans = derive_all(&timeline, &config);
+    let sla = config.policy(&decision.team, priority).map(|p| PreviewSla {
+        first_response_due: plans.get(&ClockKind::FirstResponse).and_then(|c| c.due_at),
+        resolution_due: plans.get(&ClockKind::Resolution).and_then(|c| c.due_at),
+        first_response_minutes: p.first_response_minutes,
+        resolution_minutes: p.resolution_minutes,
+        calendar: config.calendar_of(p).name().to_owned(),
+    });
+    Ok(PreviewView {
+        team: decision.team,
+        routing: PreviewRouting { rule: decision.rule, reason: decision.reason },
+        priority,
+        sla,
+    })
+}
