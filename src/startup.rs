@@ -61,7 +61,7 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Result<Po
     let url = DatabaseUrl::parse(settings.database.url.expose()).map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
     log::info!("database: {}", url.describe());
     let pool = db::connect(&url, settings.database.pool_size)?;
-    let mut conn = pool.get()?;
+    let mut conn = pool.get().map_err(|e| anyhow::anyhow!("connecting to {}: {e}", url.describe()))?;
     let ran = db::migrate(&mut conn)?;
     if ran > 0 {
         log::info!("applied {ran} migration(s)");

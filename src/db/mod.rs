@@ -122,7 +122,7 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
-/// Opens the pool (creating the SQLite file's folder if needed) and checks one connection.
+/// Opens the pool (creating the SQLite file's folder if needed); connections open on first use.
 pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
     if let DatabaseUrl::Sqlite(path) = url
         && let Some(dir) = std::path::Path::new(path).parent()
@@ -132,9 +132,11 @@ pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
     }
     let pool = r2d2::Pool::builder()
         .max_size(size)
-        // One connection up front; more on demand. Opening them all at once on a new SQLite
-        // file made them queue on the WAL switch.
-        .min_idle(Some(1))
+        // Connections open on demand only, never on a background thread behind the caller's back:
+        // opening them all up front on a new SQLite file made them queue on the WAL switch, and a
+        // pool that refills itself may still be opening a PostgreSQL connection when a command
+        // exits, which makes libpq's Kerberos library abort the process.
+        .min_idle(Some(0))
         .connection_timeout(std::time::Duration::from_secs(10))
         .build(ConnectionManager { url: url.clone() })
         .map_err(|e| anyhow::anyhow!("connecting to {}: {e}", url.describe()))?;
