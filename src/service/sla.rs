@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -32,6 +32,11 @@ pub fn timeline(row: &RequestRow, events: &[EventRow]) -> Timeline {
                 }
             }
             "first_response" => changes.push((at, Change::FirstResponse)),
+            "imported" => {
+                if let Ok(imported) = serde_json::from_str::<Imported>(&e.data) {
+                    changes.extend(imported.changes());
+                }
+            }
             _ => {}
         }
     }
@@ -43,9 +48,54 @@ pub fn timeline(row: &RequestRow, events: &[EventRow]) -> Timeline {
     }
 }
 
+/// What an `imported` event records: the facts of a request's life before changedesk, as the
+/// history file gave them. Its timeline is read from them as from the events the live workflow
+/// writes (the status moves and the first response), at a fraction of their size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Imported {
+    /// The file's name.
+    pub source: String,
+    pub team: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl Imported {
+    /// The changes the live workflow would have recorded, in time order: acknowledged with the
+    /// first response, on to the final status through in_progress, resolved and closed.
+    pub fn changes(&self) -> Vec<(DateTime<Utc>, Change)> {
+        let mut changes = Vec::new();
+        if let Some(at) = self.first_response_at {
+            changes.push((at, Change::Status(Status::Acknowledged)));
+            changes.push((at, Change::FirstResponse));
+            if matches!(
+                self.status,
+                Status::InProgress | Status::WaitingOnRequester | Status::Resolved | Status::Closed
+            ) {
+                changes.push((at, Change::Status(Status::InProgress)));
+            }
+            if self.status == Status::WaitingOnRequester {
+                changes.push((at, Change::Status(Status::WaitingOnRequester)));
+            }
+        }
+        if let (Some(at), Status::Resolved | Status::Closed) = (self.resolved_at, self.status) {
+            changes.push((at, Change::Status(Status::Resolved)));
+        }
+        if let (Some(at), Status::Closed | Status::Rejected) = (self.closed_at, self.status) {
+            changes.push((at, Change::Status(self.status)));
+        }
+        changes
+    }
+}
+
 /// The team the request was first routed to (reassignments are changes after that).
 fn team_at_creation(events: &[EventRow]) -> Option<String> {
-    let routed = events.iter().find(|e| e.kind == "routed")?;
+    let routed = events.iter().find(|e| e.kind == "routed" || e.kind == "imported")?;
     let data: serde_json::Value = serde_json::from_str(&routed.data).ok()?;
     data["team"].as_str().map(str::to_owned)
 }

@@ -195,6 +195,37 @@ impl Calendar {
         None
     }
 
+    /// `add(start, amount)` for each of `amounts` (ascending), in one walk over the openings.
+    pub fn add_each<const N: usize>(
+        &self,
+        start: DateTime<Utc>,
+        amounts: [TimeDelta; N],
+    ) -> [Option<DateTime<Utc>>; N] {
+        let Self::Business(cal) = self else {
+            return amounts.map(|a| start.checked_add_signed(a.max(TimeDelta::zero())));
+        };
+        let mut out = [None; N];
+        let mut pending = amounts.iter().enumerate().peekable();
+        while let Some((i, _)) = pending.next_if(|(_, a)| **a <= TimeDelta::zero()) {
+            out[i] = self.next_open(start);
+        }
+        let mut counted = TimeDelta::zero();
+        for (open, close) in Rules::new(cal).openings(start) {
+            if pending.peek().is_none() {
+                break;
+            }
+            if close <= start {
+                continue;
+            }
+            let open = open.max(start);
+            while let Some((i, amount)) = pending.next_if(|(_, a)| **a - counted <= close - open) {
+                out[i] = Some(open + (*amount - counted));
+            }
+            counted += close - open;
+        }
+        out
+    }
+
     /// Open time between `a` and `b` (zero if `b <= a`).
     pub fn open_between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> TimeDelta {
         if b <= a {

@@ -314,4 +314,17 @@ proptest! {
         prop_assert_eq!(cal.open_between(start, due), amount);
         prop_assert!(due > start);
     }
+
+    #[test]
+    fn add_each_is_add_for_every_amount(
+        start in at("2025-01-01 00:00").timestamp()..at("2029-01-01 00:00").timestamp(),
+        mut amounts in proptest::array::uniform4(-600i64..=10_000 * 60),
+    ) {
+        amounts.sort_unstable();
+        let start = DateTime::from_timestamp(start, 0).unwrap();
+        for cal in [new_york_lunch(), office(), Calendar::Always] {
+            let each = cal.add_each(start, amounts.map(s));
+            prop_assert_eq!(each, amounts.map(|a| cal.add(start, s(a))));
+        }
+    }
 }

@@ -337,19 +337,20 @@ pub fn derive(t: &Timeline, config: &SlaConfig, kind: ClockKind) -> Option<Clock
         let cal = config.calendar_of(policy);
         let target = kind.target(policy) as f64;
         // Escalation levels: 1 at risk, 2 breached, 3 breached by twice the target.
-        let factors = [policy.at_risk_share, 1.0, 2.0];
-        for (level, factor) in factors.into_iter().enumerate() {
+        // One walk over the calendar finds every level and the due time (the breach level's).
+        let thresholds = [policy.at_risk_share, 1.0, 2.0].map(|factor| minutes(target * factor));
+        let reached = cal.add_each(*from, thresholds.map(|threshold| (threshold - elapsed).max(TimeDelta::zero())));
+        for (level, threshold) in thresholds.into_iter().enumerate() {
             if plan.levels[level].is_some() {
                 continue;
             }
-            let threshold = minutes(target * factor);
             plan.levels[level] = if elapsed >= threshold {
                 Some(*from)
             } else {
-                cal.add(*from, threshold - elapsed).filter(|at| to.is_none_or(|to| *at < to))
+                reached[level].filter(|at| to.is_none_or(|to| *at < to))
             };
         }
-        plan.due_at = cal.add(*from, (minutes(target) - elapsed).max(TimeDelta::zero()));
+        plan.due_at = reached[1];
         elapsed += to.map_or(TimeDelta::zero(), |to| cal.open_between(*from, to));
         if stopped {
             // A stopped clock is judged under the policy it ran under last, not that of a

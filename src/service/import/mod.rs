@@ -12,16 +12,14 @@ use std::sync::Arc;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use serde_json::json;
 use uuid::{NoContext, Timestamp, Uuid};
 
 use super::admin::looks_like_email;
-use super::sla::{columns, timeline};
-use super::views::request_key;
+use super::sla::{Imported, columns};
 use crate::db::schema::{counters, request_events, requests, users};
 use crate::db::{self, AnyConnection, EventRow, RequestRow, to_db, write_tx};
 use crate::domain::request::parse_text;
-use crate::domain::sla::{SlaConfig, derive_all};
+use crate::domain::sla::{SlaConfig, Timeline, derive_all};
 use crate::domain::{Priority, Role, Status};
 use crate::error::ApiError;
 
@@ -56,6 +54,8 @@ const REQUESTS_PER_INSERT: usize = 1000;
 const EVENTS_PER_INSERT: usize = 5000;
 const USERS_PER_INSERT: usize = 1000;
 const EMAILS_PER_QUERY: usize = 5000;
+/// Threads deriving SLA columns during an import, at most (and at most one per core).
+const MAX_DERIVERS: usize = 4;
 
 /// What a row is checked against: the current categories and teams.
 #[derive(Debug, Clone)]
@@ -348,4 +348,4 @@ fn order_problems(
 
 mod write;
 
-pub use write::{ImportSummary, import, reserve_numbers};
+pub use write::{ImportSummary, import, import_setting_aside_from, reserve_numbers};
