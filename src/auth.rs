@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -50,6 +51,30 @@ impl Actor {
     pub fn require_admin(&self) -> Result<(), ApiError> {
         if self.role == Role::Admin { Ok(()) } else { Err(ApiError::Forbidden("only admins may do that".into())) }
     }
+}
+
+/// Shortest password accepted, in characters.
+pub const PASSWORD_MIN_CHARS: usize = 12;
+
+/// An argon2id hash (PHC string, random salt) of a password of at least
+/// `PASSWORD_MIN_CHARS` characters.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    if password.chars().count() < PASSWORD_MIN_CHARS {
+        return Err(format!("must be at least {PASSWORD_MIN_CHARS} characters"));
+    }
+    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| format!("hashing: {e}"))
+}
+
+/// Whether `password` matches a stored argon2 hash; a malformed hash matches nothing.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A new random secret for a session cookie or a CSRF token: 64 hex digits (256 bits).
+pub fn generate_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// A new random API token: `cdk_` and 40 hex digits (160 bits).
@@ -113,5 +138,16 @@ mod tests {
         assert_eq!(hash_token(&a).len(), 64);
         assert_eq!(hash_token(&a), hash_token(&a));
         assert_ne!(hash_token(&a), hash_token(&b));
+    }
+
+    #[test]
+    fn passwords_hash_with_argon2_and_verify() {
+        assert!(hash_password("short").is_err());
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert_ne!(hash, hash_password("correct horse battery").unwrap(), "a random salt each time");
+        assert!(verify_password(&hash, "correct horse battery"));
+        assert!(!verify_password(&hash, "correct horse battery!"));
+        assert!(!verify_password("not a hash", "correct horse battery"));
     }
 }

@@ -14,4 +14,5 @@ pub mod mail;
 pub mod routes;
 pub mod service;
 pub mod startup;
+pub mod web;
 pub mod workers;

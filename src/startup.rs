@@ -30,6 +30,8 @@ pub struct AppState {
     pub clock: Clock,
     pub settings: Arc<Settings>,
     pub notifier: Arc<Notifier>,
+    /// Failed sign-ins, shared by every worker (built once, outside the app factory).
+    pub throttle: Arc<crate::web::LoginThrottle>,
 }
 
 impl AppState {
@@ -82,7 +84,13 @@ impl Application {
         let addr = listener.local_addr()?;
         let json_limit = settings.server.json_limit_bytes;
         let notifier = Arc::new(Notifier::new(&settings.server.base_url, &settings.org.name));
-        let state = web::Data::new(AppState { pool, clock, settings: Arc::new(settings), notifier });
+        let state = web::Data::new(AppState {
+            pool,
+            clock,
+            settings: Arc::new(settings),
+            notifier,
+            throttle: Default::default(),
+        });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let (app, api) = App::new()
@@ -92,6 +100,7 @@ impl Application {
                 .service(health::readyz)
                 .service(scope::scope("/api/v1").configure(routes::api))
                 .split_for_parts();
+            let app = app.configure(crate::web::pages);
             let doc = api.to_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
             app.app_data(app_state.clone())
                 .app_data(web::Data::new(openapi::OpenApiJson(doc)))

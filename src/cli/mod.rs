@@ -8,7 +8,6 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use argon2::{Argon2, PasswordHasher};
 use clap::{Args, Parser, Subcommand};
 
 use crate::clock::Clock;
@@ -164,14 +163,7 @@ fn cli_error(e: crate::error::ApiError) -> anyhow::Error {
 fn read_password_hash() -> anyhow::Result<String> {
     let mut password = String::new();
     std::io::stdin().read_to_string(&mut password)?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    if password.chars().count() < 12 {
-        anyhow::bail!("the password must be at least 12 characters");
-    }
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes())
-        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
-    Ok(hash.to_string())
+    crate::auth::hash_password(password.trim_end_matches(['\r', '\n'])).map_err(|e| anyhow::anyhow!("the password {e}"))
 }
 
 fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {

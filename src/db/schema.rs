@@ -157,7 +157,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(team_members -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(team_members -> teams (team_key));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(requests -> teams (team_key));
@@ -176,4 +187,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_versions,
     sla_escalations,
     mail_outbox,
+    sessions,
 );

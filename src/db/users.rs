@@ -1,4 +1,4 @@
-//! Users, their team memberships and their API tokens.
+//! Users, their team memberships, their API tokens and their browser sessions.
 
 use std::collections::HashMap;
 
@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::AnyConnection;
-use super::schema::{api_tokens, team_members, users};
+use super::schema::{api_tokens, sessions, team_members, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -98,4 +98,53 @@ pub fn revoke_token(conn: &mut AnyConnection, id: &str, owner: Option<&str>, at:
         None => diesel::update(target).set(api_tokens::revoked_at.eq(at)).execute(conn)?,
     };
     Ok(n == 1)
+}
+
+/// A signed-in browser session's user and CSRF token, if the session exists, has not expired
+/// and its user is active.
+pub fn session_user(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(UserRow, String)>> {
+    sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::expires_at.gt(now))
+        .filter(users::active.eq(true))
+        .select((UserRow::as_select(), sessions::csrf_token))
+        .first(conn)
+        .optional()
+}
+
+/// Stores a new session (by the hash of its token); expired sessions are deleted on the way.
+pub fn insert_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: &str,
+    csrf_token: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?;
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(token_hash),
+            sessions::user_id.eq(user_id),
+            sessions::csrf_token.eq(csrf_token),
+            sessions::created_at.eq(now),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(conn)
+}
+
+/// Whether any active admin exists (the first-run page is open only while none does).
+pub fn has_admin(conn: &mut AnyConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq("admin")).filter(users::active.eq(true))))
+        .get_result(conn)
 }

@@ -22,6 +22,24 @@ pub struct NewUser {
 
 /// Adds a user and their team memberships in one transaction.
 pub fn add_user(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Utc>) -> Result<UserRow, ApiError> {
+    let (email, name) = check_new_user(new)?;
+    write_tx(conn, |conn| insert_new_user(conn, new, email, name, now))
+}
+
+/// Adds the first admin (the first-run page): refused once any admin exists, checked in the
+/// same transaction as the insert, so two first runs cannot both succeed.
+pub fn add_first_admin(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Utc>) -> Result<UserRow, ApiError> {
+    let (email, name) = check_new_user(new)?;
+    write_tx(conn, |conn| {
+        if db::has_admin(conn)? {
+            return Err(ApiError::Forbidden("changedesk already has an admin: sign in instead".into()));
+        }
+        insert_new_user(conn, new, email, name, now)
+    })
+}
+
+/// The new user's normalised email and name, or what is wrong with them.
+fn check_new_user(new: &NewUser) -> Result<(String, String), ApiError> {
     let mut errors = FieldErrors::default();
     let email = new.email.trim().to_lowercase();
     if !looks_like_email(&email) {
@@ -31,36 +49,44 @@ pub fn add_user(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Utc>) -> 
     if new.role.is_staff() && new.role != Role::Admin && new.teams.is_empty() {
         errors.add("team", "agents and leads belong to at least one team");
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+    match name {
+        Some(name) if errors.is_empty() => Ok((email, name)),
+        _ => Err(ApiError::Validation(errors)),
     }
-    write_tx(conn, |conn| {
-        if db::user_by_email(conn, &email)?.is_some() {
-            return Err(ApiError::Conflict {
-                message: format!("a user with email '{email}' already exists"),
-                fields: FieldErrors::single("email", "already taken"),
-            });
+}
+
+fn insert_new_user(
+    conn: &mut AnyConnection,
+    new: &NewUser,
+    email: String,
+    name: String,
+    now: DateTime<Utc>,
+) -> Result<UserRow, ApiError> {
+    if db::user_by_email(conn, &email)?.is_some() {
+        return Err(ApiError::Conflict {
+            message: format!("a user with email '{email}' already exists"),
+            fields: FieldErrors::single("email", "already taken"),
+        });
+    }
+    for team in &new.teams {
+        if !db::team_exists(conn, team)? {
+            return Err(ApiError::validation("team", format!("unknown team '{team}'")));
         }
-        for team in &new.teams {
-            if !db::team_exists(conn, team)? {
-                return Err(ApiError::validation("team", format!("unknown team '{team}'")));
-            }
-        }
-        let row = UserRow {
-            id: Uuid::now_v7().to_string(),
-            email: email.clone(),
-            name: name.clone().unwrap_or_default(),
-            role: new.role.as_str().to_owned(),
-            password_hash: new.password_hash.clone(),
-            active: true,
-            created_at: to_db(now),
-        };
-        db::insert_user(conn, &row)?;
-        for team in &new.teams {
-            db::add_membership(conn, &row.id, team)?;
-        }
-        Ok(row)
-    })
+    }
+    let row = UserRow {
+        id: Uuid::now_v7().to_string(),
+        email,
+        name,
+        role: new.role.as_str().to_owned(),
+        password_hash: new.password_hash.clone(),
+        active: true,
+        created_at: to_db(now),
+    };
+    db::insert_user(conn, &row)?;
+    for team in &new.teams {
+        db::add_membership(conn, &row.id, team)?;
+    }
+    Ok(row)
 }
 
 /// Creates a token for the user; the plain token is returned once and only its hash is kept.

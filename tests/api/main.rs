@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod admin;
+mod browser;
 mod cli;
 mod digest;
 mod errors;
@@ -11,6 +12,7 @@ mod import;
 mod lifecycle;
 mod listing;
 mod mail;
+mod pages;
 mod reports;
 mod routing;
 mod sla;

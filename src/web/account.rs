@@ -1,0 +1,240 @@
+//! Signing in and out, the first-run page that creates the first admin, and the home page.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::session::{self, SignedIn};
+use super::{PageError, html, see_other};
+use crate::auth::{hash_password, verify_password};
+use crate::db;
+use crate::domain::{FieldErrors, Role};
+use crate::error::ApiError;
+use crate::service::users::{self, NewUser};
+use crate::startup::AppState;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sign-in", web::get().to(sign_in_page))
+        .route("/sign-in", web::post().to(sign_in))
+        .route("/sign-out", web::post().to(sign_out))
+        .route("/setup", web::get().to(setup_page))
+        .route("/setup", web::post().to(setup));
+}
+
+/// Where a signed-in user starts: their team's queue for staff, their requests otherwise.
+pub async fn home(state: web::Data<AppState>, user: Option<SignedIn>) -> Result<HttpResponse, PageError> {
+    let Some(user) = user else {
+        let has_admin = state.run(|conn| db::has_admin(conn).map_err(ApiError::from)).await?;
+        return Ok(see_other(if has_admin { "/sign-in" } else { "/setup" }));
+    };
+    let to = match user.actor.teams.first() {
+        Some(team) if user.actor.role.is_staff() => format!("/queues/{team}"),
+        _ => "/requests/mine".to_owned(),
+    };
+    Ok(see_other(&to))
+}
+
+#[derive(Template)]
+#[template(path = "pages/sign_in.html", config = "config/askama.toml")]
+struct SignInPage {
+    csrf: String,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only paths of this site, so the sign-in page cannot be used to send people elsewhere.
+fn local_path(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+async fn sign_in_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (csrf, cookie) = session::login_csrf(&state, &req);
+    let page = SignInPage { csrf, email: String::new(), next: local_path(&query.next), error: None };
+    let mut response = html(page)?;
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn sign_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<SignInForm>,
+) -> Result<HttpResponse, PageError> {
+    session::check_login_csrf(&req, &form.csrf)?;
+    let address = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    let now = state.clock.now();
+    if !state.throttle.allows(&form.email, &address, now) {
+        return Err(PageError::Throttled);
+    }
+    let email = form.email.clone();
+    let password = form.password.clone();
+    // argon2 takes a noticeable time on purpose: off the async workers, like any database work.
+    let user = state
+        .run(move |conn| {
+            let user = db::user_by_email(conn, &email)?.filter(|u| u.active);
+            let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+            Ok(user.filter(|_| hash.is_some_and(|h| verify_password(&h, &password))))
+        })
+        .await?;
+    let Some(user) = user else {
+        state.throttle.failed(&form.email, &address, now);
+        let page = SignInPage {
+            csrf: form.csrf.clone(),
+            email: form.email.clone(),
+            next: local_path(&form.next),
+            error: Some("That email and password do not match an account.".into()),
+        };
+        let mut response = html(page)?;
+        *response.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
+        return Ok(response);
+    };
+    let cookie = session::start(&state, user.id).await?;
+    let mut response = see_other(&local_path(&form.next));
+    response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: SignedIn,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let cookie = session::end(&state, &req).await?;
+    let mut response = see_other("/sign-in");
+    response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "pages/setup.html", config = "config/askama.toml")]
+struct SetupPage {
+    csrf: String,
+    name: String,
+    email: String,
+    errors: FieldErrors,
+}
+
+/// (name, label, input type, value kept, autocomplete) of each field.
+type SetupField<'a> = (&'static str, &'static str, &'static str, &'a str, &'static str);
+
+impl SetupPage {
+    fn fields(&self) -> Vec<SetupField<'_>> {
+        vec![
+            ("name", "Your name", "text", &self.name, "name"),
+            ("email", "Email", "email", &self.email, "username"),
+            ("password", "Password (at least 12 characters)", "password", "", "new-password"),
+            ("confirm", "Password again", "password", "", "new-password"),
+        ]
+    }
+
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.0.get(field).map(String::as_str)
+    }
+}
+
+async fn setup_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    if state.run(|conn| db::has_admin(conn).map_err(ApiError::from)).await? {
+        return Ok(see_other("/sign-in"));
+    }
+    let (csrf, cookie) = session::login_csrf(&state, &req);
+    let mut response =
+        html(SetupPage { csrf, name: String::new(), email: String::new(), errors: FieldErrors::default() })?;
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Creates the first admin and signs them in. Refused once any admin exists.
+async fn setup(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<SetupForm>,
+) -> Result<HttpResponse, PageError> {
+    session::check_login_csrf(&req, &form.csrf)?;
+    let form = form.into_inner();
+    let mut errors = FieldErrors::default();
+    let hash = errors.check("password", hash_password(&form.password));
+    if form.password != form.confirm {
+        errors.add("confirm", "does not match the password");
+    }
+    let now = state.clock.now();
+    let new = NewUser {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        role: Role::Admin,
+        teams: Vec::new(),
+        password_hash: hash,
+    };
+    let created = if errors.is_empty() {
+        state.run(move |conn| users::add_first_admin(conn, &new, now)).await
+    } else {
+        Err(ApiError::Validation(errors))
+    };
+    match created {
+        Ok(user) => {
+            let cookie = session::start(&state, user.id).await?;
+            let mut response = see_other("/");
+            response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
+            Ok(response)
+        }
+        Err(ApiError::Validation(errors)) => {
+            let page = SetupPage { csrf: form.csrf, name: form.name, email: form.email, errors };
+            let mut response = html(page)?;
+            *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,61 @@
+// changedesk pages: small enhancements only; every page works without this file.
+"use strict";
+
+// Times come from the server in UTC; show them in the reader's own time zone.
+function localTimes(root) {
+  const format = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  for (const el of root.querySelectorAll("time[datetime]")) {
+    const t = new Date(el.getAttribute("datetime"));
+    if (!isNaN(t)) { el.textContent = format.format(t); el.title = t.toISOString(); }
+  }
+}
+
+// The request form: as the user types, ask where the request would go and when to expect a
+// first response (POST /requests/preview with the form's fields), and say it in the aside.
+function livePreview(form) {
+  const out = document.getElementById("preview");
+  let timer = null;
+  let asked = 0;
+  const say = (parts) => {
+    out.replaceChildren(...parts.map(([tag, text, cls]) => {
+      const el = document.createElement(tag);
+      el.textContent = text;
+      if (cls) el.className = cls;
+      return el;
+    }));
+  };
+  const ask = async () => {
+    const mine = ++asked;
+    const body = new URLSearchParams(new FormData(form));
+    try {
+      const response = await fetch("/requests/preview", { method: "POST", body, credentials: "same-origin" });
+      if (mine !== asked) return;
+      const p = await response.json();
+      if (!response.ok) {
+        say([["p", "Choose the kind of change to see which team takes it and when to expect a first response.", "hint"]]);
+        return;
+      }
+      let line = p.team;
+      if (p.first_response_due) {
+        const due = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" }).format(new Date(p.first_response_due));
+        line += " · first response by " + due;
+      }
+      if (p.first_response_target) line += " · " + p.first_response_target;
+      const parts = [["p", line, "preview-line"], ["p", "Why: " + p.reason, "hint"]];
+      if (p.resolution_target) parts.push(["p", "Resolution target: " + p.resolution_target, "hint"]);
+      say(parts);
+    } catch (e) {
+      // The preview is a convenience: the form still files the request without it.
+    }
+  };
+  const later = () => { clearTimeout(timer); timer = setTimeout(ask, 250); };
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  if (form.querySelector("input[name=category]:checked")) ask();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  localTimes(document);
+  const form = document.getElementById("request-form");
+  if (form) livePreview(form);
+});

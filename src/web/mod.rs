@@ -1,0 +1,180 @@
+//! The web pages: server-rendered HTML from askama templates (auto-escaping), a small
+//! stylesheet and script of our own, nothing from a CDN. Every page works without JavaScript;
+//! the script only adds the live routing preview and local times.
+//!
+//! Pages call the same `service` functions as the API, as the signed-in user, so they follow
+//! the same rules. Every form carries the session's CSRF token; every POST checks it.
+
+mod account;
+mod queues;
+mod requests;
+pub mod session;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, ResponseError, web};
+use askama::Template;
+
+use crate::error::ApiError;
+pub use session::{LoginThrottle, SignedIn};
+
+/// Registers the pages and their assets.
+pub fn pages(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(account::home))
+        .route("/assets/app.css", web::get().to(stylesheet))
+        .route("/assets/app.js", web::get().to(script))
+        .configure(account::config)
+        .configure(requests::config)
+        .configure(queues::config);
+}
+
+async fn stylesheet() -> HttpResponse {
+    asset("text/css; charset=utf-8", include_str!("assets/app.css"))
+}
+
+async fn script() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", include_str!("assets/app.js"))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(body)
+}
+
+/// What a page handler can fail with: a visitor who must sign in first, a form that did not
+/// come from our page, or any service error, shown as an HTML page with its status.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("sign in first")]
+    SignIn { next: String },
+    #[error("the form has expired or did not come from changedesk; go back, reload the page and try again")]
+    Csrf,
+    #[error("too many failed sign-ins; wait a few minutes and try again")]
+    Throttled,
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        Self::Api(ApiError::Internal(anyhow::anyhow!("rendering a page: {e}")))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for PageError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html", config = "config/askama.toml")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: String,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::SignIn { .. } => StatusCode::SEE_OTHER,
+            Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            Self::Api(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::SignIn { next } = self {
+            let to =
+                format!("/sign-in?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+            return see_other(&to);
+        }
+        let status = self.status_code();
+        let message = match self {
+            // The details of a server fault are in the log, not on the page.
+            Self::Api(ApiError::Internal(e)) => {
+                log::error!("page failed: {e:#}");
+                "Something went wrong on our side; it has been logged. Try again in a moment.".to_owned()
+            }
+            Self::Api(ApiError::Validation(fields)) => {
+                fields.0.iter().map(|(f, p)| format!("{f}: {p}")).collect::<Vec<_>>().join("; ")
+            }
+            other => other.to_string(),
+        };
+        let title = status.canonical_reason().unwrap_or("Error");
+        let body = ErrorPage { title, message }.render().unwrap_or_else(|_| title.to_owned());
+        HttpResponse::build(status).content_type(ContentType::html()).body(body)
+    }
+}
+
+/// A rendered page.
+pub fn html(page: impl Template) -> Result<HttpResponse, PageError> {
+    Ok(HttpResponse::Ok().content_type(ContentType::html()).body(page.render()?))
+}
+
+/// The answer to a successful form post: go and look (303, so a reload does not post again).
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}
+
+/// A request's two clocks with their names, for the lists and the request page.
+pub fn clocks(r: &crate::service::views::RequestView) -> Vec<(&'static str, Option<&crate::service::sla::ClockView>)> {
+    vec![("First response", r.sla.first_response.as_ref()), ("Resolution", r.sla.resolution.as_ref())]
+}
+
+/// Plain-words names for what the pages show.
+pub mod words {
+    pub fn status(s: &str) -> &'static str {
+        match s {
+            "new" => "New",
+            "acknowledged" => "Acknowledged",
+            "in_progress" => "In progress",
+            "waiting_on_requester" => "Waiting on you",
+            "resolved" => "Resolved",
+            "closed" => "Closed",
+            "rejected" => "Rejected",
+            _ => "Unknown",
+        }
+    }
+
+    /// The status as staff read it (the requester is "you" on the requester's pages only).
+    pub fn status_for_staff(s: &str) -> &'static str {
+        if s == "waiting_on_requester" { "Waiting on requester" } else { status(s) }
+    }
+
+    pub fn priority(p: &str) -> &'static str {
+        match p {
+            "P1" => "P1 · Site down or broken for everyone",
+            "P2" => "P2 · Urgent: blocks a campaign or many visitors",
+            "P3" => "P3 · Normal",
+            "P4" => "P4 · Whenever possible",
+            _ => "Unknown",
+        }
+    }
+
+    pub fn clock_state(s: &str) -> &'static str {
+        match s {
+            "running" => "On track",
+            "paused" => "Paused",
+            "at_risk" => "At risk",
+            "met" => "Met",
+            "breached" => "Breached",
+            _ => "No target",
+        }
+    }
+
+    /// "4 business hours", "90 minutes", "2 days" (24x7).
+    pub fn duration(minutes: &i64, calendar: &str) -> String {
+        let minutes = *minutes;
+        let kind = if calendar == crate::domain::calendar::ALWAYS { "" } else { "business " };
+        if minutes % 60 == 0 {
+            let hours = minutes / 60;
+            format!("{hours} {kind}hour{}", if hours == 1 { "" } else { "s" })
+        } else {
+            format!("{minutes} {kind}minutes")
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! A team's triage queue: open requests, soonest SLA due first, with filters, search, the
+//! common actions on each row and bulk acknowledge / assign to me.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::requests::category_names;
+use super::session::SignedIn;
+use super::{PageError, html, see_other, words};
+use crate::db::{self, TeamRow};
+use crate::domain::{FieldErrors, OwnershipMap, Priority, Status};
+use crate::error::ApiError;
+use crate::service::list::{self, ListQuery};
+use crate::service::requests::{self as workflow, AssignInput, StatusInput};
+use crate::service::views::RequestView;
+use crate::startup::AppState;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.route("/queues/{team}", web::get().to(queue)).route("/queues/{team}/bulk", web::post().to(bulk));
+}
+
+/// The queue's filters, as in the address bar (so a filtered queue can be bookmarked).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct QueueFilters {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub category: String,
+    /// An email, `me`, `none` (unassigned) or empty for anyone.
+    #[serde(default)]
+    pub assignee: String,
+    #[serde(default)]
+    pub q: String,
+    /// `at_risk`, `breached` or empty.
+    #[serde(default)]
+    pub sla: String,
+    /// Results of the last bulk action: how many succeeded, and the keys that could not.
+    #[serde(default)]
+    pub done: Option<usize>,
+    #[serde(default)]
+    pub failed: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/queue.html", config = "config/askama.toml")]
+struct QueuePage {
+    user: SignedIn,
+    team: TeamRow,
+    teams: Vec<TeamRow>,
+    map: OwnershipMap,
+    filters: QueueFilters,
+    requests: Vec<RequestView>,
+    /// Only open requests are listed unless a status is chosen.
+    statuses: Vec<(&'static str, &'static str)>,
+    priorities: Vec<&'static str>,
+    back: String,
+}
+
+impl QueuePage {
+    fn category_name(&self, key: &str) -> String {
+        category_names(&self.map).remove(key).unwrap_or_else(|| key.to_owned())
+    }
+
+    fn failed_keys(&self) -> Vec<&str> {
+        self.filters.failed.split(',').filter(|k| !k.is_empty()).collect()
+    }
+}
+
+/// The open statuses, the queue's default.
+const OPEN: [Status; 4] = [Status::New, Status::Acknowledged, Status::InProgress, Status::WaitingOnRequester];
+
+async fn queue(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    team: web::Path<String>,
+    filters: web::Query<QueueFilters>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    if !user.actor.role.is_staff() {
+        return Err(ApiError::Forbidden("queues are for agents, leads and admins".into()).into());
+    }
+    let filters = filters.into_inner();
+    let now = state.clock.now();
+    let assignee = match filters.assignee.trim() {
+        "me" => Some(user.actor.email.clone()),
+        "" => None,
+        other => Some(other.to_owned()),
+    };
+    let non_empty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let query = ListQuery {
+        team: Some(team.clone()),
+        status: non_empty(&filters.status),
+        assignee,
+        category: non_empty(&filters.category),
+        priority: non_empty(&filters.priority),
+        q: non_empty(&filters.q),
+        sla: non_empty(&filters.sla),
+        sort: Some("due".into()),
+        limit: Some(list::MAX_LIMIT),
+        ..ListQuery::default()
+    };
+    let filter = query.to_filter(&user.actor, now)?;
+    let open_only = filters.status.trim().is_empty();
+    let key = team.into_inner();
+    let (team, teams, map, requests) = state
+        .run(move |conn| {
+            let teams = db::load_teams(conn)?;
+            let team = teams
+                .iter()
+                .find(|t| t.key == key)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found(format!("team '{key}'")))?;
+            let map = db::current_map(conn)?.map(|m| m.map).ok_or_else(|| anyhow::anyhow!("no ownership map"))?;
+            let mut page = list::list(conn, &filter, now)?;
+            if open_only {
+                page.items.retain(|r| OPEN.iter().any(|s| s.as_str() == r.status));
+            }
+            Ok((team, teams, map, page.items))
+        })
+        .await?;
+    let statuses = Status::ALL.iter().map(|s| (s.as_str(), words::status_for_staff(s.as_str()))).collect();
+    let priorities = Priority::ALL.iter().map(|p| p.as_str()).collect();
+    let back = req.uri().path_and_query().map_or_else(|| format!("/queues/{}", team.key), |p| p.as_str().to_owned());
+    html(QueuePage { user, team, teams, map, filters, requests, statuses, priorities, back })
+}
+
+/// Acknowledges, or assigns to the user, each chosen request, each in its own unit of work
+/// (one refusal does not undo the others), then shows the queue with the outcome.
+async fn bulk(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    team: web::Path<String>,
+    form: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    // `key` repeats, once per chosen request.
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&form).into_owned().collect();
+    let field = |name: &str| pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let (csrf, action, keys) = (field("csrf").concat(), field("action").concat(), field("key"));
+    user.check_csrf(&csrf)?;
+    if !matches!(action.as_str(), "acknowledge" | "assign_me") {
+        return Err(ApiError::Validation(FieldErrors::single("action", "must be acknowledge or assign_me")).into());
+    }
+    let (actor, notifier, now) = (user.actor.clone(), state.notifier.clone(), state.clock.now());
+    let total = keys.len();
+    let failed: Vec<String> = state
+        .run(move |conn| {
+            let mut failed = Vec::new();
+            for key in &keys {
+                let done = if action == "acknowledge" {
+                    let input = StatusInput { status: Status::Acknowledged.as_str().into(), note: None };
+                    workflow::change_status(conn, &actor, &notifier, key, &input, now)
+                } else {
+                    workflow::assign(
+                        conn,
+                        &actor,
+                        &notifier,
+                        key,
+                        &AssignInput { assignee: Some(actor.email.clone()) },
+                        now,
+                    )
+                };
+                if let Err(e) = done {
+                    log::info!("bulk {action} of {key} refused: {e}");
+                    failed.push(key.clone());
+                }
+            }
+            Ok(failed)
+        })
+        .await?;
+    let failed_list = failed.join(",");
+    let to = format!(
+        "/queues/{}?done={}&failed={}",
+        team.as_str(),
+        total - failed.len(),
+        url::form_urlencoded::byte_serialize(failed_list.as_bytes()).collect::<String>()
+    );
+    Ok(see_other(&to))
+}

@@ -1,0 +1,398 @@
+//! The requester's pages (the request form with its live routing preview, my requests) and
+//! the request page, which shows requesters and staff what each may see and do.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::session::SignedIn;
+use super::{PageError, html, see_other, words};
+use crate::auth::Actor;
+use crate::db::{self, AnyConnection, TeamRow};
+use crate::domain::{FieldErrors, OwnershipMap, RequestInput, Status};
+use crate::error::ApiError;
+use crate::service::list::{ListQuery, RequestPage};
+use crate::service::notify::Notifier;
+use crate::service::requests::{self as workflow, AssignInput, CommentInput, ReassignInput, StatusInput};
+use crate::service::views::{EventView, PreviewView, RequestDetail, RequestView};
+use crate::service::{list, preview};
+use crate::startup::AppState;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.route("/requests/new", web::get().to(new_page))
+        .route("/requests/new", web::post().to(file))
+        .route("/requests/preview", web::post().to(live_preview))
+        .route("/requests/mine", web::get().to(mine))
+        .route("/requests/{key}", web::get().to(show))
+        .route("/requests/{key}/comment", web::post().to(comment))
+        .route("/requests/{key}/status", web::post().to(change_status))
+        .route("/requests/{key}/assign", web::post().to(assign))
+        .route("/requests/{key}/reassign", web::post().to(reassign));
+}
+
+/// The request form's fields, as typed (kept when the form comes back with errors).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    page_url: String,
+    #[serde(default)]
+    desired_date: String,
+    /// "preview" to see where it would go without filing it (the page without JavaScript).
+    #[serde(default)]
+    action: String,
+}
+
+impl RequestForm {
+    fn input(&self) -> RequestInput {
+        let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        RequestInput {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            category: self.category.clone(),
+            priority: optional(&self.priority),
+            page_url: optional(&self.page_url),
+            desired_date: optional(&self.desired_date),
+            at: None,
+        }
+    }
+}
+
+/// Where the request would go and when to expect answers, in words.
+pub struct PreviewText {
+    pub team: String,
+    pub reason: String,
+    /// e.g. "first response by" and the due time (RFC 3339, shown in local time by the script).
+    pub first_response_due: Option<String>,
+    pub first_response_target: Option<String>,
+    pub resolution_target: Option<String>,
+}
+
+impl PreviewText {
+    fn new(view: &PreviewView, teams: &[TeamRow]) -> Self {
+        let team = teams.iter().find(|t| t.key == view.team).map_or_else(|| view.team.clone(), |t| t.name.clone());
+        let sla = view.sla.as_ref();
+        Self {
+            team,
+            reason: view.routing.reason.clone(),
+            first_response_due: sla.and_then(|s| s.first_response_due).map(|t| t.to_rfc3339()),
+            first_response_target: sla.map(|s| words::duration(&s.first_response_minutes, &s.calendar)),
+            resolution_target: sla.map(|s| words::duration(&s.resolution_minutes, &s.calendar)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/new_request.html", config = "config/askama.toml")]
+struct NewRequestPage {
+    user: SignedIn,
+    form: RequestForm,
+    map: OwnershipMap,
+    errors: FieldErrors,
+    preview: Option<PreviewText>,
+}
+
+impl NewRequestPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.0.get(field).map(String::as_str)
+    }
+}
+
+async fn ownership(state: &AppState) -> Result<(OwnershipMap, Vec<TeamRow>), PageError> {
+    Ok(state
+        .run(|conn| {
+            let map = db::current_map(conn)?.map(|m| m.map).ok_or_else(|| anyhow::anyhow!("no ownership map"))?;
+            Ok((map, db::load_teams(conn)?))
+        })
+        .await?)
+}
+
+async fn new_page(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse, PageError> {
+    let (map, _) = ownership(&state).await?;
+    let form = RequestForm { priority: "P3".into(), ..RequestForm::default() };
+    html(NewRequestPage { user, form, map, errors: FieldErrors::default(), preview: None })
+}
+
+/// Files the request (or, with `action=preview`, shows where it would go), then shows it.
+async fn file(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<RequestForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let form = form.into_inner();
+    let (map, teams) = ownership(&state).await?;
+    let (input, actor, now) = (form.input(), user.actor.clone(), state.clock.now());
+    let notifier = state.notifier.clone();
+    let result = if form.action == "preview" {
+        state.run(move |conn| preview::preview(conn, &input, now)).await.map(Err)
+    } else {
+        state.run(move |conn| workflow::create(conn, &actor, &notifier, &input, now)).await.map(Ok)
+    };
+    match result {
+        Ok(Ok(created)) => Ok(see_other(&format!("/requests/{}", created.request.key))),
+        Ok(Err(preview)) => {
+            let preview = Some(PreviewText::new(&preview, &teams));
+            html(NewRequestPage { user, form, map, errors: FieldErrors::default(), preview })
+        }
+        Err(ApiError::Validation(errors)) => {
+            let mut response = html(NewRequestPage { user, form, map, errors, preview: None })?;
+            *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The live preview behind the form's script: where the request would go and when to expect
+/// a first response, as JSON. Empty title and description do not stop it: routing by
+/// category alone is still worth showing while the user types.
+async fn live_preview(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<RequestForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let mut input = form.input();
+    for text in [&mut input.title, &mut input.description] {
+        if text.trim().is_empty() {
+            *text = "-".into();
+        }
+    }
+    let now = state.clock.now();
+    let (_, teams) = ownership(&state).await?;
+    match state.run(move |conn| preview::preview(conn, &input, now)).await {
+        Ok(view) => {
+            let text = PreviewText::new(&view, &teams);
+            Ok(HttpResponse::Ok().json(serde_json::json!({
+                "team": text.team, "reason": text.reason, "first_response_due": text.first_response_due,
+                "first_response_target": text.first_response_target, "resolution_target": text.resolution_target,
+            })))
+        }
+        Err(ApiError::Validation(fields)) => Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({
+            "error": { "code": "validation", "message": "invalid input", "fields": fields.0 }
+        }))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/my_requests.html", config = "config/askama.toml")]
+struct MyRequestsPage {
+    user: SignedIn,
+    requests: Vec<RequestView>,
+}
+
+async fn mine(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse, PageError> {
+    let now = state.clock.now();
+    let query = ListQuery { requester: Some(user.actor.email.clone()), limit: Some(200), ..ListQuery::default() };
+    let filter = query.to_filter(&user.actor, now)?;
+    let page: RequestPage = state.run(move |conn| list::list(conn, &filter, now)).await?;
+    html(MyRequestsPage { user, requests: page.items })
+}
+
+/// One line of a request's history, in words.
+pub struct HistoryLine {
+    pub at: String,
+    pub who: String,
+    pub what: String,
+    /// A comment's or note's text, shown as a quote.
+    pub body: Option<String>,
+    pub internal: bool,
+}
+
+fn history_line(e: &EventView, staff: bool) -> HistoryLine {
+    let d = &e.data;
+    let s = |k: &str| d[k].as_str().unwrap_or_default().to_owned();
+    let status = |k: &str| {
+        let v = s(k);
+        if staff { words::status_for_staff(&v) } else { words::status(&v) }.to_owned()
+    };
+    let (what, body) = match e.kind.as_str() {
+        "created" => ("filed the request".to_owned(), None),
+        "routed" => (format!("routed to {}: {}", s("team"), s("reason")), None),
+        "imported" => (format!("imported from {}", s("source")), None),
+        "acknowledged" | "status_changed" | "rejected" | "reopened" => {
+            let note = Some(s("note")).filter(|n| !n.is_empty());
+            (format!("moved it from {} to {}", status("from"), status("to")), note)
+        }
+        "first_response" => ("first response".to_owned(), None),
+        "commented" => {
+            let internal = d["internal"].as_bool().unwrap_or(false);
+            ((if internal { "added an internal note" } else { "commented" }).to_owned(), Some(s("body")))
+        }
+        "assigned" => match d["assignee"].as_str() {
+            Some(a) => (format!("assigned it to {a}"), None),
+            None => ("unassigned it".to_owned(), None),
+        },
+        "reassigned" => (format!("handed it from {} to {}", s("from"), s("to")), Some(s("reason"))),
+        "sla_at_risk" => (format!("{} clock at risk", s("clock").replace('_', " ")), None),
+        "sla_breached" => (format!("{} target breached", s("clock").replace('_', " ")), None),
+        "sla_breached_twice" => (format!("{} target breached twice over", s("clock").replace('_', " ")), None),
+        other => (other.replace('_', " "), None),
+    };
+    HistoryLine {
+        at: e.at.to_rfc3339(),
+        who: e.actor.as_ref().map_or_else(|| "changedesk".to_owned(), |a| a.name.clone()),
+        what,
+        body,
+        internal: e.kind == "commented" && d["internal"].as_bool().unwrap_or(false),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/request.html", config = "config/askama.toml")]
+struct RequestPageView {
+    user: SignedIn,
+    r: RequestView,
+    history: Vec<HistoryLine>,
+    /// The user may work this request (staff of the owning team, or an admin).
+    works: bool,
+    /// Statuses the request may move to from where it is.
+    moves: Vec<(&'static str, &'static str)>,
+    teams: Vec<TeamRow>,
+}
+
+impl RequestPageView {
+    fn is_requester(&self) -> bool {
+        self.r.requester.email == self.user.actor.email
+    }
+
+    fn waiting_on_requester(&self) -> bool {
+        self.r.status == "waiting_on_requester"
+    }
+}
+
+async fn show(state: web::Data<AppState>, user: SignedIn, key: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let (actor, now) = (user.actor.clone(), state.clock.now());
+    let (detail, teams): (RequestDetail, Vec<TeamRow>) =
+        state.run(move |conn| Ok((workflow::show(conn, &actor, &key, now)?, db::load_teams(conn)?))).await?;
+    let staff = user.actor.role.is_staff();
+    let works = user.actor.works_for(&detail.request.team);
+    let moves = Status::parse(&detail.request.status)
+        .map(|s| s.allowed_moves().iter().map(|m| (m.as_str(), words::status_for_staff(m.as_str()))).collect())
+        .unwrap_or_default();
+    let history = detail.events.iter().map(|e| history_line(e, staff)).collect();
+    html(RequestPageView { user, r: detail.request, history, works, moves, teams })
+}
+
+/// Form fields of the request page's actions; each action reads the ones it needs.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub internal: Option<String>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+    /// An email, `me`, or empty to unassign.
+    #[serde(default)]
+    pub assignee: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub reason: String,
+    /// Where to go afterwards (a local path); the request page by default.
+    #[serde(default)]
+    pub back: String,
+}
+
+/// One of the request page's actions: a service workflow fed from the form.
+type Action =
+    fn(&mut AnyConnection, &Actor, &Notifier, &str, &ActionForm, DateTime<Utc>) -> Result<RequestDetail, ApiError>;
+
+/// Runs one request action as the signed-in user, then goes back to the page it came from.
+async fn act(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: String,
+    form: ActionForm,
+    action: Action,
+) -> Result<HttpResponse, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let (actor, notifier, now) = (user.actor.clone(), state.notifier.clone(), state.clock.now());
+    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
+        form.back.clone()
+    } else {
+        format!("/requests/{key}")
+    };
+    state.run(move |conn| action(conn, &actor, &notifier, &key, &form, now)).await?;
+    Ok(see_other(&back))
+}
+
+async fn comment(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), |conn, actor, notifier, key, f, now| {
+        let input = CommentInput { body: f.body.clone(), internal: f.internal.is_some() };
+        workflow::comment(conn, actor, notifier, key, &input, now)
+    })
+    .await
+}
+
+async fn change_status(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), |conn, actor, notifier, key, f, now| {
+        let note = Some(f.note.clone()).filter(|n| !n.trim().is_empty());
+        workflow::change_status(conn, actor, notifier, key, &StatusInput { status: f.status.clone(), note }, now)
+    })
+    .await
+}
+
+async fn assign(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), |conn, actor, notifier, key, f, now| {
+        let assignee = match f.assignee.trim() {
+            "" => None,
+            "me" => Some(actor.email.clone()),
+            email => Some(email.to_owned()),
+        };
+        workflow::assign(conn, actor, notifier, key, &AssignInput { assignee }, now)
+    })
+    .await
+}
+
+async fn reassign(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), |conn, actor, notifier, key, f, now| {
+        let input = ReassignInput { team: f.team.clone(), reason: f.reason.clone() };
+        workflow::reassign(conn, actor, notifier, key, &input, now)
+    })
+    .await
+}
+
+/// Category keys to names, for the lists.
+pub fn category_names(map: &OwnershipMap) -> HashMap<String, String> {
+    map.categories.iter().map(|c| (c.key.clone(), c.name.clone())).collect()
+}

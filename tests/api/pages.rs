@@ -1,0 +1,282 @@
+//! The web pages over HTTP: first run, sign-in with its throttle, sessions, CSRF, escaping,
+//! the request form and the triage queue. (tests/api/browser.rs drives the same pages in a
+//! real browser.)
+
+use std::collections::HashMap;
+
+use changedesk::db;
+use changedesk::domain::Role;
+use diesel::prelude::*;
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Adds a user who signs in with `PASSWORD`.
+pub fn person(app: &TestApp, email: &str, role: Role, teams: &[&str]) {
+    app.user(email, role, teams);
+    let hash = changedesk::auth::hash_password(PASSWORD).unwrap();
+    let mut conn = app.pool.get().unwrap();
+    diesel::update(db::schema::users::table.filter(db::schema::users::email.eq(email)))
+        .set(db::schema::users::password_hash.eq(hash))
+        .execute(&mut conn)
+        .unwrap();
+}
+
+/// A browser without a browser: keeps cookies, follows no redirect, finds CSRF tokens.
+pub struct Visitor {
+    base: String,
+    client: reqwest::Client,
+    cookies: HashMap<String, String>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    /// The first CSRF token in the page's forms.
+    pub fn csrf(&self) -> String {
+        let at = self.body.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
+        self.body[at..].split('"').next().unwrap().to_owned()
+    }
+}
+
+impl Visitor {
+    pub fn new(app: &TestApp) -> Self {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { base: app.address.clone(), client, cookies: HashMap::new() }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let resp = req.header("cookie", cookie).send().await.unwrap();
+        for set in resp.headers().get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = resp.status();
+        let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+        Page { status, location, body: resp.text().await.unwrap() }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let req = self.client.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let req = self.client.post(format!("{}{path}", self.base)).form(form);
+        self.send(req).await
+    }
+
+    pub async fn sign_in(&mut self, email: &str) -> Page {
+        let csrf = self.get("/sign-in").await.csrf();
+        self.post("/sign-in", &[("csrf", &csrf), ("email", email), ("password", PASSWORD), ("next", "/")]).await
+    }
+
+    /// The CSRF token of a page the visitor can see.
+    pub async fn csrf(&mut self, path: &str) -> String {
+        self.get(path).await.csrf()
+    }
+}
+
+fn requests(app: &TestApp) -> i64 {
+    let mut conn = app.pool.get().unwrap();
+    db::schema::requests::table.count().get_result(&mut conn).unwrap()
+}
+
+on_both_backends! {
+    async fn the_first_run_page_creates_the_first_admin_and_then_closes(app: TestApp) {
+        let mut v = Visitor::new(&app);
+        assert_eq!(v.get("/").await.location.as_deref(), Some("/setup"), "no admin yet");
+        let csrf = v.csrf("/setup").await;
+        let form = |csrf: &'static str, password: &'static str| {
+            [("name", "Ada"), ("email", "ada@example.org"), ("password", password), ("confirm", password), ("csrf", csrf)]
+        };
+        let csrf: &'static str = Box::leak(csrf.into_boxed_str());
+        let refused = v.post("/setup", &form("forged", PASSWORD)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "no CSRF token, no admin");
+        let short = v.post("/setup", &form(csrf, "short")).await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(short.body.contains("id=\"password-error\"") && short.body.contains("value=\"ada@example.org\""),
+            "the error stands next to the field and what was typed is kept");
+        let created = v.post("/setup", &form(csrf, PASSWORD)).await;
+        assert_eq!((created.status, created.location.as_deref()), (StatusCode::SEE_OTHER, Some("/")));
+        assert!(v.cookies.contains_key("changedesk_session"), "signed in at once");
+        let mine = v.get("/requests/mine").await;
+        assert_eq!(mine.status, StatusCode::OK);
+        assert!(mine.body.contains("Ada (admin)"));
+
+        let mut stranger = Visitor::new(&app);
+        assert_eq!(stranger.get("/setup").await.location.as_deref(), Some("/sign-in"), "closed once an admin exists");
+        let csrf = stranger.csrf("/sign-in").await;
+        let again = stranger.post("/setup", &[("name", "Eve"), ("email", "eve@example.org"), ("password", PASSWORD),
+            ("confirm", PASSWORD), ("csrf", &csrf)]).await;
+        assert_eq!(again.status, StatusCode::FORBIDDEN, "a second first run is refused");
+    }
+
+    async fn sign_in_checks_the_password_throttles_guessing_and_sign_out_ends_the_session(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        person(&app, "bob@example.org", Role::Requester, &[]);
+        let mut v = Visitor::new(&app);
+        let to_sign_in = v.get("/requests/mine").await;
+        assert_eq!(to_sign_in.location.as_deref(), Some("/sign-in?next=%2Frequests%2Fmine"));
+        let csrf = v.csrf("/sign-in").await;
+        let no_token = v.post("/sign-in", &[("email", "ann@example.org"), ("password", PASSWORD)]).await;
+        assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+        for _ in 0..5 {
+            let wrong = v.post("/sign-in", &[("csrf", &csrf), ("email", "ann@example.org"), ("password", "guess guess guess")]).await;
+            assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+            assert!(wrong.body.contains("do not match"), "{}", wrong.body);
+        }
+        let right = v.post("/sign-in", &[("csrf", &csrf), ("email", "ann@example.org"), ("password", PASSWORD)]).await;
+        assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "five failures lock the account for a while");
+        app.clock.advance(chrono::TimeDelta::minutes(16));
+        let right = v.post("/sign-in", &[("csrf", &csrf), ("email", "ann@example.org"), ("password", PASSWORD),
+            ("next", "https://evil.example/")]).await;
+        assert_eq!((right.status, right.location.as_deref()), (StatusCode::SEE_OTHER, Some("/")),
+            "signed in after the window, and never sent off-site");
+        let cookie = v.cookies["changedesk_session"].clone();
+        {
+            let mut conn = app.pool.get().unwrap();
+            let stored: Vec<String> = db::schema::sessions::table.select(db::schema::sessions::token_hash)
+                .load(&mut conn).unwrap();
+            assert_eq!(stored, [changedesk::auth::hash_token(&cookie)], "only the token's hash is stored");
+        }
+        let page = v.get("/requests/mine").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let csrf = page.csrf();
+        assert_eq!(v.post("/sign-out", &[("csrf", "forged")]).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(v.post("/sign-out", &[("csrf", &csrf)]).await.location.as_deref(), Some("/sign-in"));
+        v.cookies.insert("changedesk_session".into(), cookie);
+        assert_eq!(v.get("/requests/mine").await.status, StatusCode::SEE_OTHER, "the old cookie is dead");
+        app.clock.advance(chrono::TimeDelta::hours(1));
+        let mut bob = Visitor::new(&app);
+        assert_eq!(bob.sign_in("bob@example.org").await.status, StatusCode::SEE_OTHER);
+        app.clock.advance(chrono::TimeDelta::hours(13));
+        assert_eq!(bob.get("/requests/mine").await.status, StatusCode::SEE_OTHER, "sessions expire");
+    }
+
+    async fn forms_without_the_session_csrf_token_are_refused_and_change_nothing(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        person(&app, "bob@example.org", Role::Requester, &[]);
+        let (mut ann, mut bob) = (Visitor::new(&app), Visitor::new(&app));
+        ann.sign_in("ann@example.org").await;
+        bob.sign_in("bob@example.org").await;
+        let bobs_token = bob.csrf("/requests/new").await;
+        let fields = [("title", "Fix the footer"), ("description", "It is broken"), ("category", "bug")];
+        for token in [None, Some("forged"), Some(bobs_token.as_str())] {
+            let mut form = fields.to_vec();
+            if let Some(t) = token {
+                form.push(("csrf", t));
+            }
+            let refused = ann.post("/requests/new", &form).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "token {token:?}");
+            assert!(refused.body.contains("did not come from changedesk"));
+        }
+        assert_eq!(requests(&app), 0);
+        let csrf = ann.csrf("/requests/new").await;
+        let mut form = fields.to_vec();
+        form.push(("csrf", &csrf));
+        let filed = ann.post("/requests/new", &form).await;
+        assert_eq!((filed.status, filed.location.as_deref()), (StatusCode::SEE_OTHER, Some("/requests/CR-1")));
+        assert_eq!(requests(&app), 1);
+    }
+
+    async fn the_request_form_keeps_what_was_typed_and_shows_errors_by_their_fields(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let form = ann.get("/requests/new").await;
+        assert!(form.body.contains("Fixes to broken pages") || form.body.contains("category-bug-help"),
+            "each category has its help text");
+        let csrf = form.csrf();
+        let bad = ann.post("/requests/new", &[("csrf", &csrf), ("title", ""), ("description", "Typed <b>text</b>"),
+            ("category", "bug"), ("page_url", "ftp://example.org")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("id=\"title-error\"") && bad.body.contains("id=\"page_url-error\""), "{}", bad.body);
+        assert!(bad.body.contains("Typed &#60;b&#62;text&#60;/b&#62;"), "kept, escaped");
+        assert_eq!(requests(&app), 0);
+        // Without JavaScript, "Where will it go?" shows the preview in the page.
+        let preview = ann.post("/requests/new", &[("csrf", &csrf), ("title", "Padlock warning"),
+            ("description", "Browsers show a warning"), ("category", "security"), ("action", "preview")]).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        assert!(preview.body.contains("IT web operations") && preview.body.contains("4 business hours"), "{}", preview.body);
+        assert!(preview.body.contains("category &#39;security&#39; is owned by it"), "{}", preview.body);
+        assert_eq!(requests(&app), 0, "a preview files nothing");
+    }
+
+    async fn script_payloads_come_back_escaped_on_every_page(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        person(&app, "ian@example.org", Role::Agent, &["it"]);
+        let xss = "<script>alert('x')</script>";
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let csrf = ann.csrf("/requests/new").await;
+        let filed = ann.post("/requests/new", &[("csrf", &csrf), ("title", xss), ("description", xss),
+            ("category", "bug"), ("page_url", "https://example.org/?q=<script>alert(1)</script>")]).await;
+        assert_eq!(filed.status, StatusCode::SEE_OTHER);
+        assert_eq!(ann.post("/requests/CR-1/comment", &[("csrf", &csrf), ("body", xss)]).await.status, StatusCode::SEE_OTHER);
+        let mut ian = Visitor::new(&app);
+        ian.sign_in("ian@example.org").await;
+        let csrf = ian.csrf("/queues/it").await;
+        ian.post("/requests/CR-1/comment", &[("csrf", &csrf), ("body", xss), ("internal", "1")]).await;
+        let pages = [("ann", "/requests/mine"), ("ann", "/requests/CR-1"), ("ian", "/requests/CR-1"), ("ian", "/queues/it"),
+            ("ian", "/queues/it?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")];
+        for (who, path) in pages {
+            let page = if who == "ann" { ann.get(path).await } else { ian.get(path).await };
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            assert!(!page.body.contains("<script>alert"), "{path} let a script through");
+        }
+        assert!(ian.get("/requests/CR-1").await.body.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"));
+        assert!(!ann.get("/requests/CR-1").await.body.contains("internal note"), "requesters do not see internal notes");
+    }
+
+    async fn the_queue_puts_the_soonest_due_first_and_its_actions_work_in_place_and_in_bulk(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        person(&app, "ian@example.org", Role::Agent, &["it"]);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let csrf = ann.csrf("/requests/new").await;
+        for (title, priority) in [("Typo on pricing", "P4"), ("Checkout is down", "P1"), ("Slow images", "P3")] {
+            let filed = ann.post("/requests/new", &[("csrf", &csrf), ("title", title), ("description", "See title"),
+                ("category", "bug"), ("priority", priority)]).await;
+            assert_eq!(filed.status, StatusCode::SEE_OTHER);
+        }
+        assert_eq!(ann.get("/queues/it").await.status, StatusCode::FORBIDDEN, "queues are for staff");
+        let mut ian = Visitor::new(&app);
+        assert_eq!(ian.sign_in("ian@example.org").await.location.as_deref(), Some("/"));
+        assert_eq!(ian.get("/").await.location.as_deref(), Some("/queues/it"), "agents start at their queue");
+        let queue = ian.get("/queues/it").await;
+        let at = |key: &str| queue.body.find(&format!("id=\"row-{key}\"")).unwrap();
+        assert!(at("CR-2") < at("CR-3") && at("CR-3") < at("CR-1"), "P1 first, then P3, then P4");
+        let csrf = queue.csrf();
+        let acked = ian.post("/requests/CR-2/status", &[("csrf", &csrf), ("status", "acknowledged"), ("back", "/queues/it")]).await;
+        assert_eq!(acked.location.as_deref(), Some("/queues/it"));
+        let bulk = ian.client.post(format!("{}/queues/it/bulk", ian.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}&action=acknowledge&key=CR-1&key=CR-2&key=CR-3"));
+        let done = ian.send(bulk).await;
+        assert_eq!(done.location.as_deref(), Some("/queues/it?done=2&failed=CR-2"), "CR-2 was acknowledged already");
+        let shown = ian.get(done.location.as_deref().unwrap()).await;
+        assert!(shown.body.contains("2 done.") && shown.body.contains("Not possible for CR-2"));
+        let bulk = ian.client.post(format!("{}/queues/it/bulk", ian.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}&action=assign_me&key=CR-1&key=CR-3"));
+        assert_eq!(ian.send(bulk).await.location.as_deref(), Some("/queues/it?done=2&failed="));
+        let mine = ian.get("/queues/it?assignee=me").await;
+        assert!(mine.body.contains("row-CR-1") && mine.body.contains("row-CR-3") && !mine.body.contains("row-CR-2"));
+        let page = ann.get("/requests/CR-1").await;
+        assert!(page.body.contains("Acknowledged") && page.body.contains("assigned it to ian@example.org"), "{}", page.body);
+    }
+}
