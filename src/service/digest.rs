@@ -148,7 +148,7 @@ pub fn build(
             team,
         })
         .collect();
-    let worst_breaches = worst_breaches(conn, notifier, start, end, now)?;
+    let worst_breaches = worst_breaches(conn, notifier, start, end, now, TOP)?;
 
     let mut routing_misses: Vec<CategoryReport> =
         report.categories.iter().filter(|c| c.reassignments_away > 0).cloned().collect();
@@ -188,7 +188,7 @@ pub fn build(
     })
 }
 
-fn trend_week(w: IsoWeek, teams: &[TeamReport]) -> TrendWeek {
+pub(crate) fn trend_week(w: IsoWeek, teams: &[TeamReport]) -> TrendWeek {
     TrendWeek {
         week: w.to_string(),
         teams: teams
@@ -203,13 +203,14 @@ fn trend_week(w: IsoWeek, teams: &[TeamReport]) -> TrendWeek {
     }
 }
 
-/// Clocks that breached during [start, end), by how far over target they went.
-fn worst_breaches(
+/// The `limit` clocks that breached during [start, end) furthest over their target.
+pub(crate) fn worst_breaches(
     conn: &mut AnyConnection,
     notifier: &Notifier,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     now: DateTime<Utc>,
+    limit: usize,
 ) -> Result<Vec<Item>, ApiError> {
     let rows = db::breached_between(conn, to_db(start), to_db(end.min(now)))?;
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
@@ -242,7 +243,7 @@ fn worst_breaches(
         }
     }
     items.sort_by(|a, b| b.minutes.cmp(&a.minutes).then(a.key.cmp(&b.key)));
-    items.truncate(TOP);
+    items.truncate(limit);
     Ok(items)
 }
 

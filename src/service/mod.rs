@@ -2,6 +2,7 @@
 //! writes the change with its events in one transaction. Handlers and the CLI call these.
 
 pub mod admin;
+pub mod dashboard;
 pub mod digest;
 pub mod import;
 pub mod list;

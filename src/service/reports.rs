@@ -254,6 +254,17 @@ pub fn sla_report(
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
 ) -> Result<SlaReport, ApiError> {
+    Ok(report_with_facts(conn, period, team, gap_teams, now)?.0)
+}
+
+/// The report and the facts of each request it counts (the dashboard charts them).
+pub fn report_with_facts(
+    conn: &mut AnyConnection,
+    period: Period,
+    team: Option<&str>,
+    gap_teams: (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<(SlaReport, Vec<Facts>), ApiError> {
     let (start, end) = (period.start(), period.end());
     let created = db::requests_created_between(conn, to_db(start), to_db(end), team)?;
     let rows = facts(conn, &created, now)?;
@@ -318,7 +329,7 @@ pub fn sla_report(
         })
         .collect();
     let gap = gap(&teams, gap_teams.0, gap_teams.1);
-    Ok(SlaReport {
+    let report = SlaReport {
         from: period.from,
         to: period.to,
         timezone: period.timezone.name().to_owned(),
@@ -326,7 +337,8 @@ pub fn sla_report(
         teams,
         categories,
         gap,
-    })
+    };
+    Ok((report, rows.into_iter().map(|r| r.facts).collect()))
 }
 
 /// The report as CSV: one row per team and per category.

@@ -6,6 +6,7 @@
 //! the same rules. Every form carries the session's CSRF token; every POST checks it.
 
 mod account;
+mod dashboard;
 mod queues;
 mod requests;
 pub mod session;
@@ -25,7 +26,8 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/assets/app.js", web::get().to(script))
         .configure(account::config)
         .configure(requests::config)
-        .configure(queues::config);
+        .configure(queues::config)
+        .configure(dashboard::config);
 }
 
 async fn stylesheet() -> HttpResponse {

@@ -6,6 +6,7 @@ mod access;
 mod admin;
 mod browser;
 mod cli;
+mod dashboard;
 mod digest;
 mod errors;
 mod import;

@@ -14,15 +14,16 @@ use crate::on_both_backends;
 
 pub const PASSWORD: &str = "correct horse battery";
 
-/// Adds a user who signs in with `PASSWORD`.
-pub fn person(app: &TestApp, email: &str, role: Role, teams: &[&str]) {
-    app.user(email, role, teams);
+/// Adds a user who signs in with `PASSWORD`; returns their API token.
+pub fn person(app: &TestApp, email: &str, role: Role, teams: &[&str]) -> String {
+    let token = app.user(email, role, teams);
     let hash = changedesk::auth::hash_password(PASSWORD).unwrap();
     let mut conn = app.pool.get().unwrap();
     diesel::update(db::schema::users::table.filter(db::schema::users::email.eq(email)))
         .set(db::schema::users::password_hash.eq(hash))
         .execute(&mut conn)
         .unwrap();
+    token
 }
 
 /// A browser without a browser: keeps cookies, follows no redirect, finds CSRF tokens.
