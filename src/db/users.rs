@@ -148,3 +148,22 @@ pub fn has_admin(conn: &mut AnyConnection) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq("admin")).filter(users::active.eq(true))))
         .get_result(conn)
 }
+
+/// Every user with their teams, by email (two queries, whatever the number of users).
+pub fn list_users(conn: &mut AnyConnection) -> QueryResult<Vec<(UserRow, Vec<String>)>> {
+    let all: Vec<UserRow> = users::table.order(users::email).select(UserRow::as_select()).load(conn)?;
+    let mut teams: HashMap<String, Vec<String>> = HashMap::new();
+    let memberships: Vec<(String, String)> = team_members::table
+        .order(team_members::team_key)
+        .select((team_members::user_id, team_members::team_key))
+        .load(conn)?;
+    for (user, team) in memberships {
+        teams.entry(user).or_default().push(team);
+    }
+    Ok(all.into_iter().map(|u| (teams.remove(&u.id).unwrap_or_default(), u)).map(|(t, u)| (u, t)).collect())
+}
+
+/// Turns a user's access on or off (off: their sessions and API tokens stop working).
+pub fn set_user_active(conn: &mut AnyConnection, email: &str, active: bool) -> QueryResult<usize> {
+    diesel::update(users::table.filter(users::email.eq(email))).set(users::active.eq(active)).execute(conn)
+}

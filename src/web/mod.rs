@@ -6,6 +6,7 @@
 //! the same rules. Every form carries the session's CSRF token; every POST checks it.
 
 mod account;
+mod admin;
 mod dashboard;
 mod queues;
 mod requests;
@@ -27,7 +28,8 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .configure(account::config)
         .configure(requests::config)
         .configure(queues::config)
-        .configure(dashboard::config);
+        .configure(dashboard::config)
+        .configure(admin::config);
 }
 
 async fn stylesheet() -> HttpResponse {

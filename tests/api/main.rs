@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod admin;
+mod admin_pages;
 mod browser;
 mod cli;
 mod dashboard;
