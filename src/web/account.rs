@@ -51,11 +51,7 @@ pub struct NextQuery {
 
 /// Only paths of this site, so the sign-in page cannot be used to send people elsewhere.
 fn local_path(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_owned()
-    } else {
-        "/".to_owned()
-    }
+    super::local_path(next).unwrap_or_else(|| "/".to_owned())
 }
 
 async fn sign_in_page(

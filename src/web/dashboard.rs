@@ -73,13 +73,21 @@ async fn show(state: web::Data<AppState>, user: SignedIn, range: web::Query<Rang
     }
     let period = Period::new(from, to, tz)?;
     let notifier = state.notifier.clone();
-    let d = state
+    // Building the numbers and drawing the charts are both work for the blocking pool.
+    let (d, [distribution_svg, median_svg, attainment_svg]) = state
         .run(move |conn| {
             let gap = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
-            dashboard::build(conn, period, gap, &notifier, now)
+            let d = dashboard::build(conn, period, gap, &notifier, now)?;
+            let charts = charts(&d)?;
+            Ok((d, charts))
         })
         .await?;
-    let distribution_svg = dashboard::distribution_svg(&d.distribution)?;
+    let buckets = BUCKETS.iter().map(|b| b.1).collect();
+    html(DashboardPage { user, from, to, d, distribution_svg, median_svg, attainment_svg, buckets })
+}
+
+/// The distribution, the weekly median and the weekly attainment, as SVG.
+fn charts(d: &Dashboard) -> Result<[String; 3], ApiError> {
     let top_median = d
         .trend
         .iter()
@@ -87,16 +95,14 @@ async fn show(state: web::Data<AppState>, user: SignedIn, range: web::Query<Rang
         .max()
         .unwrap_or(60) as f64
         / 60.0;
-    let median_svg = dashboard::trend_svg(
+    let median = dashboard::trend_svg(
         &d.trend,
         "Median first response per week (business hours)",
         0.0..(top_median * 1.15).max(1.0),
         |p| p.median_first_response_business_minutes.map(|m| m as f64 / 60.0),
     )?;
-    let attainment_svg =
-        dashboard::trend_svg(&d.trend, "First responses within target per week (%)", 0.0..105.0, |p| {
-            p.first_response_attainment.map(|a| a * 100.0)
-        })?;
-    let buckets = BUCKETS.iter().map(|b| b.1).collect();
-    html(DashboardPage { user, from, to, d, distribution_svg, median_svg, attainment_svg, buckets })
+    let attainment = dashboard::trend_svg(&d.trend, "First responses within target per week (%)", 0.0..105.0, |p| {
+        p.first_response_attainment.map(|a| a * 100.0)
+    })?;
+    Ok([dashboard::distribution_svg(&d.distribution)?, median, attainment])
 }

@@ -114,6 +114,12 @@ impl ResponseError for PageError {
     }
 }
 
+/// `path` if it is a path of this site ("/x", not "//host" or "/\\host", which browsers read as
+/// another site), so forms cannot be used to send people elsewhere.
+pub fn local_path(path: &str) -> Option<String> {
+    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then(|| path.to_owned())
+}
+
 /// A rendered page.
 pub fn html(page: impl Template) -> Result<HttpResponse, PageError> {
     Ok(HttpResponse::Ok().content_type(ContentType::html()).body(page.render()?))

@@ -64,6 +64,13 @@ impl QueuePage {
         category_names(&self.map).remove(key).unwrap_or_else(|| key.to_owned())
     }
 
+    /// The statuses a request in `status` may move to, for the row's status form.
+    fn moves(&self, status: &str) -> Vec<(&'static str, &'static str)> {
+        Status::parse(status)
+            .map(|s| s.allowed_moves().iter().map(|m| (m.as_str(), words::status_for_staff(m.as_str()))).collect())
+            .unwrap_or_default()
+    }
+
     fn failed_keys(&self) -> Vec<&str> {
         self.filters.failed.split(',').filter(|k| !k.is_empty()).collect()
     }

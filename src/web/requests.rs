@@ -121,7 +121,7 @@ async fn ownership(state: &AppState) -> Result<(OwnershipMap, Vec<TeamRow>), Pag
 
 async fn new_page(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse, PageError> {
     let (map, _) = ownership(&state).await?;
-    let form = RequestForm { priority: "P3".into(), ..RequestForm::default() };
+    let form = RequestForm::default();
     html(NewRequestPage { user, form, map, errors: FieldErrors::default(), preview: None })
 }
 
@@ -327,11 +327,7 @@ async fn act(
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
     let (actor, notifier, now) = (user.actor.clone(), state.notifier.clone(), state.clock.now());
-    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
-        form.back.clone()
-    } else {
-        format!("/requests/{key}")
-    };
+    let back = super::local_path(&form.back).unwrap_or_else(|| format!("/requests/{key}"));
     state.run(move |conn| action(conn, &actor, &notifier, &key, &form, now)).await?;
     Ok(see_other(&back))
 }

@@ -11,6 +11,7 @@ mod dashboard;
 mod digest;
 mod errors;
 mod import;
+mod journey;
 mod lifecycle;
 mod listing;
 mod mail;

@@ -279,5 +279,53 @@ on_both_backends! {
         assert!(mine.body.contains("row-CR-1") && mine.body.contains("row-CR-3") && !mine.body.contains("row-CR-2"));
         let page = ann.get("/requests/CR-1").await;
         assert!(page.body.contains("Acknowledged") && page.body.contains("assigned it to ian@example.org"), "{}", page.body);
+        // In place, from the row: move CR-3 on, and hand CR-1 to marketing with a reason.
+        let moved = ian.post("/requests/CR-3/status", &[("csrf", &csrf), ("status", "in_progress"), ("back", "/queues/it")]).await;
+        assert_eq!(moved.location.as_deref(), Some("/queues/it"));
+        let queue = ian.get("/queues/it").await;
+        assert!(queue.body.contains("id=\"move-CR-2\"") && queue.body.contains("id=\"reason-CR-2\""), "row forms");
+        let handed = ian.post("/requests/CR-1/reassign", &[("csrf", &csrf), ("team", "marketing"),
+            ("reason", "Copy, not code"), ("back", "/queues/it")]).await;
+        assert_eq!(handed.location.as_deref(), Some("/queues/it"));
+        let queue = ian.get("/queues/it").await;
+        assert!(!queue.body.contains("id=\"row-CR-1\"") && queue.body.contains("In progress"));
+        let refused = ian.post("/requests/CR-2/reassign", &[("csrf", &csrf), ("team", "marketing"), ("reason", "")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "a hand-over needs a reason");
+    }
+}
+
+on_both_backends! {
+    async fn requesters_close_or_reopen_resolved_requests_and_rules_suggest_priorities(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let form = ann.get("/requests/new").await;
+        assert!(form.body.contains("<option value=\"\" selected>Not sure"), "no priority chosen by default");
+        let csrf = form.csrf();
+        for title in ["The site is down", "Checkout outage"] {
+            let filed = ann.post("/requests/new", &[("csrf", &csrf), ("title", title), ("description", "Since 9"),
+                ("category", "content"), ("priority", "")]).await;
+            assert_eq!(filed.status, StatusCode::SEE_OTHER);
+        }
+        let page = ann.get("/requests/CR-1").await;
+        assert!(page.body.contains("P1 · Site down"), "the outage rule's suggestion applies: {}", page.body);
+        for key in ["CR-1", "CR-2"] {
+            for status in ["acknowledged", "in_progress", "resolved"] {
+                app.set_status(&ian, key, status, None).await.ok();
+            }
+        }
+        let page = ann.get("/requests/CR-1").await;
+        assert!(page.body.contains("Is it done?"));
+        let closed = ann.post("/requests/CR-1/status", &[("csrf", &csrf), ("status", "closed"), ("back", "/\\evil.example")]).await;
+        assert_eq!(closed.location.as_deref(), Some("/requests/CR-1"), "never sent off-site");
+        let reopened = ann.post("/requests/CR-2/status", &[("csrf", &csrf), ("status", "in_progress"), ("note", "Still broken")]).await;
+        assert_eq!(reopened.status, StatusCode::SEE_OTHER);
+        assert!(ann.get("/requests/CR-1").await.body.contains("id=\"status\">Closed<"));
+        let again = ann.get("/requests/CR-2").await;
+        assert!(again.body.contains("id=\"status\">In progress<") && again.body.contains("Still broken"));
+        assert!(!again.body.contains("Is it done?"));
+        let refused = ann.post("/requests/CR-2/status", &[("csrf", &csrf), ("status", "resolved")]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "only the team resolves");
     }
 }
