@@ -5,12 +5,13 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::session::SignedIn;
 use super::{PageError, html, see_other};
-use crate::auth::hash_password;
-use crate::db::{self, OutboxRow, UserRow};
+use crate::auth::{Actor, hash_password};
+use crate::db::{self, AnyConnection, OutboxRow, UserRow};
 use crate::domain::{FieldErrors, OwnershipMap, RoutingDecision};
 use crate::error::ApiError;
 use crate::service::admin::{self, TeamView};
@@ -158,6 +159,19 @@ fn parse_document<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Field
     serde_json::from_str(text).map_err(|e| FieldErrors::single("document", format!("line {}: {e}", e.line())))
 }
 
+/// Parses an edited document and applies it in one unit of work as the signed-in admin; a
+/// problem with either comes back as field errors.
+async fn apply_document<T: serde::de::DeserializeOwned + Send + 'static>(
+    state: &AppState,
+    user: &SignedIn,
+    text: &str,
+    apply: impl FnOnce(&mut AnyConnection, &Actor, DateTime<Utc>, T) -> Result<(), ApiError> + Send + 'static,
+) -> Result<(), ApiError> {
+    let input = parse_document::<T>(text).map_err(ApiError::Validation)?;
+    let (actor, now) = (user.actor.clone(), state.clock.now());
+    state.run(move |c| apply(c, &actor, now, input)).await
+}
+
 async fn save_routing(
     state: web::Data<AppState>,
     user: SignedIn,
@@ -166,29 +180,26 @@ async fn save_routing(
 ) -> Result<HttpResponse, PageError> {
     admin_only(&user)?;
     user.check_csrf(&form.csrf)?;
-    let (actor, now, text) = (user.actor.clone(), state.clock.now(), form.document.clone());
+    let text = form.document.clone();
     let result = match part.as_str() {
-        "categories" => match parse_document::<admin::CategoriesInput>(&text) {
-            Ok(input) => state
-                .run(move |c| {
-                    admin::change_map(c, &actor, now, "ownership_map", |map| {
-                        if let Some(fallback) = input.fallback_team {
-                            map.fallback_team = fallback;
-                        }
-                        map.categories = input.categories;
-                    })
+        "categories" => {
+            apply_document(&state, &user, &text, |c, actor, now, input: admin::CategoriesInput| {
+                admin::change_map(c, actor, now, "ownership_map", |map| {
+                    if let Some(fallback) = input.fallback_team {
+                        map.fallback_team = fallback;
+                    }
+                    map.categories = input.categories;
                 })
-                .await
-                .map(|_| ()),
-            Err(fields) => Err(ApiError::Validation(fields)),
-        },
-        "rules" => match parse_document::<admin::RulesInput>(&text) {
-            Ok(input) => state
-                .run(move |c| admin::change_map(c, &actor, now, "routing_rules", |map| map.rules = input.rules))
-                .await
-                .map(|_| ()),
-            Err(fields) => Err(ApiError::Validation(fields)),
-        },
+                .map(drop)
+            })
+            .await
+        }
+        "rules" => {
+            apply_document(&state, &user, &text, |c, actor, now, input: admin::RulesInput| {
+                admin::change_map(c, actor, now, "routing_rules", |map| map.rules = input.rules).map(drop)
+            })
+            .await
+        }
         other => return Err(ApiError::not_found(format!("settings '{other}'")).into()),
     };
     let name = if part.as_str() == "rules" { "rules" } else { "categories" };
@@ -249,29 +260,26 @@ async fn save_sla(
 ) -> Result<HttpResponse, PageError> {
     admin_only(&user)?;
     user.check_csrf(&form.csrf)?;
-    let (actor, now, text) = (user.actor.clone(), state.clock.now(), form.document.clone());
+    let text = form.document.clone();
     let result = match part.as_str() {
-        "calendars" => match parse_document::<admin::CalendarsInput>(&text) {
-            Ok(input) => state
-                .run(move |c| admin::change_sla(c, &actor, now, "calendars", |sla| sla.calendars = input.calendars))
-                .await
-                .map(|_| ()),
-            Err(fields) => Err(ApiError::Validation(fields)),
-        },
-        "policies" => match parse_document::<admin::SlaPoliciesInput>(&text) {
-            Ok(input) => state
-                .run(move |c| {
-                    admin::change_sla(c, &actor, now, "sla_policies", |sla| {
-                        sla.policies = input.policies;
-                        if let Some(teams) = input.teams {
-                            sla.teams = teams;
-                        }
-                    })
+        "calendars" => {
+            apply_document(&state, &user, &text, |c, actor, now, input: admin::CalendarsInput| {
+                admin::change_sla(c, actor, now, "calendars", |sla| sla.calendars = input.calendars).map(drop)
+            })
+            .await
+        }
+        "policies" => {
+            apply_document(&state, &user, &text, |c, actor, now, input: admin::SlaPoliciesInput| {
+                admin::change_sla(c, actor, now, "sla_policies", |sla| {
+                    sla.policies = input.policies;
+                    if let Some(teams) = input.teams {
+                        sla.teams = teams;
+                    }
                 })
-                .await
-                .map(|_| ()),
-            Err(fields) => Err(ApiError::Validation(fields)),
-        },
+                .map(drop)
+            })
+            .await
+        }
         other => return Err(ApiError::not_found(format!("settings '{other}'")).into()),
     };
     let name = if part.as_str() == "calendars" { "calendars" } else { "policies" };
@@ -424,11 +432,11 @@ async fn save_teams(
 ) -> Result<HttpResponse, PageError> {
     admin_only(&user)?;
     user.check_csrf(&form.csrf)?;
-    let (actor, now, text) = (user.actor.clone(), state.clock.now(), form.document.clone());
-    let result = match parse_document::<Vec<TeamView>>(&text) {
-        Ok(teams) => state.run(move |c| admin::put_teams(c, &actor, &teams, now)).await.map(|_| ()),
-        Err(fields) => Err(ApiError::Validation(fields)),
-    };
+    let text = form.document.clone();
+    let result = apply_document(&state, &user, &text, |c, actor, now, teams: Vec<TeamView>| {
+        admin::put_teams(c, actor, &teams, now).map(drop)
+    })
+    .await;
     match result {
         Ok(()) => Ok(see_other("/admin/people?saved=1")),
         Err(ApiError::Validation(errors) | ApiError::Conflict { fields: errors, .. }) => {
