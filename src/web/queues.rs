@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::requests::category_names;
 use super::session::SignedIn;
 use super::{PageError, html, see_other, words};
 use crate::db::{self, TeamRow};
@@ -60,8 +59,8 @@ struct QueuePage {
 }
 
 impl QueuePage {
-    fn category_name(&self, key: &str) -> String {
-        category_names(&self.map).remove(key).unwrap_or_else(|| key.to_owned())
+    fn category_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.map.categories.iter().find(|c| c.key == key).map_or(key, |c| c.name.as_str())
     }
 
     /// The statuses a request in `status` may move to, for the row's status form.

@@ -1,8 +1,6 @@
 //! The requester's pages (the request form with its live routing preview, my requests) and
 //! the request page, which shows requesters and staff what each may see and do.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -386,9 +384,4 @@ async fn reassign(
         workflow::reassign(conn, actor, notifier, key, &input, now)
     })
     .await
-}
-
-/// Category keys to names, for the lists.
-pub fn category_names(map: &OwnershipMap) -> HashMap<String, String> {
-    map.categories.iter().map(|c| (c.key.clone(), c.name.clone())).collect()
 }
