@@ -428,6 +428,35 @@ async fn every_page_is_screenshotted_and_has_no_serious_accessibility_violation(
     ian.wait_for("ol.history li.internal").await;
     ian.click("details summary").await;
     check_page(&ian, "request-agent").await;
+
+    // A lead's dashboard, then every admin page (one with a refused document).
+    person(&app, "lea@example.org", Role::Lead, &["it"]);
+    person(&app, "ada@example.org", Role::Admin, &[]);
+    ian.client().delete_all_cookies().await.unwrap();
+    sign_in(&ian, &app, "lea@example.org").await;
+    let lea = ian;
+    lea.goto(&url(&app, "/dashboard")).await;
+    lea.wait_for("#gap").await;
+    check_page(&lea, "dashboard").await;
+    lea.client().delete_all_cookies().await.unwrap();
+    sign_in(&lea, &app, "ada@example.org").await;
+    let ada = lea;
+    let pages = [
+        ("/admin", "admin"),
+        ("/admin/routing?title=The+site+is+down&description=&category=content&page_url=", "admin-routing"),
+        ("/admin/sla", "admin-sla"),
+        ("/admin/people", "admin-people"),
+        ("/admin/mail", "admin-mail"),
+    ];
+    for (path, name) in pages {
+        ada.goto(&url(&app, path)).await;
+        check_page(&ada, name).await;
+    }
+    ada.goto(&url(&app, "/admin/routing")).await;
+    ada.fill("#doc-rules", "{ \"rules\": [ }").await;
+    ada.submit("form[action='/admin/routing/rules']").await;
+    ada.wait_for("#doc-rules-errors").await;
+    check_page(&ada, "admin-routing-errors").await;
 }
 
 /// Presses Tab once, as a person would (WebDriver key actions, not a script).
