@@ -29,6 +29,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     pub key: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
     pub team: String,
     pub category: String,
     /// Minutes from creation to first response: open minutes of the team's business calendar,

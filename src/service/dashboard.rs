@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use plotters::prelude::*;
 
-use super::digest::{IsoWeek, Item, TrendWeek, trend_week, worst_breaches};
+use super::digest::{IsoWeek, Item, TrendWeek, trend_point, worst_breaches};
 use super::notify::Notifier;
-use super::reports::{Period, SlaReport, report_with_facts, sla_report};
+use super::reports::{Period, SlaReport, report_with_facts};
 use crate::db::AnyConnection;
+use crate::domain::metrics::{Facts, stats};
 use crate::error::ApiError;
 
 /// First-response buckets, in business minutes: (upper bound, label).
@@ -54,6 +55,8 @@ pub fn build(
             counts[bucket] += 1;
         }
     }
+    // The trend: whole ISO weeks around the period, from one report over all of them, each
+    // week's figures worked out from its own requests exactly as its weekly report would.
     let mut weeks = Vec::new();
     let mut week = IsoWeek::containing(period.to);
     while week.sunday() >= period.from && weeks.len() < MAX_WEEKS {
@@ -61,11 +64,23 @@ pub fn build(
         week = week.previous();
     }
     weeks.reverse();
-    let mut trend = Vec::with_capacity(weeks.len());
-    for w in weeks {
-        let week_period = Period::new(w.monday, w.sunday(), period.timezone)?;
-        trend.push(trend_week(w, &sla_report(conn, week_period, None, gap_teams, now)?.teams));
-    }
+    let (first, last) =
+        (weeks.first().map_or(period.from, |w| w.monday), weeks.last().map_or(period.to, |w| w.sunday()));
+    let (all_weeks, week_facts) =
+        report_with_facts(conn, Period::new(first, last, period.timezone)?, None, gap_teams, now)?;
+    let team_keys: Vec<&str> = all_weeks.teams.iter().map(|t| t.team.as_str()).collect();
+    let trend = weeks
+        .into_iter()
+        .map(|w| {
+            let in_week =
+                |f: &&Facts| IsoWeek::containing(f.created_at.with_timezone(&period.timezone).date_naive()) == w;
+            let teams = team_keys
+                .iter()
+                .map(|team| trend_point(team, &stats(week_facts.iter().filter(in_week).filter(|f| f.team == *team))))
+                .collect();
+            TrendWeek { week: w.to_string(), teams }
+        })
+        .collect();
     let breaches = worst_breaches(conn, notifier, period.start(), period.end(), now, MAX_BREACHES)?;
     Ok(Dashboard { report, distribution, trend, breaches })
 }

@@ -13,6 +13,7 @@ use super::sla::{Configs, timeline};
 use super::views::request_key;
 use crate::config::Settings;
 use crate::db::{self, AnyConnection, to_db};
+use crate::domain::metrics::Stats;
 use crate::domain::sla::derive_all;
 use crate::error::ApiError;
 use crate::mail::message::Rendered;
@@ -189,17 +190,15 @@ pub fn build(
 }
 
 pub(crate) fn trend_week(w: IsoWeek, teams: &[TeamReport]) -> TrendWeek {
-    TrendWeek {
-        week: w.to_string(),
-        teams: teams
-            .iter()
-            .map(|t| TrendPoint {
-                team: t.team.clone(),
-                requests: t.stats.requests,
-                median_first_response_business_minutes: t.stats.first_response.median_business_minutes,
-                first_response_attainment: t.stats.first_response_attainment,
-            })
-            .collect(),
+    TrendWeek { week: w.to_string(), teams: teams.iter().map(|t| trend_point(&t.team, &t.stats)).collect() }
+}
+
+pub(crate) fn trend_point(team: &str, stats: &Stats) -> TrendPoint {
+    TrendPoint {
+        team: team.to_owned(),
+        requests: stats.requests,
+        median_first_response_business_minutes: stats.first_response.median_business_minutes,
+        first_response_attainment: stats.first_response_attainment,
     }
 }
 

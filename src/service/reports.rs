@@ -154,6 +154,7 @@ fn facts(conn: &mut AnyConnection, rows: &[RequestRow], now: DateTime<Utc>) -> R
         out.push(Row {
             facts: Facts {
                 key: request_key(row.number),
+                created_at: created,
                 team: row.team_key.clone(),
                 category: row.category.clone(),
                 first_response: duration(row.first_response_at.map(from_db)),

@@ -50,7 +50,9 @@ on_both_backends! {
         // Three charts drawn on the server, as SVG with the teams in their legends.
         assert_eq!(body.matches("<svg").count(), 3);
         assert!(body.contains("\nit\n</text>") && body.contains("\nmarketing\n</text>"), "legends name the teams");
-        assert!(body.contains("2026-W47"), "the trend covers the week");
+        assert!(body.contains("<tr><td>2026-W47</td><td>it</td><td>3</td><td>30 m</td><td>67%</td></tr>"),
+            "the week's trend point agrees with the team table");
+        assert!(body.contains("<tr><td>2026-W47</td><td>marketing</td><td>0</td><td>–</td><td>–</td></tr>"));
         // The breach drill-down links the request.
         let breaches = &body[body.find("id=\"breaches\"").expect("a breach table")..];
         assert!(breaches.contains("/requests/CR-3") && breaches.contains("first response target of 240 minutes"));
