@@ -51,6 +51,14 @@ pub fn path_config() -> web::PathConfig {
 }
 
 /// Unknown routes answer with the JSON error body too.
-pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
+/// Unknown routes: the JSON error body under `/api/`, an HTML page elsewhere (people type
+/// addresses of pages, programs those of the API).
+pub async fn not_found(req: HttpRequest) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    let error = ApiError::NotFound(format!("no page or route for {} {}", req.method(), req.path()));
+    if req.path().starts_with("/api/") {
+        error.error_response()
+    } else {
+        crate::web::PageError::Api(error).error_response()
+    }
 }

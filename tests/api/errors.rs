@@ -57,6 +57,11 @@ on_both_backends! {
         app.get("/api/v1/requests/not-a-request", &cast.ian).await.assert_error(404, "not_found");
         app.set_status(&cast.ian, "CR-999", "acknowledged", None).await.assert_error(404, "not_found");
         app.get("/api/v1/nothing-here", &cast.ian).await.assert_error(404, "not_found");
+        // Outside the API, people get a page.
+        let page = app.client.get(format!("{}/no-such-page", app.address)).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 404);
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(page.text().await.unwrap().contains("no page or route for GET /no-such-page"));
     }
 
     async fn bad_query_values_get_422_naming_the_field(app: TestApp) {
