@@ -167,3 +167,16 @@ pub fn list_users(conn: &mut AnyConnection) -> QueryResult<Vec<(UserRow, Vec<Str
 pub fn set_user_active(conn: &mut AnyConnection, email: &str, active: bool) -> QueryResult<usize> {
     diesel::update(users::table.filter(users::email.eq(email))).set(users::active.eq(active)).execute(conn)
 }
+
+pub fn set_password_hash(conn: &mut AnyConnection, user_id: &str, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id)).set(users::password_hash.eq(hash)).execute(conn)
+}
+
+/// Ends a user's sessions, all of them or all but the one whose token hashes to `except`.
+pub fn delete_sessions_of(conn: &mut AnyConnection, user_id: &str, except: Option<&str>) -> QueryResult<usize> {
+    let theirs = sessions::table.filter(sessions::user_id.eq(user_id));
+    match except {
+        Some(keep) => diesel::delete(theirs.filter(sessions::token_hash.ne(keep))).execute(conn),
+        None => diesel::delete(theirs).execute(conn),
+    }
+}

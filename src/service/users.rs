@@ -1,9 +1,12 @@
-//! Users and API tokens, as the CLI (and later the admin pages) manage them.
+//! Users, their passwords and access, and API tokens, as the CLI and the pages manage them.
+//! Every change is audited.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::auth::{generate_token, hash_token};
+use serde_json::json;
+
+use crate::auth::{Actor, generate_token, hash_password, hash_token, verify_password};
 use crate::db::{self, AnyConnection, TokenRow, UserRow, to_db, write_tx};
 use crate::domain::request::parse_text;
 use crate::domain::{FieldErrors, Role};
@@ -20,10 +23,103 @@ pub struct NewUser {
     pub password_hash: Option<String>,
 }
 
-/// Adds a user and their team memberships in one transaction.
+/// Adds a user and their team memberships in one transaction (from the command line).
 pub fn add_user(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Utc>) -> Result<UserRow, ApiError> {
     let (email, name) = check_new_user(new)?;
-    write_tx(conn, |conn| insert_new_user(conn, new, email, name, now))
+    write_tx(conn, |conn| insert_new_user(conn, new, email, name, None, now))
+}
+
+/// Adds a user as an admin (the admin pages).
+pub fn add_user_as(
+    conn: &mut AnyConnection,
+    admin: &Actor,
+    new: &NewUser,
+    now: DateTime<Utc>,
+) -> Result<UserRow, ApiError> {
+    admin.require_admin()?;
+    let (email, name) = check_new_user(new)?;
+    write_tx(conn, |conn| insert_new_user(conn, new, email, name, Some(&admin.id), now))
+}
+
+/// Sets a user's password as an admin; every session of theirs ends.
+pub fn set_password(
+    conn: &mut AnyConnection,
+    admin: &Actor,
+    email: &str,
+    hash: String,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    admin.require_admin()?;
+    write_tx(conn, |conn| {
+        let user = existing(conn, email)?;
+        db::set_password_hash(conn, &user.id, &hash)?;
+        db::delete_sessions_of(conn, &user.id, None)?;
+        audit(conn, "password_set", Some(&admin.id), now, json!({ "email": user.email }))
+    })
+}
+
+/// Changes the signed-in user's own password, given the current one; their other sessions end
+/// (the one behind `keep_session` stays).
+pub fn change_own_password(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    current: &str,
+    new_password: &str,
+    keep_session: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    let stored = db::user_by_email(conn, &actor.email)?.and_then(|u| u.password_hash);
+    if !stored.is_some_and(|h| verify_password(&h, current)) {
+        errors.add("current", "is not your current password");
+    }
+    let hash = errors.check("password", hash_password(new_password));
+    match hash {
+        Some(hash) if errors.is_empty() => write_tx(conn, |conn| {
+            db::set_password_hash(conn, &actor.id, &hash)?;
+            db::delete_sessions_of(conn, &actor.id, Some(keep_session))?;
+            audit(conn, "password_changed", Some(&actor.id), now, json!({ "email": actor.email }))
+        }),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// Locks a user out (their sessions and API tokens stop working) or lets them in again, as an
+/// admin; admins cannot lock themselves out.
+pub fn set_active(
+    conn: &mut AnyConnection,
+    admin: &Actor,
+    email: &str,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    admin.require_admin()?;
+    if email.trim().eq_ignore_ascii_case(&admin.email) {
+        return Err(ApiError::validation("email", "you cannot lock yourself out"));
+    }
+    write_tx(conn, |conn| {
+        let user = existing(conn, email)?;
+        db::set_user_active(conn, &user.email, active)?;
+        if !active {
+            db::delete_sessions_of(conn, &user.id, None)?;
+        }
+        let kind = if active { "user_let_in" } else { "user_locked_out" };
+        audit(conn, kind, Some(&admin.id), now, json!({ "email": user.email }))
+    })
+}
+
+fn existing(conn: &mut AnyConnection, email: &str) -> Result<UserRow, ApiError> {
+    db::user_by_email(conn, email)?.ok_or_else(|| ApiError::not_found(format!("user '{}'", email.trim())))
+}
+
+fn audit(
+    conn: &mut AnyConnection,
+    kind: &str,
+    actor: Option<&str>,
+    now: DateTime<Utc>,
+    data: serde_json::Value,
+) -> Result<(), ApiError> {
+    Ok(db::insert_audit(conn, kind, actor, to_db(now), &data)?)
 }
 
 /// Adds the first admin (the first-run page): refused once any admin exists, checked in the
@@ -34,7 +130,7 @@ pub fn add_first_admin(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Ut
         if db::has_admin(conn)? {
             return Err(ApiError::Forbidden("changedesk already has an admin: sign in instead".into()));
         }
-        insert_new_user(conn, new, email, name, now)
+        insert_new_user(conn, new, email, name, None, now)
     })
 }
 
@@ -55,11 +151,14 @@ fn check_new_user(new: &NewUser) -> Result<(String, String), ApiError> {
     }
 }
 
+/// Inserts a checked new user and their memberships, and audits it (`by`: the admin, or none
+/// from the command line and the first-run page).
 fn insert_new_user(
     conn: &mut AnyConnection,
     new: &NewUser,
     email: String,
     name: String,
+    by: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<UserRow, ApiError> {
     if db::user_by_email(conn, &email)?.is_some() {
@@ -86,6 +185,9 @@ fn insert_new_user(
     for team in &new.teams {
         db::add_membership(conn, &row.id, team)?;
     }
+    let data =
+        json!({ "email": row.email, "role": row.role, "teams": new.teams, "password": row.password_hash.is_some() });
+    audit(conn, "user_added", by, now, data)?;
     Ok(row)
 }
 

@@ -18,7 +18,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/sign-in", web::post().to(sign_in))
         .route("/sign-out", web::post().to(sign_out))
         .route("/setup", web::get().to(setup_page))
-        .route("/setup", web::post().to(setup));
+        .route("/setup", web::post().to(setup))
+        .route("/account/password", web::get().to(password_page))
+        .route("/account/password", web::post().to(change_password));
 }
 
 /// Where a signed-in user starts: their team's queue for staff, their requests otherwise.
@@ -228,6 +230,67 @@ async fn setup(
         Err(ApiError::Validation(errors)) => {
             let page = SetupPage { csrf: form.csrf, name: form.name, email: form.email, errors };
             let mut response = html(page)?;
+            *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/password.html", config = "config/askama.toml")]
+struct PasswordPage {
+    user: SignedIn,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+impl PasswordPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.0.get(field).map(String::as_str)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn password_page(user: SignedIn, query: web::Query<SavedQuery>) -> Result<HttpResponse, PageError> {
+    html(PasswordPage { user, errors: FieldErrors::default(), saved: query.saved.is_some() })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Changes the user's own password; their other sessions end, this one stays.
+async fn change_password(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let form = form.into_inner();
+    let result = if form.password != form.confirm {
+        Err(ApiError::Validation(FieldErrors::single("confirm", "does not match the new password")))
+    } else {
+        let (actor, keep, now) = (user.actor.clone(), user.session.clone(), state.clock.now());
+        state.run(move |conn| users::change_own_password(conn, &actor, &form.current, &form.password, &keep, now)).await
+    };
+    match result {
+        Ok(()) => Ok(see_other("/account/password?saved=1")),
+        Err(ApiError::Validation(errors)) => {
+            let mut response = html(PasswordPage { user, errors, saved: false })?;
             *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }

@@ -27,6 +27,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/admin/people", web::get().to(people))
         .route("/admin/people/users", web::post().to(add_user))
         .route("/admin/people/users/active", web::post().to(set_active))
+        .route("/admin/people/users/password", web::post().to(set_password))
         .route("/admin/people/teams", web::post().to(save_teams))
         .route("/admin/mail", web::get().to(mail))
         .route("/admin/mail/{id}/retry", web::post().to(retry_mail));
@@ -384,7 +385,8 @@ async fn add_user(
                 password_hash,
             };
             let now = state.clock.now();
-            state.run(move |c| users::add_user(c, &new, now)).await.map(|_| ())
+            let admin = user.actor.clone();
+            state.run(move |c| users::add_user_as(c, &admin, &new, now)).await.map(|_| ())
         }
         _ => Err(ApiError::Validation(errors)),
     };
@@ -414,14 +416,32 @@ async fn set_active(
 ) -> Result<HttpResponse, PageError> {
     admin_only(&user)?;
     user.check_csrf(&form.csrf)?;
-    if form.email.trim().eq_ignore_ascii_case(&user.actor.email) {
-        return Err(ApiError::validation("email", "you cannot lock yourself out").into());
-    }
-    let (email, active) = (form.email.trim().to_lowercase(), form.active == "1");
-    let changed = state.run(move |c| Ok(db::set_user_active(c, &email, active)?)).await?;
-    if changed == 0 {
-        return Err(ApiError::not_found(format!("user '{}'", form.email)).into());
-    }
+    let (admin, now, form) = (user.actor.clone(), state.clock.now(), form.into_inner());
+    state.run(move |c| users::set_active(c, &admin, &form.email, form.active == "1", now)).await?;
+    Ok(see_other("/admin/people?saved=1"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Sets a user's password (for someone added without one, or who forgot theirs).
+async fn set_password(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let hash = hash_password(&form.password).map_err(|e| ApiError::validation("password", e))?;
+    let (admin, now, email) = (user.actor.clone(), state.clock.now(), form.email.clone());
+    state.run(move |c| users::set_password(c, &admin, &email, hash, now)).await?;
     Ok(see_other("/admin/people?saved=1"))
 }
 

@@ -32,6 +32,8 @@ pub const SESSION_HOURS: i64 = 12;
 pub struct SignedIn {
     pub actor: Actor,
     pub csrf: String,
+    /// The hash of this session's token (its key in `sessions`).
+    pub session: String,
 }
 
 impl SignedIn {
@@ -60,11 +62,12 @@ impl FromRequest for SignedIn {
             let now = state.clock.now();
             let found = state
                 .run(move |conn| {
-                    let Some((user, csrf)) = db::session_user(conn, &hash_token(&token), to_db(now))? else {
+                    let session = hash_token(&token);
+                    let Some((user, csrf)) = db::session_user(conn, &session, to_db(now))? else {
                         return Ok(None);
                     };
                     let teams = db::teams_of(conn, &user.id)?;
-                    Ok(Some(SignedIn { actor: Actor::from_row(user, teams)?, csrf }))
+                    Ok(Some(SignedIn { actor: Actor::from_row(user, teams)?, csrf, session }))
                 })
                 .await?;
             found.ok_or_else(sign_in)

@@ -121,6 +121,10 @@ on_both_backends! {
         assert_eq!(locked.status, StatusCode::SEE_OTHER);
         assert_eq!(ian.get("/queues/it").await.status, StatusCode::SEE_OTHER, "a locked-out user's session ends");
         assert_eq!(Visitor::new(&app).sign_in("ian@example.org").await.status, StatusCode::UNAUTHORIZED);
+        let back = ada.post("/admin/people/users/active", &[("csrf", &csrf), ("email", "ian@example.org"), ("active", "1")]).await;
+        assert_eq!(back.status, StatusCode::SEE_OTHER);
+        assert_eq!(ian.get("/queues/it").await.status, StatusCode::SEE_OTHER, "letting in again does not revive sessions");
+        assert_eq!(Visitor::new(&app).sign_in("ian@example.org").await.status, StatusCode::SEE_OTHER);
         let me = ada.post("/admin/people/users/active", &[("csrf", &csrf), ("email", "ada@example.org"), ("active", "0")]).await;
         assert_eq!(me.status, StatusCode::UNPROCESSABLE_ENTITY, "admins cannot lock themselves out");
 

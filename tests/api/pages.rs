@@ -329,3 +329,49 @@ on_both_backends! {
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "only the team resolves");
     }
 }
+
+on_both_backends! {
+    async fn people_change_their_password_and_admins_set_one_each_ending_other_sessions(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        person(&app, "ada@example.org", Role::Admin, &[]);
+        let (mut laptop, mut phone) = (Visitor::new(&app), Visitor::new(&app));
+        laptop.sign_in("ann@example.org").await;
+        phone.sign_in("ann@example.org").await;
+        let csrf = laptop.csrf("/account/password").await;
+        let new = "a much longer password";
+        let wrong = laptop.post("/account/password", &[("csrf", &csrf), ("current", "not it at all"),
+            ("password", new), ("confirm", new)]).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains("id=\"current-error\""));
+        let mismatch = laptop.post("/account/password", &[("csrf", &csrf), ("current", PASSWORD),
+            ("password", new), ("confirm", "something else entirely")]).await;
+        assert!(mismatch.body.contains("id=\"confirm-error\""));
+        let changed = laptop.post("/account/password", &[("csrf", &csrf), ("current", PASSWORD),
+            ("password", new), ("confirm", new)]).await;
+        assert_eq!(changed.location.as_deref(), Some("/account/password?saved=1"));
+        assert_eq!(laptop.get("/requests/mine").await.status, StatusCode::OK, "this session stays");
+        assert_eq!(phone.get("/requests/mine").await.status, StatusCode::SEE_OTHER, "the others end");
+        assert_eq!(Visitor::new(&app).sign_in("ann@example.org").await.status, StatusCode::UNAUTHORIZED,
+            "the old password no longer works");
+
+        let mut ada = Visitor::new(&app);
+        ada.sign_in("ada@example.org").await;
+        let csrf = ada.csrf("/admin/people").await;
+        let short = ada.post("/admin/people/users/password", &[("csrf", &csrf), ("email", "ann@example.org"),
+            ("password", "short")]).await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let set = ada.post("/admin/people/users/password", &[("csrf", &csrf), ("email", "ann@example.org"),
+            ("password", PASSWORD)]).await;
+        assert_eq!(set.location.as_deref(), Some("/admin/people?saved=1"));
+        assert_eq!(laptop.get("/requests/mine").await.status, StatusCode::SEE_OTHER, "every session ends");
+        assert_eq!(Visitor::new(&app).sign_in("ann@example.org").await.status, StatusCode::SEE_OTHER);
+        let nobody = ada.post("/admin/people/users/password", &[("csrf", &csrf), ("email", "who@example.org"),
+            ("password", PASSWORD)]).await;
+        assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+
+        // Each change is in the audit trail, with who made it.
+        let audit = app.get("/api/v1/audit", &app.user("root@example.org", Role::Admin, &[])).await.ok();
+        let kinds: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert!(["user_added", "password_changed", "password_set"].iter().all(|k| kinds.contains(k)), "{kinds:?}");
+    }
+}
