@@ -173,7 +173,8 @@ pub enum AssigneeFilter {
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
     pub team: Option<String>,
-    pub status: Option<String>,
+    /// Any of these statuses; all when empty.
+    pub statuses: Vec<String>,
     pub assignee: Option<AssigneeFilter>,
     pub requester_email: Option<String>,
     /// Always set for requesters: they only ever see their own.
@@ -215,8 +216,8 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
     if let Some(team) = &f.team {
         q = q.filter(requests::team_key.eq(team.clone()));
     }
-    if let Some(status) = &f.status {
-        q = q.filter(requests::status.eq(status.clone()));
+    if !f.statuses.is_empty() {
+        q = q.filter(requests::status.eq_any(f.statuses.clone()));
     }
     match &f.assignee {
         Some(AssigneeFilter::Nobody) => q = q.filter(requests::assignee_id.is_null()),

@@ -19,6 +19,7 @@ pub const MAX_LIMIT: i64 = 200;
 pub struct ListQuery {
     /// Owning team key.
     pub team: Option<String>,
+    /// One status, or several separated by commas (`new,acknowledged`).
     pub status: Option<String>,
     /// Assignee email, or `none` for unassigned.
     pub assignee: Option<String>,
@@ -80,8 +81,9 @@ impl ListQuery {
     /// Turns the query into a filter, refusing bad values field by field.
     pub fn to_filter(&self, actor: &Actor, now: DateTime<Utc>) -> Result<RequestFilter, ApiError> {
         let mut errors = FieldErrors::default();
-        let status = non_empty(&self.status);
-        if let Some(s) = &status {
+        let statuses: Vec<String> =
+            non_empty(&self.status).map_or_else(Vec::new, |s| s.split(',').map(|s| s.trim().to_owned()).collect());
+        for s in &statuses {
             errors.check("status", Status::parse(s));
         }
         let priority = non_empty(&self.priority)
@@ -121,7 +123,7 @@ impl ListQuery {
         }
         Ok(RequestFilter {
             team: non_empty(&self.team),
-            status,
+            statuses,
             assignee,
             requester_email: non_empty(&self.requester).map(|e| e.to_lowercase()),
             // Requesters only ever see their own requests, whatever they ask for.

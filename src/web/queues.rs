@@ -41,6 +41,9 @@ pub struct QueueFilters {
     pub done: Option<usize>,
     #[serde(default)]
     pub failed: String,
+    /// Where the page starts: the previous page's `next` cursor.
+    #[serde(default)]
+    pub cursor: String,
 }
 
 #[derive(Template)]
@@ -52,6 +55,8 @@ struct QueuePage {
     map: OwnershipMap,
     filters: QueueFilters,
     requests: Vec<RequestView>,
+    /// The address of the next page, if there is one.
+    next_page: Option<String>,
     /// Only open requests are listed unless a status is chosen.
     statuses: Vec<(&'static str, &'static str)>,
     priorities: Vec<&'static str>,
@@ -75,6 +80,9 @@ impl QueuePage {
     }
 }
 
+/// Requests a page of the queue shows.
+const PAGE: i64 = 50;
+
 /// The open statuses, the queue's default.
 const OPEN: [Status; 4] = [Status::New, Status::Acknowledged, Status::InProgress, Status::WaitingOnRequester];
 
@@ -96,22 +104,23 @@ async fn queue(
         other => Some(other.to_owned()),
     };
     let non_empty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let open = OPEN.map(Status::as_str).join(",");
     let query = ListQuery {
         team: Some(team.clone()),
-        status: non_empty(&filters.status),
+        status: non_empty(&filters.status).or(Some(open)),
         assignee,
         category: non_empty(&filters.category),
         priority: non_empty(&filters.priority),
         q: non_empty(&filters.q),
         sla: non_empty(&filters.sla),
         sort: Some("due".into()),
-        limit: Some(list::MAX_LIMIT),
+        limit: Some(PAGE),
+        cursor: non_empty(&filters.cursor),
         ..ListQuery::default()
     };
     let filter = query.to_filter(&user.actor, now)?;
-    let open_only = filters.status.trim().is_empty();
     let key = team.into_inner();
-    let (team, teams, map, requests) = state
+    let (team, teams, map, page) = state
         .run(move |conn| {
             let teams = db::load_teams(conn)?;
             let team = teams
@@ -120,17 +129,28 @@ async fn queue(
                 .cloned()
                 .ok_or_else(|| ApiError::not_found(format!("team '{key}'")))?;
             let map = db::current_map(conn)?.map(|m| m.map).ok_or_else(|| anyhow::anyhow!("no ownership map"))?;
-            let mut page = list::list(conn, &filter, now)?;
-            if open_only {
-                page.items.retain(|r| OPEN.iter().any(|s| s.as_str() == r.status));
-            }
-            Ok((team, teams, map, page.items))
+            Ok((team, teams, map, list::list(conn, &filter, now)?))
         })
         .await?;
+    let next_page = page.next_cursor.map(|cursor| {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("q", filters.q.as_str()),
+                ("status", &filters.status),
+                ("priority", &filters.priority),
+                ("category", &filters.category),
+                ("assignee", &filters.assignee),
+                ("sla", &filters.sla),
+                ("cursor", &cursor),
+            ])
+            .finish();
+        format!("/queues/{}?{query}", team.key)
+    });
+    let requests = page.items;
     let statuses = Status::ALL.iter().map(|s| (s.as_str(), words::status_for_staff(s.as_str()))).collect();
     let priorities = Priority::ALL.iter().map(|p| p.as_str()).collect();
     let back = req.uri().path_and_query().map_or_else(|| format!("/queues/{}", team.key), |p| p.as_str().to_owned());
-    html(QueuePage { user, team, teams, map, filters, requests, statuses, priorities, back })
+    html(QueuePage { user, team, teams, map, filters, requests, next_page, statuses, priorities, back })
 }
 
 /// Acknowledges, or assigns to the user, each chosen request, each in its own unit of work

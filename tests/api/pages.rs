@@ -375,3 +375,33 @@ on_both_backends! {
         assert!(["user_added", "password_changed", "password_set"].iter().all(|k| kinds.contains(k)), "{kinds:?}");
     }
 }
+
+on_both_backends! {
+    async fn the_queue_pages_through_open_requests_fifty_at_a_time(app: TestApp) {
+        let ann = person(&app, "ann@example.org", Role::Requester, &[]);
+        let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);
+        for i in 0..53 {
+            app.file(&ann, &format!("Broken link {i}"), "See the title", "bug").await;
+        }
+        for key in ["CR-1", "CR-2"] {
+            app.set_status(&ian, key, "rejected", Some("duplicate")).await.ok();
+        }
+        // The API takes several statuses too.
+        let both = app.get("/api/v1/requests?status=new,rejected&limit=200", &ian).await.ok();
+        assert_eq!(both["items"].as_array().unwrap().len(), 53);
+        app.get("/api/v1/requests?status=new,done", &ian).await.assert_error(422, "validation_failed");
+
+        let mut v = Visitor::new(&app);
+        v.sign_in("ian@example.org").await;
+        let first = v.get("/queues/it").await;
+        assert_eq!(first.body.matches("<tr id=\"row-").count(), 50);
+        assert!(!first.body.contains("id=\"row-CR-1\""), "rejected requests are not in the open queue");
+        let at = first.body.find("rel=\"next\"").expect("a next page") ;
+        let href = first.body[..at].rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&#38;", "&");
+        let second = v.get(&href).await;
+        assert_eq!(second.body.matches("<tr id=\"row-").count(), 1, "51 open requests: 50, then 1");
+        assert!(!second.body.contains("rel=\"next\""));
+        let rejected = v.get("/queues/it?status=rejected").await;
+        assert_eq!(rejected.body.matches("<tr id=\"row-").count(), 2);
+    }
+}
