@@ -10,7 +10,7 @@ use plotters::prelude::*;
 
 use super::digest::{IsoWeek, Item, TrendWeek, trend_point, worst_breaches};
 use super::notify::Notifier;
-use super::reports::{Period, SlaReport, report_with_facts};
+use super::reports::{Period, SlaReport, report_within};
 use crate::db::AnyConnection;
 use crate::domain::metrics::{Facts, stats};
 use crate::error::ApiError;
@@ -46,17 +46,8 @@ pub fn build(
     notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> Result<Dashboard, ApiError> {
-    let (report, facts) = report_with_facts(conn, period, None, gap_teams, now)?;
-    let mut distribution: BTreeMap<String, [usize; BUCKETS.len()]> =
-        report.teams.iter().map(|t| (t.team.clone(), [0; BUCKETS.len()])).collect();
-    for f in &facts {
-        if let (Some((business, _)), Some(counts)) = (f.first_response, distribution.get_mut(&f.team)) {
-            let bucket = BUCKETS.iter().position(|(upper, _)| business < *upper).unwrap_or(BUCKETS.len() - 1);
-            counts[bucket] += 1;
-        }
-    }
-    // The trend: whole ISO weeks around the period, from one report over all of them, each
-    // week's figures worked out from its own requests exactly as its weekly report would.
+    // The trend covers whole ISO weeks (at most MAX_WEEKS, the latest) around the period: one
+    // derivation of every request created in either serves the report and the trend.
     let mut weeks = Vec::new();
     let mut week = IsoWeek::containing(period.to);
     while week.sunday() >= period.from && weeks.len() < MAX_WEEKS {
@@ -64,11 +55,20 @@ pub fn build(
         week = week.previous();
     }
     weeks.reverse();
-    let (first, last) =
-        (weeks.first().map_or(period.from, |w| w.monday), weeks.last().map_or(period.to, |w| w.sunday()));
-    let (all_weeks, week_facts) =
-        report_with_facts(conn, Period::new(first, last, period.timezone)?, None, gap_teams, now)?;
-    let team_keys: Vec<&str> = all_weeks.teams.iter().map(|t| t.team.as_str()).collect();
+    let first = weeks.first().map_or(period.from, |w| w.monday.min(period.from));
+    let last = weeks.last().map_or(period.to, |w| w.sunday().max(period.to));
+    let wider = Period::new(first, last, period.timezone)?;
+    let (report, facts) = report_within(conn, period, wider, gap_teams, now)?;
+    let (start, end) = (period.start(), period.end());
+    let mut distribution: BTreeMap<String, [usize; BUCKETS.len()]> =
+        report.teams.iter().map(|t| (t.team.clone(), [0; BUCKETS.len()])).collect();
+    for f in facts.iter().filter(|f| f.created_at >= start && f.created_at < end) {
+        if let (Some((business, _)), Some(counts)) = (f.first_response, distribution.get_mut(&f.team)) {
+            let bucket = BUCKETS.iter().position(|(upper, _)| business < *upper).unwrap_or(BUCKETS.len() - 1);
+            counts[bucket] += 1;
+        }
+    }
+    let team_keys: Vec<&str> = report.teams.iter().map(|t| t.team.as_str()).collect();
     let trend = weeks
         .into_iter()
         .map(|w| {
@@ -76,7 +76,7 @@ pub fn build(
                 |f: &&Facts| IsoWeek::containing(f.created_at.with_timezone(&period.timezone).date_naive()) == w;
             let teams = team_keys
                 .iter()
-                .map(|team| trend_point(team, &stats(week_facts.iter().filter(in_week).filter(|f| f.team == *team))))
+                .map(|team| trend_point(team, &stats(facts.iter().filter(in_week).filter(|f| f.team == *team))))
                 .collect();
             TrendWeek { week: w.to_string(), teams }
         })

@@ -269,6 +269,37 @@ pub fn report_with_facts(
     let (start, end) = (period.start(), period.end());
     let created = db::requests_created_between(conn, to_db(start), to_db(end), team)?;
     let rows = facts(conn, &created, now)?;
+    let report = assemble(conn, period, team, gap_teams, now, &rows.iter().collect::<Vec<_>>())?;
+    Ok((report, rows.into_iter().map(|r| r.facts).collect()))
+}
+
+/// The report for `period` and the facts of every request created in `wider`, a span that
+/// holds the period, deriving each request's clocks once (the dashboard's report and trend).
+pub fn report_within(
+    conn: &mut AnyConnection,
+    period: Period,
+    wider: Period,
+    gap_teams: (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<(SlaReport, Vec<Facts>), ApiError> {
+    let created = db::requests_created_between(conn, to_db(wider.start()), to_db(wider.end()), None)?;
+    let rows = facts(conn, &created, now)?;
+    let (start, end) = (period.start(), period.end());
+    let inside: Vec<&Row> = rows.iter().filter(|r| r.facts.created_at >= start && r.facts.created_at < end).collect();
+    let report = assemble(conn, period, None, gap_teams, now, &inside)?;
+    Ok((report, rows.into_iter().map(|r| r.facts).collect()))
+}
+
+/// The report for `period` from the facts of the requests created in it.
+fn assemble(
+    conn: &mut AnyConnection,
+    period: Period,
+    team: Option<&str>,
+    gap_teams: (&str, &str),
+    now: DateTime<Utc>,
+    rows: &[&Row],
+) -> Result<SlaReport, ApiError> {
+    let (start, end) = (period.start(), period.end());
 
     // The backlog at the end of the period (or now, if that is earlier).
     let cut = end.min(now);
@@ -330,7 +361,7 @@ pub fn report_with_facts(
         })
         .collect();
     let gap = gap(&teams, gap_teams.0, gap_teams.1);
-    let report = SlaReport {
+    Ok(SlaReport {
         from: period.from,
         to: period.to,
         timezone: period.timezone.name().to_owned(),
@@ -338,8 +369,7 @@ pub fn report_with_facts(
         teams,
         categories,
         gap,
-    };
-    Ok((report, rows.into_iter().map(|r| r.facts).collect()))
+    })
 }
 
 /// The report as CSV: one row per team and per category.
