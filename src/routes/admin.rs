@@ -67,18 +67,8 @@ pub async fn put_categories(
     actor: Actor,
     body: web::Json<CategoriesInput>,
 ) -> Result<web::Json<CategoriesView>, ApiError> {
-    let now = state.clock.now();
-    let input = body.into_inner();
-    let changed = state
-        .run(move |c| {
-            admin::change_map(c, &actor, now, "ownership_map", |map| {
-                if let Some(f) = input.fallback_team {
-                    map.fallback_team = f;
-                }
-                map.categories = input.categories;
-            })
-        })
-        .await?;
+    let (now, input) = (state.clock.now(), body.into_inner());
+    let changed = state.run(move |c| admin::put_categories(c, &actor, input, now)).await?;
     Ok(web::Json(admin::categories_view(changed)))
 }
 
@@ -98,10 +88,8 @@ pub async fn put_routing_rules(
     actor: Actor,
     body: web::Json<RulesInput>,
 ) -> Result<web::Json<RulesView>, ApiError> {
-    let now = state.clock.now();
-    let rules = body.into_inner().rules;
-    let changed =
-        state.run(move |c| admin::change_map(c, &actor, now, "routing_rules", |map| map.rules = rules)).await?;
+    let (now, input) = (state.clock.now(), body.into_inner());
+    let changed = state.run(move |c| admin::put_rules(c, &actor, input, now)).await?;
     Ok(web::Json(admin::rules_view(changed)))
 }
 
@@ -121,10 +109,8 @@ pub async fn put_calendars(
     actor: Actor,
     body: web::Json<CalendarsInput>,
 ) -> Result<web::Json<CalendarsView>, ApiError> {
-    let now = state.clock.now();
-    let calendars = body.into_inner().calendars;
-    let changed =
-        state.run(move |c| admin::change_sla(c, &actor, now, "calendars", |sla| sla.calendars = calendars)).await?;
+    let (now, input) = (state.clock.now(), body.into_inner());
+    let changed = state.run(move |c| admin::put_calendars(c, &actor, input, now)).await?;
     Ok(web::Json(admin::calendars_view(changed)))
 }
 
@@ -147,18 +133,8 @@ pub async fn put_sla_policies(
     actor: Actor,
     body: web::Json<SlaPoliciesInput>,
 ) -> Result<web::Json<SlaPoliciesView>, ApiError> {
-    let now = state.clock.now();
-    let input = body.into_inner();
-    let changed = state
-        .run(move |c| {
-            admin::change_sla(c, &actor, now, "sla_policies", |sla| {
-                sla.policies = input.policies;
-                if let Some(teams) = input.teams {
-                    sla.teams = teams;
-                }
-            })
-        })
-        .await?;
+    let (now, input) = (state.clock.now(), body.into_inner());
+    let changed = state.run(move |c| admin::put_sla_policies(c, &actor, input, now)).await?;
     Ok(web::Json(admin::sla_policies_view(changed)))
 }
 

@@ -269,3 +269,53 @@ pub fn change_sla(
         Ok(db::VersionedSla { version, config })
     })
 }
+
+/// Replaces the ownership map's categories (and the fallback team, when given): a new version.
+pub fn put_categories(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: CategoriesInput,
+    now: DateTime<Utc>,
+) -> Result<db::VersionedMap, ApiError> {
+    change_map(conn, actor, now, "ownership_map", |map| {
+        if let Some(fallback) = input.fallback_team {
+            map.fallback_team = fallback;
+        }
+        map.categories = input.categories;
+    })
+}
+
+/// Replaces the routing rules: a new version of the map.
+pub fn put_rules(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: RulesInput,
+    now: DateTime<Utc>,
+) -> Result<db::VersionedMap, ApiError> {
+    change_map(conn, actor, now, "routing_rules", |map| map.rules = input.rules)
+}
+
+/// Replaces the calendars: a new SLA version.
+pub fn put_calendars(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: CalendarsInput,
+    now: DateTime<Utc>,
+) -> Result<db::VersionedSla, ApiError> {
+    change_sla(conn, actor, now, "calendars", |sla| sla.calendars = input.calendars)
+}
+
+/// Replaces the policies (and the teams' ladders, when given): a new SLA version.
+pub fn put_sla_policies(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: SlaPoliciesInput,
+    now: DateTime<Utc>,
+) -> Result<db::VersionedSla, ApiError> {
+    change_sla(conn, actor, now, "sla_policies", |sla| {
+        sla.policies = input.policies;
+        if let Some(teams) = input.teams {
+            sla.teams = teams;
+        }
+    })
+}

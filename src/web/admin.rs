@@ -184,22 +184,11 @@ async fn save_routing(
     let text = form.document.clone();
     let result = match part.as_str() {
         "categories" => {
-            apply_document(&state, &user, &text, |c, actor, now, input: admin::CategoriesInput| {
-                admin::change_map(c, actor, now, "ownership_map", |map| {
-                    if let Some(fallback) = input.fallback_team {
-                        map.fallback_team = fallback;
-                    }
-                    map.categories = input.categories;
-                })
-                .map(drop)
-            })
-            .await
+            apply_document(&state, &user, &text, |c, a, now, input| admin::put_categories(c, a, input, now).map(drop))
+                .await
         }
         "rules" => {
-            apply_document(&state, &user, &text, |c, actor, now, input: admin::RulesInput| {
-                admin::change_map(c, actor, now, "routing_rules", |map| map.rules = input.rules).map(drop)
-            })
-            .await
+            apply_document(&state, &user, &text, |c, a, now, input| admin::put_rules(c, a, input, now).map(drop)).await
         }
         other => return Err(ApiError::not_found(format!("settings '{other}'")).into()),
     };
@@ -264,22 +253,12 @@ async fn save_sla(
     let text = form.document.clone();
     let result = match part.as_str() {
         "calendars" => {
-            apply_document(&state, &user, &text, |c, actor, now, input: admin::CalendarsInput| {
-                admin::change_sla(c, actor, now, "calendars", |sla| sla.calendars = input.calendars).map(drop)
-            })
-            .await
+            apply_document(&state, &user, &text, |c, a, now, input| admin::put_calendars(c, a, input, now).map(drop))
+                .await
         }
         "policies" => {
-            apply_document(&state, &user, &text, |c, actor, now, input: admin::SlaPoliciesInput| {
-                admin::change_sla(c, actor, now, "sla_policies", |sla| {
-                    sla.policies = input.policies;
-                    if let Some(teams) = input.teams {
-                        sla.teams = teams;
-                    }
-                })
-                .map(drop)
-            })
-            .await
+            apply_document(&state, &user, &text, |c, a, now, input| admin::put_sla_policies(c, a, input, now).map(drop))
+                .await
         }
         other => return Err(ApiError::not_found(format!("settings '{other}'")).into()),
     };
