@@ -1,11 +1,12 @@
 //! Signing in and out, the first-run page that creates the first admin, and the home page.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::session::{self, SignedIn};
-use super::{PageError, html, see_other};
+use super::{PageError, html, html_status, see_other, with_cookie};
 use crate::auth::{hash_password, verify_password};
 use crate::db;
 use crate::domain::{FieldErrors, Role};
@@ -63,11 +64,7 @@ async fn sign_in_page(
 ) -> Result<HttpResponse, PageError> {
     let (csrf, cookie) = session::login_csrf(&state, &req);
     let page = SignInPage { csrf, email: String::new(), next: local_path(&query.next), error: None };
-    let mut response = html(page)?;
-    if let Some(cookie) = cookie {
-        response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
-    }
-    Ok(response)
+    with_cookie(html(page)?, cookie)
 }
 
 #[derive(Deserialize)]
@@ -111,14 +108,10 @@ async fn sign_in(
             next: local_path(&form.next),
             error: Some("That email and password do not match an account.".into()),
         };
-        let mut response = html(page)?;
-        *response.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
-        return Ok(response);
+        return html_status(page, StatusCode::UNAUTHORIZED);
     };
     let cookie = session::start(&state, user.id).await?;
-    let mut response = see_other(&local_path(&form.next));
-    response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(response)
+    with_cookie(see_other(&local_path(&form.next)), Some(cookie))
 }
 
 #[derive(Deserialize)]
@@ -135,9 +128,7 @@ async fn sign_out(
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
     let cookie = session::end(&state, &req).await?;
-    let mut response = see_other("/sign-in");
-    response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(response)
+    with_cookie(see_other("/sign-in"), Some(cookie))
 }
 
 #[derive(Template)]
@@ -172,12 +163,8 @@ async fn setup_page(state: web::Data<AppState>, req: HttpRequest) -> Result<Http
         return Ok(see_other("/sign-in"));
     }
     let (csrf, cookie) = session::login_csrf(&state, &req);
-    let mut response =
-        html(SetupPage { csrf, name: String::new(), email: String::new(), errors: FieldErrors::default() })?;
-    if let Some(cookie) = cookie {
-        response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
-    }
-    Ok(response)
+    let page = SetupPage { csrf, name: String::new(), email: String::new(), errors: FieldErrors::default() };
+    with_cookie(html(page)?, cookie)
 }
 
 #[derive(Deserialize)]
@@ -223,15 +210,11 @@ async fn setup(
     match created {
         Ok(user) => {
             let cookie = session::start(&state, user.id).await?;
-            let mut response = see_other("/");
-            response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
-            Ok(response)
+            with_cookie(see_other("/"), Some(cookie))
         }
         Err(ApiError::Validation(errors)) => {
             let page = SetupPage { csrf: form.csrf, name: form.name, email: form.email, errors };
-            let mut response = html(page)?;
-            *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            html_status(page, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
     }
@@ -290,9 +273,7 @@ async fn change_password(
     match result {
         Ok(()) => Ok(see_other("/account/password?saved=1")),
         Err(ApiError::Validation(errors)) => {
-            let mut response = html(PasswordPage { user, errors, saved: false })?;
-            *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            html_status(PasswordPage { user, errors, saved: false }, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e.into()),
     }

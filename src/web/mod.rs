@@ -12,6 +12,7 @@ mod queues;
 mod requests;
 pub mod session;
 
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, ResponseError, web};
@@ -122,7 +123,20 @@ pub fn local_path(path: &str) -> Option<String> {
 
 /// A rendered page.
 pub fn html(page: impl Template) -> Result<HttpResponse, PageError> {
-    Ok(HttpResponse::Ok().content_type(ContentType::html()).body(page.render()?))
+    html_status(page, StatusCode::OK)
+}
+
+/// A rendered page with another status: 422 for a form that comes back with its problems.
+pub fn html_status(page: impl Template, status: StatusCode) -> Result<HttpResponse, PageError> {
+    Ok(HttpResponse::build(status).content_type(ContentType::html()).body(page.render()?))
+}
+
+/// `response` setting `cookie`, if there is one.
+pub fn with_cookie(mut response: HttpResponse, cookie: Option<Cookie<'_>>) -> Result<HttpResponse, PageError> {
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    Ok(response)
 }
 
 /// The answer to a successful form post: go and look (303, so a reload does not post again).

@@ -10,6 +10,7 @@ use super::{PageError, html, see_other, words};
 use crate::db::{self, TeamRow};
 use crate::domain::{FieldErrors, OwnershipMap, Priority, Status};
 use crate::error::ApiError;
+use crate::service::admin;
 use crate::service::list::{self, ListQuery};
 use crate::service::requests::{self as workflow, AssignInput, StatusInput};
 use crate::service::views::RequestView;
@@ -128,7 +129,7 @@ async fn queue(
                 .find(|t| t.key == key)
                 .cloned()
                 .ok_or_else(|| ApiError::not_found(format!("team '{key}'")))?;
-            let map = db::current_map(conn)?.map(|m| m.map).ok_or_else(|| anyhow::anyhow!("no ownership map"))?;
+            let map = admin::current(conn)?.map;
             Ok((team, teams, map, list::list(conn, &filter, now)?))
         })
         .await?;

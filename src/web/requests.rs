@@ -1,13 +1,14 @@
 //! The requester's pages (the request form with its live routing preview, my requests) and
 //! the request page, which shows requesters and staff what each may see and do.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::session::SignedIn;
-use super::{PageError, html, see_other, words};
+use super::{PageError, html, html_status, see_other, words};
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, TeamRow};
 use crate::domain::{FieldErrors, OwnershipMap, RequestInput, Status};
@@ -16,7 +17,7 @@ use crate::service::list::{ListQuery, RequestPage};
 use crate::service::notify::Notifier;
 use crate::service::requests::{self as workflow, AssignInput, CommentInput, ReassignInput, StatusInput};
 use crate::service::views::{EventView, PreviewView, RequestDetail, RequestView};
-use crate::service::{list, preview};
+use crate::service::{admin, list, preview};
 use crate::startup::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -69,6 +70,7 @@ impl RequestForm {
 }
 
 /// Where the request would go and when to expect answers, in words.
+#[derive(serde::Serialize)]
 pub struct PreviewText {
     pub team: String,
     pub reason: String,
@@ -108,17 +110,8 @@ impl NewRequestPage {
     }
 }
 
-async fn ownership(state: &AppState) -> Result<(OwnershipMap, Vec<TeamRow>), PageError> {
-    Ok(state
-        .run(|conn| {
-            let map = db::current_map(conn)?.map(|m| m.map).ok_or_else(|| anyhow::anyhow!("no ownership map"))?;
-            Ok((map, db::load_teams(conn)?))
-        })
-        .await?)
-}
-
 async fn new_page(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse, PageError> {
-    let (map, _) = ownership(&state).await?;
+    let map = state.run(|conn| Ok(admin::current(conn)?.map)).await?;
     let form = RequestForm::default();
     html(NewRequestPage { user, form, map, errors: FieldErrors::default(), preview: None })
 }
@@ -131,32 +124,40 @@ async fn file(
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
     let form = form.into_inner();
-    let (map, teams) = ownership(&state).await?;
     let (input, actor, now) = (form.input(), user.actor.clone(), state.clock.now());
     let notifier = state.notifier.clone();
-    let result = if form.action == "preview" {
-        state.run(move |conn| preview::preview(conn, &input, now)).await.map(Err)
+    let (preview, errors) = if form.action == "preview" {
+        match preview_text(&state, input, now).await {
+            Ok(preview) => (Some(preview), FieldErrors::default()),
+            Err(ApiError::Validation(errors)) => (None, errors),
+            Err(e) => return Err(e.into()),
+        }
     } else {
-        state.run(move |conn| workflow::create(conn, &actor, &notifier, &input, now)).await.map(Ok)
+        match state.run(move |conn| workflow::create(conn, &actor, &notifier, &input, now)).await {
+            Ok(created) => return Ok(see_other(&format!("/requests/{}", created.request.key))),
+            Err(ApiError::Validation(errors)) => (None, errors),
+            Err(e) => return Err(e.into()),
+        }
     };
-    match result {
-        Ok(Ok(created)) => Ok(see_other(&format!("/requests/{}", created.request.key))),
-        Ok(Err(preview)) => {
-            let preview = Some(PreviewText::new(&preview, &teams));
-            html(NewRequestPage { user, form, map, errors: FieldErrors::default(), preview })
-        }
-        Err(ApiError::Validation(errors)) => {
-            let mut response = html(NewRequestPage { user, form, map, errors, preview: None })?;
-            *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
-        }
-        Err(e) => Err(e.into()),
-    }
+    // Back to the form, as typed: with where it would go, or with its problems.
+    let map = state.run(|conn| Ok(admin::current(conn)?.map)).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    html_status(NewRequestPage { user, form, map, errors, preview }, status)
+}
+
+/// Where `input` would go, in words, in one unit of work.
+async fn preview_text(state: &AppState, input: RequestInput, now: DateTime<Utc>) -> Result<PreviewText, ApiError> {
+    state
+        .run(move |conn| {
+            let view = preview::preview(conn, &input, now)?;
+            Ok(PreviewText::new(&view, &db::load_teams(conn)?))
+        })
+        .await
 }
 
 /// The live preview behind the form's script: where the request would go and when to expect
-/// a first response, as JSON. Empty title and description do not stop it: routing by
-/// category alone is still worth showing while the user types.
+/// a first response, as JSON (problems as the API's error body). Empty title and description
+/// do not stop it: routing by category alone is still worth showing while the user types.
 async fn live_preview(
     state: web::Data<AppState>,
     user: SignedIn,
@@ -169,19 +170,9 @@ async fn live_preview(
             *text = "-".into();
         }
     }
-    let now = state.clock.now();
-    let (_, teams) = ownership(&state).await?;
-    match state.run(move |conn| preview::preview(conn, &input, now)).await {
-        Ok(view) => {
-            let text = PreviewText::new(&view, &teams);
-            Ok(HttpResponse::Ok().json(serde_json::json!({
-                "team": text.team, "reason": text.reason, "first_response_due": text.first_response_due,
-                "first_response_target": text.first_response_target, "resolution_target": text.resolution_target,
-            })))
-        }
-        Err(ApiError::Validation(fields)) => Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({
-            "error": { "code": "validation", "message": "invalid input", "fields": fields.0 }
-        }))),
+    match preview_text(&state, input, state.clock.now()).await {
+        Ok(text) => Ok(HttpResponse::Ok().json(text)),
+        Err(e @ ApiError::Validation(_)) => Ok(actix_web::ResponseError::error_response(&e)),
         Err(e) => Err(e.into()),
     }
 }
