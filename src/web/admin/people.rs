@@ -1,0 +1,188 @@
+//! Users (add, lock out, let in, set a password) and teams.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{DocumentForm, Editor, Saved, admin_only, apply_document, pretty};
+use crate::auth::hash_password;
+use crate::db::{self, UserRow};
+use crate::domain::FieldErrors;
+use crate::error::ApiError;
+use crate::service::admin::{self, TeamView};
+use crate::service::users::{self, NewUser};
+use crate::startup::AppState;
+use crate::web::session::SignedIn;
+use crate::web::{PageError, html_status, see_other};
+
+#[derive(Template)]
+#[template(path = "pages/admin_people.html", config = "config/askama.toml")]
+struct PeoplePage {
+    user: SignedIn,
+    users: Vec<(UserRow, Vec<String>)>,
+    teams: Editor,
+    team_keys: Vec<String>,
+    new_user: NewUserForm,
+    user_errors: FieldErrors,
+    saved: bool,
+}
+
+impl PeoplePage {
+    fn user_error(&self, field: &str) -> Option<&str> {
+        self.user_errors.0.get(field).map(String::as_str)
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    /// Comma-separated team keys.
+    #[serde(default)]
+    teams: String,
+    /// Empty: the user signs in only once an admin sets a password (or uses API tokens).
+    #[serde(default)]
+    password: String,
+}
+
+pub(super) async fn people_page(
+    state: &AppState,
+    user: SignedIn,
+    new_user: NewUserForm,
+    user_errors: FieldErrors,
+    teams_failed: Option<Editor>,
+    saved: bool,
+) -> Result<HttpResponse, PageError> {
+    let (users, teams) = state.run(|c| Ok((db::list_users(c)?, admin::teams(c)?))).await?;
+    let team_keys = teams.iter().map(|t| t.key.clone()).collect();
+    let failing = teams_failed.is_some() || !user_errors.is_empty();
+    let teams = match teams_failed {
+        Some(failed) => failed,
+        None => Editor::new("teams", "Teams", pretty(&teams)?),
+    };
+    let status = if failing { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    html_status(PeoplePage { user, users, teams, team_keys, new_user, user_errors, saved }, status)
+}
+
+pub(super) async fn people(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    saved: web::Query<Saved>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&user)?;
+    let form = NewUserForm { role: "requester".into(), ..NewUserForm::default() };
+    people_page(&state, user, form, FieldErrors::default(), None, saved.saved.is_some()).await
+}
+
+pub(super) async fn add_user(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<NewUserForm>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let form = form.into_inner();
+    let mut errors = FieldErrors::default();
+    let role = errors.check("role", crate::domain::Role::parse(&form.role).map_err(|e| e.to_string()));
+    let password_hash = match form.password.as_str() {
+        "" => None,
+        p => errors.check("password", hash_password(p)),
+    };
+    let result = match role {
+        Some(role) if errors.is_empty() => {
+            let new = NewUser {
+                email: form.email.clone(),
+                name: form.name.clone(),
+                role,
+                teams: form.teams.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+                password_hash,
+            };
+            let now = state.clock.now();
+            let admin = user.actor.clone();
+            state.run(move |c| users::add_user_as(c, &admin, &new, now)).await.map(|_| ())
+        }
+        _ => Err(ApiError::Validation(errors)),
+    };
+    match result {
+        Ok(()) => Ok(see_other("/admin/people?saved=1")),
+        Err(ApiError::Validation(errors)) => people_page(&state, user, form, errors, None, false).await,
+        Err(ApiError::Conflict { fields, .. }) => people_page(&state, user, form, fields, None, false).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ActiveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    /// "1" to let the user in again, anything else to lock them out.
+    #[serde(default)]
+    active: String,
+}
+
+pub(super) async fn set_active(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<ActiveForm>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let (admin, now, form) = (user.actor.clone(), state.clock.now(), form.into_inner());
+    state.run(move |c| users::set_active(c, &admin, &form.email, form.active == "1", now)).await?;
+    Ok(see_other("/admin/people?saved=1"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Sets a user's password (for someone added without one, or who forgot theirs).
+pub(super) async fn set_password(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let hash = hash_password(&form.password).map_err(|e| ApiError::validation("password", e))?;
+    let (admin, now, email) = (user.actor.clone(), state.clock.now(), form.email.clone());
+    state.run(move |c| users::set_password(c, &admin, &email, hash, now)).await?;
+    Ok(see_other("/admin/people?saved=1"))
+}
+
+pub(super) async fn save_teams(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<DocumentForm>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let text = form.document.clone();
+    let result = apply_document(&state, &user, &text, |c, actor, now, teams: Vec<TeamView>| {
+        admin::put_teams(c, actor, &teams, now).map(drop)
+    })
+    .await;
+    match result {
+        Ok(()) => Ok(see_other("/admin/people?saved=1")),
+        Err(ApiError::Validation(errors) | ApiError::Conflict { fields: errors, .. }) => {
+            let failed = Editor { name: "teams", label: "Teams", text, errors };
+            people_page(&state, user, NewUserForm::default(), FieldErrors::default(), Some(failed), false).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
