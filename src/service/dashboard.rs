@@ -58,7 +58,7 @@ pub fn build(
     let first = weeks.first().map_or(period.from, |w| w.monday.min(period.from));
     let last = weeks.last().map_or(period.to, |w| w.sunday().max(period.to));
     let wider = Period::new(first, last, period.timezone)?;
-    let (report, facts) = report_within(conn, period, wider, gap_teams, now)?;
+    let (report, facts) = report_within(conn, period, wider, None, gap_teams, now)?;
     let (start, end) = (period.start(), period.end());
     let mut distribution: BTreeMap<String, [usize; BUCKETS.len()]> =
         report.teams.iter().map(|t| (t.team.clone(), [0; BUCKETS.len()])).collect();

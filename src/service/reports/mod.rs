@@ -3,57 +3,23 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::sla::{Configs, timeline};
 use super::views::request_key;
 use crate::db::{self, AnyConnection, EventRow, RequestRow, from_db, to_db};
+use crate::domain::Status;
 use crate::domain::metrics::{Facts, Outcome, Stats, percentile, stats};
 use crate::domain::sla::{Change, ClockKind, ClockState, derive_all};
-use crate::domain::{FieldErrors, Status};
 use crate::error::ApiError;
 
-/// Whole days `from..=to`, local to `timezone`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Period {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub timezone: Tz,
-}
+mod export;
+mod period;
 
-impl Period {
-    pub const MAX_DAYS: i64 = 400;
-
-    pub fn new(from: NaiveDate, to: NaiveDate, timezone: Tz) -> Result<Self, ApiError> {
-        let mut errors = FieldErrors::default();
-        if to < from {
-            errors.add("to", "must not be before from");
-        }
-        if (to - from).num_days() >= Self::MAX_DAYS {
-            errors.add("to", format!("a report covers at most {} days", Self::MAX_DAYS));
-        }
-        errors.finish(|| Self { from, to, timezone }).map_err(ApiError::Validation)
-    }
-
-    fn midnight(&self, day: NaiveDate) -> DateTime<Utc> {
-        let local = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-        // Midnight may not exist on a DST day in some zones: take the first valid instant.
-        (0..180)
-            .find_map(|m| self.timezone.from_local_datetime(&(local + TimeDelta::minutes(m))).earliest())
-            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
-    }
-
-    pub fn start(&self) -> DateTime<Utc> {
-        self.midnight(self.from)
-    }
-
-    pub fn end(&self) -> DateTime<Utc> {
-        self.midnight(self.to.succ_opt().unwrap_or(self.to))
-    }
-}
+pub use export::to_csv;
+pub use period::Period;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SlaReport {
@@ -255,22 +221,7 @@ pub fn sla_report(
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
 ) -> Result<SlaReport, ApiError> {
-    Ok(report_with_facts(conn, period, team, gap_teams, now)?.0)
-}
-
-/// The report and the facts of each request it counts (the dashboard charts them).
-pub fn report_with_facts(
-    conn: &mut AnyConnection,
-    period: Period,
-    team: Option<&str>,
-    gap_teams: (&str, &str),
-    now: DateTime<Utc>,
-) -> Result<(SlaReport, Vec<Facts>), ApiError> {
-    let (start, end) = (period.start(), period.end());
-    let created = db::requests_created_between(conn, to_db(start), to_db(end), team)?;
-    let rows = facts(conn, &created, now)?;
-    let report = assemble(conn, period, team, gap_teams, now, &rows.iter().collect::<Vec<_>>())?;
-    Ok((report, rows.into_iter().map(|r| r.facts).collect()))
+    Ok(report_within(conn, period, period, team, gap_teams, now)?.0)
 }
 
 /// The report for `period` and the facts of every request created in `wider`, a span that
@@ -279,14 +230,15 @@ pub fn report_within(
     conn: &mut AnyConnection,
     period: Period,
     wider: Period,
+    team: Option<&str>,
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
 ) -> Result<(SlaReport, Vec<Facts>), ApiError> {
-    let created = db::requests_created_between(conn, to_db(wider.start()), to_db(wider.end()), None)?;
+    let created = db::requests_created_between(conn, to_db(wider.start()), to_db(wider.end()), team)?;
     let rows = facts(conn, &created, now)?;
     let (start, end) = (period.start(), period.end());
     let inside: Vec<&Row> = rows.iter().filter(|r| r.facts.created_at >= start && r.facts.created_at < end).collect();
-    let report = assemble(conn, period, None, gap_teams, now, &inside)?;
+    let report = assemble(conn, period, team, gap_teams, now, &inside)?;
     Ok((report, rows.into_iter().map(|r| r.facts).collect()))
 }
 
@@ -370,64 +322,4 @@ fn assemble(
         categories,
         gap,
     })
-}
-
-/// The report as CSV: one row per team and per category.
-pub fn to_csv(report: &SlaReport) -> Result<String, ApiError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let internal = |e: csv::Error| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}"));
-    w.write_record([
-        "scope",
-        "name",
-        "requests",
-        "first_responses",
-        "first_response_median_business_minutes",
-        "first_response_p90_business_minutes",
-        "first_response_median_wall_minutes",
-        "first_response_p90_wall_minutes",
-        "resolution_median_business_minutes",
-        "resolution_p90_business_minutes",
-        "resolution_median_wall_minutes",
-        "resolution_p90_wall_minutes",
-        "first_response_attainment",
-        "resolution_attainment",
-        "breaches",
-        "open_backlog",
-        "oldest_open_minutes",
-        "reassignments_away",
-    ])
-    .map_err(internal)?;
-    let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let f = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
-    let stats_cols = |s: &Stats| {
-        vec![
-            s.requests.to_string(),
-            s.first_responses.to_string(),
-            n(s.first_response.median_business_minutes),
-            n(s.first_response.p90_business_minutes),
-            n(s.first_response.median_wall_minutes),
-            n(s.first_response.p90_wall_minutes),
-            n(s.resolution.median_business_minutes),
-            n(s.resolution.p90_business_minutes),
-            n(s.resolution.median_wall_minutes),
-            n(s.resolution.p90_wall_minutes),
-            f(s.first_response_attainment),
-            f(s.resolution_attainment),
-            s.breaches.to_string(),
-        ]
-    };
-    for t in &report.teams {
-        let mut rec = vec!["team".to_owned(), t.team.clone()];
-        rec.extend(stats_cols(&t.stats));
-        rec.extend([t.open_backlog.to_string(), n(t.oldest_open_minutes), t.reassignments_away.to_string()]);
-        w.write_record(&rec).map_err(internal)?;
-    }
-    for c in &report.categories {
-        let mut rec = vec!["category".to_owned(), c.category.clone()];
-        rec.extend(stats_cols(&c.stats));
-        rec.extend([String::new(), String::new(), c.reassignments_away.to_string()]);
-        w.write_record(&rec).map_err(internal)?;
-    }
-    let bytes = w.into_inner().map_err(|e| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| ApiError::Internal(anyhow::anyhow!("CSV is not UTF-8: {e}")))
 }

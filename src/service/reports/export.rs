@@ -1,0 +1,65 @@
+//! The SLA report as CSV (`/api/v1/reports/sla.csv`, `changedesk report --format csv`).
+
+use super::SlaReport;
+use crate::domain::metrics::Stats;
+use crate::error::ApiError;
+
+/// The report as CSV: one row per team and per category.
+pub fn to_csv(report: &SlaReport) -> Result<String, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let internal = |e: csv::Error| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}"));
+    w.write_record([
+        "scope",
+        "name",
+        "requests",
+        "first_responses",
+        "first_response_median_business_minutes",
+        "first_response_p90_business_minutes",
+        "first_response_median_wall_minutes",
+        "first_response_p90_wall_minutes",
+        "resolution_median_business_minutes",
+        "resolution_p90_business_minutes",
+        "resolution_median_wall_minutes",
+        "resolution_p90_wall_minutes",
+        "first_response_attainment",
+        "resolution_attainment",
+        "breaches",
+        "open_backlog",
+        "oldest_open_minutes",
+        "reassignments_away",
+    ])
+    .map_err(internal)?;
+    let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let f = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
+    let stats_cols = |s: &Stats| {
+        vec![
+            s.requests.to_string(),
+            s.first_responses.to_string(),
+            n(s.first_response.median_business_minutes),
+            n(s.first_response.p90_business_minutes),
+            n(s.first_response.median_wall_minutes),
+            n(s.first_response.p90_wall_minutes),
+            n(s.resolution.median_business_minutes),
+            n(s.resolution.p90_business_minutes),
+            n(s.resolution.median_wall_minutes),
+            n(s.resolution.p90_wall_minutes),
+            f(s.first_response_attainment),
+            f(s.resolution_attainment),
+            s.breaches.to_string(),
+        ]
+    };
+    for t in &report.teams {
+        let mut rec = vec!["team".to_owned(), t.team.clone()];
+        rec.extend(stats_cols(&t.stats));
+        rec.extend([t.open_backlog.to_string(), n(t.oldest_open_minutes), t.reassignments_away.to_string()]);
+        w.write_record(&rec).map_err(internal)?;
+    }
+    for c in &report.categories {
+        let mut rec = vec!["category".to_owned(), c.category.clone()];
+        rec.extend(stats_cols(&c.stats));
+        rec.extend([String::new(), String::new(), c.reassignments_away.to_string()]);
+        w.write_record(&rec).map_err(internal)?;
+    }
+    let bytes = w.into_inner().map_err(|e| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| ApiError::Internal(anyhow::anyhow!("CSV is not UTF-8: {e}")))
+}
