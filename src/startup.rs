@@ -75,10 +75,25 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Result<Po
     Ok(pool)
 }
 
+/// A database upgraded from before the ledger existed gets it from `changedesk migrate`, which
+/// can take minutes: say so rather than serve without it or block the start for that long.
+fn refuse_without_ledger(pool: &Pool) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    if db::ledger_built(&mut conn)? {
+        return Ok(());
+    }
+    let missing = db::count_requests_without_ledger(&mut conn)?;
+    anyhow::bail!(
+        "the responsibility ledger of {missing} request(s) is not built yet: run `changedesk migrate` \
+         (it resumes where it stopped), then start the service again"
+    )
+}
+
 impl Application {
     pub fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let mailer = Arc::new(Mailer::from_settings(&settings.mail)?);
         let pool = prepare_database(&settings, &clock)?;
+        refuse_without_ledger(&pool)?;
         let listener = TcpListener::bind(settings.server.bind)
             .map_err(|e| anyhow::anyhow!("binding {}: {e}", settings.server.bind))?;
         let addr = listener.local_addr()?;

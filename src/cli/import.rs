@@ -71,7 +71,7 @@ pub fn run(args: ImportArgs, settings: &Settings, clock: &Clock) -> anyhow::Resu
 
 /// A bar over `rows` (a spinner when unknown) on a terminal; hidden otherwise, when the summary
 /// line is the only output.
-fn progress_bar(rows: Option<u64>) -> ProgressBar {
+pub(super) fn progress_bar(rows: Option<u64>) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

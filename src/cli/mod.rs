@@ -101,13 +101,29 @@ pub enum TokenCommand {
     },
 }
 
+/// Builds the ledger of requests stored before it existed, with a progress bar.
+fn build_ledger(pool: &crate::db::Pool, clock: &Clock) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    let bar = import::progress_bar(Some(crate::db::count_requests_without_ledger(&mut conn)? as u64));
+    bar.set_message("building the ledger");
+    let now = || clock.now();
+    let built = crate::service::ledger::build_missing(&mut conn, &now, &|done, _| bar.set_position(done))
+        .map_err(|e| anyhow::anyhow!("building the ledger: {e}"))?;
+    bar.finish_and_clear();
+    if let crate::service::ledger::Built::Now(n) = built {
+        println!("built the ledger of {n} request(s)");
+    }
+    Ok(())
+}
+
 /// Runs the chosen command to completion.
 pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     let clock = Clock::System;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(settings, args),
         Command::Migrate => {
-            prepare_database(&settings, &clock)?;
+            let pool = prepare_database(&settings, &clock)?;
+            build_ledger(&pool, &clock)?;
             println!("database is up to date");
             Ok(())
         }

@@ -4,6 +4,7 @@
 pub mod schema;
 
 mod audit;
+mod ledger;
 mod mail;
 mod reports;
 mod requests;
@@ -13,6 +14,7 @@ mod teams;
 mod users;
 
 pub use audit::*;
+pub use ledger::*;
 pub use mail::*;
 pub use reports::*;
 pub use requests::*;

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{request_events, requests};
-use super::{AnyConnection, EventRow, RequestRow};
+use super::{AnyConnection, EventRow, RequestRow, StoredEvent};
 
 /// Requests created in [start, end), optionally of one (current) team.
 pub fn requests_created_between(
@@ -22,6 +22,24 @@ pub fn requests_created_between(
         q = q.filter(requests::team_key.eq(team.to_owned()));
     }
     q.order((requests::created_at, requests::id)).load(conn)
+}
+
+/// Requests handed over in [start, end).
+pub fn requests_handed_over_between(
+    conn: &mut AnyConnection,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> QueryResult<Vec<RequestRow>> {
+    let handed = request_events::table
+        .filter(request_events::kind.eq(crate::domain::event::REASSIGNED))
+        .filter(request_events::at.ge(start))
+        .filter(request_events::at.lt(end))
+        .select(request_events::request_id);
+    requests::table
+        .filter(requests::id.eq_any(handed))
+        .order((requests::created_at, requests::id))
+        .select(RequestRow::as_select())
+        .load(conn)
 }
 
 /// Requests created before `at` that may still have been open at `at`: open now, or changed
@@ -44,14 +62,15 @@ pub fn reassignments_between(
     conn: &mut AnyConnection,
     start: NaiveDateTime,
     end: NaiveDateTime,
-) -> QueryResult<Vec<(EventRow, String)>> {
-    request_events::table
+) -> QueryResult<Vec<(StoredEvent, String)>> {
+    let rows: Vec<(EventRow, String)> = request_events::table
         .inner_join(requests::table)
-        .filter(request_events::kind.eq("reassigned"))
+        .filter(request_events::kind.eq(crate::domain::event::REASSIGNED))
         .filter(request_events::at.ge(start))
         .filter(request_events::at.lt(end))
         .select((EventRow::as_select(), requests::category))
-        .load(conn)
+        .load(conn)?;
+    rows.into_iter().map(|(e, category)| Ok((e.read()?, category))).collect()
 }
 
 /// Requests with a clock that breached in [start, end).

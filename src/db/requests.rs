@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::AnyConnection;
 use super::schema::{counters, request_events, requests, users};
+use crate::domain::event::Event;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = requests)]
@@ -32,6 +33,11 @@ pub struct RequestRow {
     pub sla_version: i32,
     /// Set on imported requests: levels reached before it are not escalated.
     pub escalate_from: Option<NaiveDateTime>,
+    /// The first message the requester could see from the holding team.
+    pub first_answer_at: Option<NaiveDateTime>,
+    /// The holding team's first response and first answer in its hold (reset by a hand-over).
+    pub team_first_response_at: Option<NaiveDateTime>,
+    pub team_first_answer_at: Option<NaiveDateTime>,
     #[diesel(embed)]
     pub clocks: ClockColumns,
 }
@@ -71,6 +77,7 @@ pub fn never() -> NaiveDateTime {
     chrono::NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or(NaiveDateTime::MAX)
 }
 
+/// An event as stored: its kind and payload in their own columns (see `domain::event`).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = request_events)]
 pub struct EventRow {
@@ -80,6 +87,36 @@ pub struct EventRow {
     pub actor_id: Option<String>,
     pub at: NaiveDateTime,
     pub data: String,
+}
+
+impl EventRow {
+    /// The row for a new event (its id is given by the database).
+    pub fn new(request_id: &str, actor_id: Option<&str>, at: NaiveDateTime, event: &Event) -> Self {
+        Self {
+            id: 0,
+            request_id: request_id.to_owned(),
+            kind: event.kind().to_owned(),
+            actor_id: actor_id.map(str::to_owned),
+            at,
+            data: event.payload().to_string(),
+        }
+    }
+
+    pub(super) fn read(self) -> QueryResult<StoredEvent> {
+        let event = Event::from_stored(&self.kind, &self.data)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+        Ok(StoredEvent { id: self.id, request_id: self.request_id, actor_id: self.actor_id, at: self.at, event })
+    }
+}
+
+/// An event read back as its type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub request_id: String,
+    pub actor_id: Option<String>,
+    pub at: NaiveDateTime,
+    pub event: Event,
 }
 
 /// Hands out the next request number. The counter row is locked until the transaction ends,
@@ -97,18 +134,18 @@ pub fn insert_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult
 pub fn insert_event(
     conn: &mut AnyConnection,
     request_id: &str,
-    kind: &str,
     actor_id: Option<&str>,
     at: NaiveDateTime,
-    data: &serde_json::Value,
+    event: &Event,
 ) -> QueryResult<()> {
+    let row = EventRow::new(request_id, actor_id, at, event);
     diesel::insert_into(request_events::table)
         .values((
-            request_events::request_id.eq(request_id),
-            request_events::kind.eq(kind),
-            request_events::actor_id.eq(actor_id),
-            request_events::at.eq(at),
-            request_events::data.eq(data.to_string()),
+            request_events::request_id.eq(row.request_id),
+            request_events::kind.eq(row.kind),
+            request_events::actor_id.eq(row.actor_id),
+            request_events::at.eq(row.at),
+            request_events::data.eq(row.data),
         ))
         .execute(conn)
         .map(drop)
@@ -125,13 +162,16 @@ pub fn find_request(conn: &mut AnyConnection, id_or_key: &str) -> QueryResult<Op
     }
 }
 
-pub fn events_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<EventRow>> {
+pub fn events_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<StoredEvent>> {
     request_events::table
         .filter(request_events::request_id.eq(request_id))
         // By time: an escalation recorded late (after downtime) sorts where it happened.
         .order((request_events::at, request_events::id))
         .select(EventRow::as_select())
-        .load(conn)
+        .load(conn)?
+        .into_iter()
+        .map(EventRow::read)
+        .collect()
 }
 
 pub fn save_clocks(conn: &mut AnyConnection, id: &str, clocks: &ClockColumns) -> QueryResult<()> {
@@ -139,12 +179,15 @@ pub fn save_clocks(conn: &mut AnyConnection, id: &str, clocks: &ClockColumns) ->
 }
 
 /// Events of several requests in one query, in order.
-pub fn events_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<EventRow>> {
+pub fn events_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<StoredEvent>> {
     request_events::table
         .filter(request_events::request_id.eq_any(ids))
         .order((request_events::at, request_events::id))
         .select(EventRow::as_select())
-        .load(conn)
+        .load(conn)?
+        .into_iter()
+        .map(EventRow::read)
+        .collect()
 }
 
 /// Writes back the fields a workflow step may change.
@@ -158,6 +201,9 @@ pub fn save_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<(
             requests::first_response_at.eq(row.first_response_at),
             requests::resolved_at.eq(row.resolved_at),
             requests::closed_at.eq(row.closed_at),
+            requests::first_answer_at.eq(row.first_answer_at),
+            requests::team_first_response_at.eq(row.team_first_response_at),
+            requests::team_first_answer_at.eq(row.team_first_answer_at),
         ))
         .execute(conn)
         .map(drop)

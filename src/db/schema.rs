@@ -90,6 +90,22 @@ diesel::table! {
         queue_due_at -> Timestamp,
         sla_check_at -> Timestamp,
         escalate_from -> Nullable<Timestamp>,
+        first_answer_at -> Nullable<Timestamp>,
+        team_first_response_at -> Nullable<Timestamp>,
+        team_first_answer_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    request_stretches (request_id, seq) {
+        request_id -> Text,
+        seq -> Integer,
+        holder -> Text,
+        team_key -> Text,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        business_minutes -> Nullable<BigInt>,
+        wall_minutes -> Nullable<BigInt>,
     }
 }
 
@@ -173,6 +189,7 @@ diesel::joinable!(team_members -> teams (team_key));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(requests -> teams (team_key));
 diesel::joinable!(request_events -> requests (request_id));
+diesel::joinable!(request_stretches -> requests (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
@@ -183,6 +200,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     counters,
     requests,
     request_events,
+    request_stretches,
     audit_events,
     sla_versions,
     sla_escalations,

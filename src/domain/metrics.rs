@@ -37,8 +37,12 @@ pub struct Facts {
     pub first_response: Option<(i64, i64)>,
     /// The same to resolution (resolved or closed requests only).
     pub resolution: Option<(i64, i64)>,
+    /// The same to the first answer (a message the requester could see).
+    pub first_answer: Option<(i64, i64)>,
     pub first_response_outcome: Outcome,
     pub resolution_outcome: Outcome,
+    /// The first answer judged against the first-response target.
+    pub first_answer_outcome: Outcome,
 }
 
 /// Median and p90 of a set of durations, in business and wall-clock minutes.
@@ -91,9 +95,13 @@ pub struct Stats {
     pub first_responses: usize,
     pub first_response: Durations,
     pub resolution: Durations,
+    /// Time to the first message the requester could see (a status click is not one).
+    pub first_answer: Durations,
     /// Share of decided first-response clocks that met their target (0..1).
     pub first_response_attainment: Option<f64>,
     pub resolution_attainment: Option<f64>,
+    /// Share of decided first answers within the first-response target (0..1).
+    pub first_answer_attainment: Option<f64>,
     /// Requests with at least one breached clock.
     pub breaches: usize,
 }
@@ -104,8 +112,10 @@ pub fn stats<'a>(facts: impl Iterator<Item = &'a Facts> + Clone) -> Stats {
         first_responses: facts.clone().filter(|f| f.first_response.is_some()).count(),
         first_response: Durations::of(facts.clone().filter_map(|f| f.first_response)),
         resolution: Durations::of(facts.clone().filter_map(|f| f.resolution)),
+        first_answer: Durations::of(facts.clone().filter_map(|f| f.first_answer)),
         first_response_attainment: attainment(facts.clone().map(|f| &f.first_response_outcome)),
         resolution_attainment: attainment(facts.clone().map(|f| &f.resolution_outcome)),
+        first_answer_attainment: attainment(facts.clone().map(|f| &f.first_answer_outcome)),
         breaches: facts
             .filter(|f| f.first_response_outcome == Outcome::Breached || f.resolution_outcome == Outcome::Breached)
             .count(),

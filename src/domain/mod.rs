@@ -1,6 +1,9 @@
 //! Pure types and rules: no database, no clock, no HTTP.
 
 pub mod calendar;
+pub mod escalation;
+pub mod event;
+pub mod ledger;
 pub mod metrics;
 pub mod priority;
 pub mod request;
@@ -10,6 +13,7 @@ pub mod sla;
 pub mod status;
 pub mod validation;
 
+pub use event::Event;
 pub use priority::Priority;
 pub use request::{NewRequest, RequestInput};
 pub use role::Role;

@@ -69,16 +69,6 @@ impl Status {
     pub fn can_move_to(self, to: Status) -> bool {
         self.allowed_moves().contains(&to)
     }
-
-    /// The event a move records: the named ones read better in a timeline.
-    pub fn move_event(from: Status, to: Status) -> &'static str {
-        match (from, to) {
-            (_, Status::Acknowledged) => "acknowledged",
-            (_, Status::Rejected) => "rejected",
-            (Status::Resolved, Status::InProgress) => "reopened",
-            _ => "status_changed",
-        }
-    }
 }
 
 impl std::fmt::Display for Status {

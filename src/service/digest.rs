@@ -213,7 +213,7 @@ pub(crate) fn worst_breaches(
 ) -> Result<Vec<Item>, ApiError> {
     let rows = db::breached_between(conn, to_db(start), to_db(end.min(now)))?;
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut events: std::collections::HashMap<String, Vec<db::EventRow>> = Default::default();
+    let mut events: std::collections::HashMap<String, Vec<db::StoredEvent>> = Default::default();
     for e in db::events_of_many(conn, &ids)? {
         events.entry(e.request_id.clone()).or_default().push(e);
     }

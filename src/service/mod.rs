@@ -5,6 +5,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod digest;
 pub mod import;
+pub mod ledger;
 pub mod list;
 pub mod notify;
 pub mod preview;

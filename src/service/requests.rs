@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -12,8 +11,9 @@ use super::sla;
 use super::views::{RequestDetail, request_detail, request_key};
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
+use crate::domain::event::FIRST_RESPONSE_BY_COMMENT;
 use crate::domain::request::parse_text;
-use crate::domain::{FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
+use crate::domain::{Event, FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
 use crate::error::ApiError;
 
 pub const COMMENT_MAX: usize = 20_000;
@@ -68,20 +68,30 @@ pub fn create(
             closed_at: None,
             sla_version: current_sla.version,
             escalate_from: None,
+            first_answer_at: None,
+            team_first_response_at: None,
+            team_first_answer_at: None,
             clocks: db::ClockColumns::default(),
         };
         db::insert_request(conn, &row)?;
         let at = row.created_at;
-        let created = json!({
-            "key": request_key(row.number), "title": row.title, "category": row.category,
-            "priority": row.priority, "page_url": row.page_url, "desired_date": row.desired_date,
-        });
-        db::insert_event(conn, &row.id, "created", Some(&actor.id), at, &created)?;
-        let routed = json!({
-            "team": decision.team, "rule": decision.rule, "reason": decision.reason,
-            "version": current.version, "suggested_priority": decision.suggested_priority,
-        });
-        db::insert_event(conn, &row.id, "routed", None, at, &routed)?;
+        let created = Event::Created {
+            key: request_key(row.number),
+            title: row.title.clone(),
+            category: row.category.clone(),
+            priority: row.priority.clone(),
+            page_url: row.page_url.clone(),
+            desired_date: row.desired_date,
+        };
+        db::insert_event(conn, &row.id, Some(&actor.id), at, &created)?;
+        let routed = Event::Routed {
+            team: decision.team,
+            rule: decision.rule,
+            reason: decision.reason,
+            version: current.version,
+            suggested_priority: decision.suggested_priority,
+        };
+        db::insert_event(conn, &row.id, None, at, &routed)?;
         let mut row = row;
         sla::refresh(conn, &mut row)?;
         notifier.new_for_team(conn, &row, None, now)?;
@@ -126,19 +136,54 @@ fn require_worker(actor: &Actor, row: &RequestRow) -> Result<(), ApiError> {
     }
 }
 
-/// Records the first response once, and only for a member of the owning team.
+/// Whether the actor works in the team holding the request (admins outside it do not count
+/// as the team answering).
+fn of_holding_team(row: &RequestRow, actor: &Actor) -> bool {
+    actor.role.is_staff() && actor.is_member(&row.team_key)
+}
+
+/// How a unit of work reached the request: one at a time, or in a bulk action from the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Via {
+    #[default]
+    One,
+    Bulk,
+}
+
+/// Records the holding team's first response in its hold, once, and only for a member of that
+/// team; the request's first response is the first of them. A first response by comment is an
+/// answer too. Returns whether it recorded one.
 fn note_first_response(
     conn: &mut AnyConnection,
     row: &mut RequestRow,
     actor: &Actor,
     via: &str,
-) -> Result<(), ApiError> {
-    if row.first_response_at.is_none() && actor.role.is_staff() && actor.is_member(&row.team_key) {
-        row.first_response_at = Some(row.updated_at);
-        let data = json!({ "via": via, "team": row.team_key });
-        db::insert_event(conn, &row.id, "first_response", Some(&actor.id), row.updated_at, &data)?;
+    how: Via,
+) -> Result<bool, ApiError> {
+    if row.team_first_response_at.is_some() || !of_holding_team(row, actor) {
+        return Ok(false);
     }
-    Ok(())
+    row.team_first_response_at = Some(row.updated_at);
+    row.first_response_at.get_or_insert(row.updated_at);
+    let event = Event::FirstResponse { via: via.to_owned(), team: row.team_key.clone(), bulk: how == Via::Bulk };
+    db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event)?;
+    if via == FIRST_RESPONSE_BY_COMMENT {
+        row.team_first_answer_at = Some(row.updated_at);
+        row.first_answer_at.get_or_insert(row.updated_at);
+    }
+    Ok(true)
+}
+
+/// Records the holding team's first answer in its hold (a message the requester sees), once,
+/// when it is not also its first response by comment.
+fn note_first_answer(conn: &mut AnyConnection, row: &mut RequestRow, actor: &Actor, via: &str) -> Result<(), ApiError> {
+    if row.team_first_answer_at.is_some() || !of_holding_team(row, actor) {
+        return Ok(());
+    }
+    row.team_first_answer_at = Some(row.updated_at);
+    row.first_answer_at.get_or_insert(row.updated_at);
+    let event = Event::FirstAnswer { via: via.to_owned(), team: row.team_key.clone() };
+    db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event).map_err(ApiError::from)
 }
 
 /// Applies a status move to the row and records its event (no authorization here).
@@ -148,6 +193,7 @@ fn apply_move(
     actor: &Actor,
     to: Status,
     note: Option<&str>,
+    how: Via,
 ) -> Result<(), ApiError> {
     let from = status_of(row)?;
     if !from.can_move_to(to) {
@@ -168,10 +214,11 @@ fn apply_move(
         Status::InProgress if from == Status::Resolved => row.resolved_at = None,
         _ => {}
     }
-    let data = json!({ "from": from, "to": to, "note": note });
-    db::insert_event(conn, &row.id, Status::move_event(from, to), Some(&actor.id), row.updated_at, &data)?;
-    if from == Status::New {
-        note_first_response(conn, row, actor, "status_changed")?;
+    db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &Event::status_move(from, to, note))?;
+    // Any move by the holding team is its first response; only a note is an answer.
+    note_first_response(conn, row, actor, "status_changed", how)?;
+    if note.is_some() {
+        note_first_answer(conn, row, actor, "status_note")?;
     }
     Ok(())
 }
@@ -190,6 +237,19 @@ pub fn change_status(
     notifier: &Notifier,
     id_or_key: &str,
     input: &StatusInput,
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, ApiError> {
+    change_status_via(conn, actor, notifier, id_or_key, input, Via::One, now)
+}
+
+/// `change_status`, saying whether it is one of a bulk action (recorded in the first response).
+pub fn change_status_via(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    notifier: &Notifier,
+    id_or_key: &str,
+    input: &StatusInput,
+    how: Via,
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, ApiError> {
     let to = Status::parse(&input.status).map_err(|e| ApiError::validation("status", e))?;
@@ -212,7 +272,7 @@ pub fn change_status(
             require_worker(actor, &row)?;
         }
         row.updated_at = to_db(now);
-        apply_move(conn, &mut row, actor, to, note.as_deref())?;
+        apply_move(conn, &mut row, actor, to, note.as_deref(), how)?;
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
         if row.requester_id != actor.id {
@@ -257,14 +317,17 @@ pub fn comment(
             });
         }
         row.updated_at = to_db(now);
-        let data = json!({ "body": body, "internal": input.internal });
-        db::insert_event(conn, &row.id, "commented", Some(&actor.id), row.updated_at, &data)?;
-        if !input.internal && !is_requester {
-            note_first_response(conn, &mut row, actor, "comment")?;
+        let event = Event::Commented { body: body.clone(), internal: input.internal };
+        db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event)?;
+        if !input.internal
+            && !is_requester
+            && !note_first_response(conn, &mut row, actor, FIRST_RESPONSE_BY_COMMENT, Via::One)?
+        {
+            note_first_answer(conn, &mut row, actor, FIRST_RESPONSE_BY_COMMENT)?;
         }
         // The requester answering hands the ball back to the team.
         if is_requester && from == Status::WaitingOnRequester {
-            apply_move(conn, &mut row, actor, Status::InProgress, Some("requester replied"))?;
+            apply_move(conn, &mut row, actor, Status::InProgress, Some("requester replied"), Via::One)?;
         }
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
@@ -318,8 +381,8 @@ pub fn assign(
             row.assignee_id = new_id;
             row.updated_at = to_db(now);
             let email = assignee.as_ref().map(|u| u.email.clone());
-            let data = json!({ "assignee": email, "previous": previous });
-            db::insert_event(conn, &row.id, "assigned", Some(&actor.id), row.updated_at, &data)?;
+            let event = Event::Assigned { assignee: email, previous };
+            db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event)?;
             db::save_request(conn, &row)?;
             if let Some(user) = assignee.filter(|u| u.id != actor.id) {
                 notifier.assigned(conn, &row, &user.email, now)?;
@@ -374,9 +437,17 @@ pub fn reassign(
         }
         let from = std::mem::replace(&mut row.team_key, to.to_owned());
         row.assignee_id = None;
+        // The receiving team's own clocks start now: it has neither responded nor answered.
+        row.team_first_response_at = None;
+        row.team_first_answer_at = None;
         row.updated_at = to_db(now);
-        let data = json!({ "from": from, "to": to, "reason": reason, "routing_correction": true });
-        db::insert_event(conn, &row.id, "reassigned", Some(&actor.id), row.updated_at, &data)?;
+        let event = Event::Reassigned {
+            from: from.clone(),
+            to: to.to_owned(),
+            reason: reason.clone(),
+            routing_correction: true,
+        };
+        db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event)?;
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
         // New to the receiving team: announce it there, with the reason for the handover.

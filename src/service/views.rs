@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{self, AnyConnection, EventRow, RequestRow, UserRow, from_db};
+use crate::db::{self, AnyConnection, RequestRow, StoredEvent, UserRow, from_db};
+use crate::domain::Event;
+use crate::domain::ledger::Stretch;
 use crate::domain::sla::{Segment, derive_all, segments};
 use crate::error::ApiError;
 use crate::service::sla::{Configs, SlaView, sla_view, timeline};
@@ -49,6 +51,9 @@ pub struct RequestView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub first_response_at: Option<DateTime<Utc>>,
+    /// The first message the requester could see from the holding team (a public comment or
+    /// status note); a bare status click is a first response but not an answer.
+    pub first_answer_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     /// The first-response and resolution clocks, as of the time of the answer.
@@ -69,6 +74,9 @@ pub struct EventView {
     pub at: DateTime<Utc>,
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// The event itself, for the pages (the API shows `type` and `data`).
+    #[serde(skip)]
+    pub event: Event,
 }
 
 /// A request with its history, oldest event first.
@@ -79,6 +87,9 @@ pub struct RequestDetail {
     pub events: Vec<EventView>,
     /// Who held the ball when: the owning team, the requester, or nobody (resolved).
     pub segments: Vec<Segment>,
+    /// The same stretches as stored, with their length: business minutes on the owning team's
+    /// calendar, and wall-clock minutes (the one still lasting measured up to now).
+    pub ledger: Vec<Stretch>,
 }
 
 pub fn request_key(number: i64) -> String {
@@ -103,6 +114,7 @@ fn view(row: RequestRow, users: &HashMap<String, UserRow>, sla: SlaView) -> Requ
         created_at: from_db(row.created_at),
         updated_at: from_db(row.updated_at),
         first_response_at: row.first_response_at.map(from_db),
+        first_answer_at: row.first_answer_at.map(from_db),
         resolved_at: row.resolved_at.map(from_db),
         closed_at: row.closed_at.map(from_db),
         id: row.id,
@@ -127,7 +139,7 @@ pub fn request_views(
         rows.iter().flat_map(|r| std::iter::once(r.requester_id.as_str()).chain(r.assignee_id.as_deref())).collect();
     let users = db::users_by_ids(conn, &ids)?;
     let request_ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut events: HashMap<String, Vec<EventRow>> = HashMap::new();
+    let mut events: HashMap<String, Vec<StoredEvent>> = HashMap::new();
     for e in db::events_of_many(conn, &request_ids)? {
         events.entry(e.request_id.clone()).or_default().push(e);
     }
@@ -154,7 +166,8 @@ pub fn request_detail(
     let config = db::sla_version(conn, row.sla_version)?.config;
     let sla = sla_view(&derive_all(&timeline, &config), now);
     let segments = segments(&timeline);
-    let events: Vec<EventRow> = all_events.into_iter().filter(|e| show_internal || !is_internal(e)).collect();
+    let ledger = db::ledger_of(conn, &row.id)?.iter().map(|s| s.stretch().as_of(&config, now)).collect();
+    let events: Vec<StoredEvent> = all_events.into_iter().filter(|e| show_internal || !e.event.is_internal()).collect();
     let ids: Vec<&str> = events
         .iter()
         .filter_map(|e| e.actor_id.as_deref())
@@ -167,19 +180,12 @@ pub fn request_detail(
         .map(|e| EventView {
             actor: e.actor_id.as_deref().map(|id| person(&users, id)),
             at: from_db(e.at),
-            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
-            kind: e.kind,
+            data: e.event.payload(),
+            kind: e.event.kind().to_owned(),
+            event: e.event,
         })
         .collect();
-    Ok(RequestDetail { request: view(row, &users, sla), events, segments })
-}
-
-/// Internal notes, and escalations (they name leads and executives), are for staff only.
-fn is_internal(e: &EventRow) -> bool {
-    e.kind.starts_with("sla_")
-        || e.kind == "commented"
-            && serde_json::from_str::<serde_json::Value>(&e.data)
-                .is_ok_and(|d| d.get("internal") == Some(&serde_json::Value::Bool(true)))
+    Ok(RequestDetail { request: view(row, &users, sla), events, segments, ledger })
 }
 
 /// What `POST /requests/preview` answers: where the request would go, why, and when to

@@ -178,7 +178,7 @@ async fn bulk(
             for key in &keys {
                 let done = if action == "acknowledge" {
                     let input = StatusInput { status: Status::Acknowledged.as_str().into(), note: None };
-                    workflow::change_status(conn, &actor, &notifier, key, &input, now)
+                    workflow::change_status_via(conn, &actor, &notifier, key, &input, workflow::Via::Bulk, now)
                 } else {
                     workflow::assign(
                         conn,

@@ -11,7 +11,8 @@ use super::session::SignedIn;
 use super::{PageError, html, html_status, see_other, words};
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, TeamRow};
-use crate::domain::{FieldErrors, OwnershipMap, RequestInput, Status};
+use crate::domain::sla::ClockKind;
+use crate::domain::{Event, FieldErrors, OwnershipMap, RequestInput, Status};
 use crate::error::ApiError;
 use crate::service::list::{ListQuery, RequestPage};
 use crate::service::notify::Notifier;
@@ -203,41 +204,34 @@ pub struct HistoryLine {
 }
 
 fn history_line(e: &EventView, staff: bool) -> HistoryLine {
-    let d = &e.data;
-    let s = |k: &str| d[k].as_str().unwrap_or_default().to_owned();
-    let status = |k: &str| {
-        let v = s(k);
-        if staff { words::status_for_staff(&v) } else { words::status(&v) }.to_owned()
-    };
-    let (what, body) = match e.kind.as_str() {
-        "created" => ("filed the request".to_owned(), None),
-        "routed" => (format!("routed to {}: {}", s("team"), s("reason")), None),
-        "imported" => (format!("imported from {}", s("source")), None),
-        "acknowledged" | "status_changed" | "rejected" | "reopened" => {
-            let note = Some(s("note")).filter(|n| !n.is_empty());
-            (format!("moved it from {} to {}", status("from"), status("to")), note)
+    let status = |s: Status| if staff { words::status_for_staff(s.as_str()) } else { words::status(s.as_str()) };
+    let clock = |c: ClockKind| c.as_str().replace('_', " ");
+    let (what, body) = match &e.event {
+        Event::Created { .. } => ("filed the request".to_owned(), None),
+        Event::Routed { team, reason, .. } => (format!("routed to {team}: {reason}"), None),
+        Event::Imported(imported) => (format!("imported from {}", imported.source), None),
+        Event::Acknowledged(m) | Event::StatusChanged(m) | Event::Rejected(m) | Event::Reopened(m) => {
+            let note = m.note.clone().filter(|n| !n.is_empty());
+            (format!("moved it from {} to {}", status(m.from), status(m.to)), note)
         }
-        "first_response" => ("first response".to_owned(), None),
-        "commented" => {
-            let internal = d["internal"].as_bool().unwrap_or(false);
-            ((if internal { "added an internal note" } else { "commented" }).to_owned(), Some(s("body")))
+        Event::FirstResponse { .. } => ("first response".to_owned(), None),
+        Event::FirstAnswer { .. } => ("first answer".to_owned(), None),
+        Event::Commented { body, internal } => {
+            ((if *internal { "added an internal note" } else { "commented" }).to_owned(), Some(body.clone()))
         }
-        "assigned" => match d["assignee"].as_str() {
-            Some(a) => (format!("assigned it to {a}"), None),
-            None => ("unassigned it".to_owned(), None),
-        },
-        "reassigned" => (format!("handed it from {} to {}", s("from"), s("to")), Some(s("reason"))),
-        "sla_at_risk" => (format!("{} clock at risk", s("clock").replace('_', " ")), None),
-        "sla_breached" => (format!("{} target breached", s("clock").replace('_', " ")), None),
-        "sla_breached_twice" => (format!("{} target breached twice over", s("clock").replace('_', " ")), None),
-        other => (other.replace('_', " "), None),
+        Event::Assigned { assignee: Some(a), .. } => (format!("assigned it to {a}"), None),
+        Event::Assigned { assignee: None, .. } => ("unassigned it".to_owned(), None),
+        Event::Reassigned { from, to, reason, .. } => (format!("handed it from {from} to {to}"), Some(reason.clone())),
+        Event::SlaAtRisk(x) => (format!("{} clock at risk", clock(x.clock)), None),
+        Event::SlaBreached(x) => (format!("{} target breached", clock(x.clock)), None),
+        Event::SlaBreachedTwice(x) => (format!("{} target breached twice over", clock(x.clock)), None),
     };
     HistoryLine {
         at: e.at.to_rfc3339(),
         who: e.actor.as_ref().map_or_else(|| "changedesk".to_owned(), |a| a.name.clone()),
         what,
         body,
-        internal: e.kind == "commented" && d["internal"].as_bool().unwrap_or(false),
+        internal: matches!(e.event, Event::Commented { internal: true, .. }),
     }
 }
 

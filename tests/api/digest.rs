@@ -104,7 +104,11 @@ crate::on_both_backends! {
         assert_eq!((d["from"].as_str(), d["to"].as_str()), (Some("2026-11-16"), Some("2026-11-22")));
         let team = |k: &str| d["teams"].as_array().unwrap().iter().find(|t| t["team"] == k).unwrap().clone();
         let (it, marketing) = (team("it"), team("marketing"));
-        assert_eq!((it["requests"].as_u64(), marketing["requests"].as_u64()), (Some(1), Some(2)));
+        // A team's row counts its holds: IT held CR-1 and CR-3 (until it handed CR-3 over),
+        // marketing CR-2 and CR-3 (from the hand-over).
+        assert_eq!((it["requests"].as_u64(), marketing["requests"].as_u64()), (Some(2), Some(2)));
+        assert_eq!(it["handed_over"], json!({ "out": 1, "in": 0, "minutes_before_out": 30 }));
+        assert_eq!(marketing["handed_over"], json!({ "out": 0, "in": 1, "minutes_before_out": 0 }));
         // IT: 09:00 Monday to 09:00 Tuesday = 480 + 60 business minutes; 1440 wall-clock.
         assert_eq!(it["first_response"]["median_business_minutes"], 540);
         assert_eq!(it["first_response"]["median_wall_minutes"], 1440);

@@ -165,8 +165,12 @@ pub struct Timeline {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Status(Status),
+    /// Handed over to this team.
     Team(String),
+    /// The owning team's first response in its hold (the request's first one stops its clock).
     FirstResponse,
+    /// The owning team's first message the requester can see, in its hold.
+    FirstAnswer,
 }
 
 /// Who holds the ball during a stretch of a request's life.
@@ -204,7 +208,7 @@ pub fn segments(t: &Timeline) -> Vec<Segment> {
         let (holder, team) = match change {
             Change::Status(s) => (holder(*s), last.team.clone()),
             Change::Team(team) => (last.holder, team.clone()),
-            Change::FirstResponse => continue,
+            Change::FirstResponse | Change::FirstAnswer => continue,
         };
         if holder == last.holder && team == last.team {
             continue;
@@ -308,6 +312,7 @@ pub fn derive(t: &Timeline, config: &SlaConfig, kind: ClockKind) -> Option<Clock
             Change::Status(s) => status = *s,
             Change::Team(new) => team = new.clone(),
             Change::FirstResponse => responded = true,
+            Change::FirstAnswer => continue,
         }
         pieces.push((*at, runs_now(status, responded), team.clone()));
     }

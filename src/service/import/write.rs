@@ -148,7 +148,7 @@ struct SetAside {
     create: String,
 }
 
-/// Drops the indexes of `requests` and `request_events` that back no key (keys stay, and keep
+/// Drops the indexes of `requests`, `request_events` and `request_stretches` that back no key (keys stay, and keep
 /// checking) and, on PostgreSQL, their foreign keys (SQLite's are off during an import), and
 /// returns them, to be put back in the same transaction. On PostgreSQL this locks both tables
 /// until the import commits; SQLite's readers keep reading the last commit.
@@ -156,18 +156,18 @@ fn set_aside(conn: &mut AnyConnection) -> QueryResult<Vec<SetAside>> {
     let query = match conn {
         AnyConnection::Sqlite(_) => {
             "SELECT 'DROP INDEX \"' || name || '\"' AS \"drop\", sql AS \"create\" FROM sqlite_master \
-             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('requests', 'request_events')"
+             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('requests', 'request_events', 'request_stretches')"
         }
         AnyConnection::Postgresql(_) => {
             "SELECT format('DROP INDEX %I', i.relname) AS drop, pg_get_indexdef(i.oid) AS create \
              FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
-             WHERE t.relname IN ('requests', 'request_events') AND pg_table_is_visible(t.oid) \
+             WHERE t.relname IN ('requests', 'request_events', 'request_stretches') AND pg_table_is_visible(t.oid) \
              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid) \
              UNION ALL \
              SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', t.relname, c.conname), \
              format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname, c.conname, pg_get_constraintdef(c.oid)) \
              FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
-             WHERE c.contype = 'f' AND t.relname IN ('requests', 'request_events') AND pg_table_is_visible(t.oid)"
+             WHERE c.contype = 'f' AND t.relname IN ('requests', 'request_events', 'request_stretches') AND pg_table_is_visible(t.oid)"
         }
     };
     let set_aside: Vec<SetAside> = diesel::sql_query(query).load(conn)?;
@@ -237,7 +237,7 @@ fn ensure_requesters(
 
 /// A row's request, its event, and its SLA columns derived from it (past escalation levels
 /// are history, not news: `sla_check_at` waits for the first level after `now`).
-fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> (RequestRow, EventRow) {
+fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> (RequestRow, EventRow, Vec<StretchRow>) {
     let created = r.created_at;
     let since_epoch = Timestamp::from_unix(NoContext, created.timestamp() as u64, created.timestamp_subsec_nanos());
     let (resolved_at, closed_at) = match r.status {
@@ -270,6 +270,10 @@ fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> (Re
         closed_at: closed_at.map(to_db),
         sla_version: shared.sla_version,
         escalate_from: Some(to_db(shared.now)),
+        first_answer_at: None,
+        // The imported first response is the owning team's, in its only hold.
+        team_first_response_at: r.first_response_at.map(to_db),
+        team_first_answer_at: None,
         clocks: db::ClockColumns::default(),
     };
     let imported = Imported {
@@ -283,22 +287,17 @@ fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> (Re
     let timeline =
         Timeline { created_at: created, priority: r.priority, team: row.team_key.clone(), changes: imported.changes() };
     let plans = derive_all(&timeline, shared.config);
-    let event = imported_event(&row, &imported);
+    let ledger = ledger::stretches(&timeline, shared.config);
+    let stretches = ledger.iter().enumerate().map(|(i, s)| StretchRow::new(&row.id, i, s)).collect();
+    let event = imported_event(&row, imported);
     row.clocks = columns(&plans, &[], row.escalate_from);
-    (row, event)
+    (row, event, stretches)
 }
 
 /// The request's one event: `imported`, at its creation, by its requester, holding the facts
-/// its timeline is read from (see `service::sla::Imported`).
-fn imported_event(row: &RequestRow, imported: &Imported) -> EventRow {
-    EventRow {
-        id: 0,
-        request_id: row.id.clone(),
-        kind: "imported".to_owned(),
-        actor_id: Some(row.requester_id.clone()),
-        at: row.created_at,
-        data: serde_json::to_string(imported).unwrap_or_default(),
-    }
+/// its timeline is read from (see `domain::event::Imported`).
+fn imported_event(row: &RequestRow, imported: Imported) -> EventRow {
+    EventRow::new(&row.id, Some(&row.requester_id), row.created_at, &Event::Imported(imported))
 }
 
 /// Writes `rows` in one INSERT: a full batch as an array, whose statement diesel prepares once
@@ -313,7 +312,7 @@ macro_rules! insert_rows {
     }};
 }
 
-type Batch = Vec<(RequestRow, EventRow)>;
+type Batch = Vec<(RequestRow, EventRow, Vec<StretchRow>)>;
 
 /// Writes each batch's requests, then their events, in multi-row INSERTs of fixed sizes.
 fn write_batches(
@@ -357,6 +356,7 @@ fn write_batches(
                 requests::queue_due_at.eq(c.queue_due_at),
                 requests::sla_check_at.eq(c.sla_check_at),
                 requests::escalate_from.eq(r.escalate_from),
+                requests::team_first_response_at.eq(r.team_first_response_at),
             ),
         )
     };
@@ -369,21 +369,38 @@ fn write_batches(
             request_events::data.eq(e.data),
         )
     };
-    // Events wait for a full INSERT; their requests are always written before them.
+    // Events and stretches wait for a full INSERT; their requests are always written before them.
     let mut events = Vec::new();
+    let mut stretches = Vec::new();
     for batch in batches {
         let written = batch.len() as u64;
-        let (requests, batch_events): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-        insert_rows!(conn, requests::table, requests.into_iter().map(request_values).collect(), REQUESTS_PER_INSERT)?;
-        events.extend(batch_events.into_iter().map(event_values));
+        let mut requests = Vec::with_capacity(batch.len());
+        for (request, event, ledger) in batch {
+            requests.push(request_values(request));
+            events.push(event_values(event));
+            stretches.extend(ledger);
+        }
+        insert_rows!(conn, requests::table, requests, REQUESTS_PER_INSERT)?;
         while events.len() >= EVENTS_PER_INSERT {
             let rest = events.split_off(EVENTS_PER_INSERT);
             insert_rows!(conn, request_events::table, std::mem::replace(&mut events, rest), EVENTS_PER_INSERT)?;
+        }
+        while stretches.len() >= STRETCHES_PER_INSERT {
+            let rest = stretches.split_off(STRETCHES_PER_INSERT);
+            insert_rows!(
+                conn,
+                request_stretches::table,
+                std::mem::replace(&mut stretches, rest),
+                STRETCHES_PER_INSERT
+            )?;
         }
         progress(written);
     }
     if !events.is_empty() {
         insert_rows!(conn, request_events::table, events, EVENTS_PER_INSERT)?;
+    }
+    if !stretches.is_empty() {
+        insert_rows!(conn, request_stretches::table, stretches, STRETCHES_PER_INSERT)?;
     }
     Ok(())
 }

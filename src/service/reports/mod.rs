@@ -9,10 +9,12 @@ use utoipa::ToSchema;
 
 use super::sla::{Configs, timeline};
 use super::views::request_key;
-use crate::db::{self, AnyConnection, EventRow, RequestRow, from_db, to_db};
+use crate::db::{self, AnyConnection, RequestRow, StoredEvent, from_db, to_db};
+use crate::domain::Event;
 use crate::domain::Status;
+use crate::domain::ledger::{answer_timeline, holder_at, holds};
 use crate::domain::metrics::{Facts, Outcome, Stats, percentile, stats};
-use crate::domain::sla::{Change, ClockKind, ClockState, derive_all};
+use crate::domain::sla::{Change, ClockKind, ClockState, derive, derive_all};
 use crate::error::ApiError;
 
 mod export;
@@ -46,6 +48,21 @@ pub struct TeamReport {
     pub reassignments_away: usize,
     /// Median share of the first-response target used (elapsed ÷ target) by decided clocks.
     pub median_first_response_target_share: Option<f64>,
+    /// Of this team's holds started in the period: passed on, received by hand-over, and the
+    /// business minutes it held the ones it passed on.
+    pub handed_over: HandedOver,
+    /// First responses that were status clicks, with no answer to the requester yet.
+    pub first_responses_without_answer: usize,
+    /// The requester's SLA clocks that breached in the period while this team held the request.
+    pub sla_breaches_charged: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct HandedOver {
+    pub out: usize,
+    #[serde(rename = "in")]
+    pub received: usize,
+    pub minutes_before_out: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -71,9 +88,23 @@ pub struct Gap {
     pub summary: String,
 }
 
-/// Per request: the facts, plus the first-response target share for the team view.
+/// Per request: the requester's facts (the category rows), each team's hold of it (the team
+/// rows), and who held it when its requester's clocks breached.
 struct Row {
     facts: Facts,
+    holds: Vec<HoldRow>,
+    /// Breach moments of the requester's clocks, with the team holding the request then.
+    breaches: Vec<(DateTime<Utc>, String)>,
+}
+
+/// One team's hold, as its team row counts it.
+struct HoldRow {
+    facts: Facts,
+    passed_on: bool,
+    by_hand_over: bool,
+    held_business_minutes: i64,
+    click_without_answer: bool,
+    /// Share of the team's first-response target used, for decided clocks.
     target_share: Option<f64>,
 }
 
@@ -86,8 +117,8 @@ fn outcome(state: Option<ClockState>) -> Outcome {
     }
 }
 
-fn load_events(conn: &mut AnyConnection, rows: &[RequestRow]) -> Result<HashMap<String, Vec<EventRow>>, ApiError> {
-    let mut events: HashMap<String, Vec<EventRow>> = HashMap::new();
+fn load_events(conn: &mut AnyConnection, rows: &[RequestRow]) -> Result<HashMap<String, Vec<StoredEvent>>, ApiError> {
+    let mut events: HashMap<String, Vec<StoredEvent>> = HashMap::new();
     // Chunked so the IN list stays within every engine's parameter limit.
     for chunk in rows.chunks(5000) {
         let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
@@ -106,30 +137,66 @@ fn facts(conn: &mut AnyConnection, rows: &[RequestRow], now: DateTime<Utc>) -> R
         let config = configs.get(conn, row.sla_version)?;
         let timeline = timeline(row, events.get(&row.id).map_or(&[][..], Vec::as_slice));
         let plans = derive_all(&timeline, config);
-        let business = config.business_calendar(&row.team_key);
-        let created = from_db(row.created_at);
-        let duration = |end: Option<DateTime<Utc>>| {
-            end.map(|end| (business.open_between(created, end).num_minutes(), (end - created).num_minutes()))
+        let answer = derive(&answer_timeline(&timeline), config, ClockKind::FirstResponse);
+        let duration = |team: &str, from: DateTime<Utc>, end: Option<DateTime<Utc>>| {
+            let business = config.business_calendar(team);
+            end.map(|end| (business.open_between(from, end).num_minutes(), (end - from).num_minutes()))
         };
+        let created = from_db(row.created_at);
         let finished = matches!(row.status.as_str(), "resolved" | "closed");
-        let fr = plans.get(&ClockKind::FirstResponse);
-        let fr_state = fr.map(|p| p.state(now));
-        let target_share = fr
-            .filter(|_| matches!(fr_state, Some(ClockState::Met | ClockState::Breached)))
-            .map(|p| p.elapsed(p.stopped_at.unwrap_or(now)).num_seconds() as f64 / (p.target_minutes * 60) as f64);
-        out.push(Row {
-            facts: Facts {
-                key: request_key(row.number),
-                created_at: created,
-                team: row.team_key.clone(),
-                category: row.category.clone(),
-                first_response: duration(row.first_response_at.map(from_db)),
-                resolution: if finished { duration(row.resolved_at.map(from_db)) } else { None },
-                first_response_outcome: outcome(fr_state),
-                resolution_outcome: outcome(plans.get(&ClockKind::Resolution).map(|p| p.state(now))),
-            },
-            target_share,
-        });
+        let holds = holds(&timeline, config, now);
+        let facts = Facts {
+            key: request_key(row.number),
+            created_at: created,
+            team: row.team_key.clone(),
+            category: row.category.clone(),
+            first_response: duration(&row.team_key, created, row.first_response_at.map(from_db)),
+            resolution: if finished { duration(&row.team_key, created, row.resolved_at.map(from_db)) } else { None },
+            first_answer: duration(&row.team_key, created, row.first_answer_at.map(from_db)),
+            first_response_outcome: outcome(plans.get(&ClockKind::FirstResponse).map(|p| p.state(now))),
+            resolution_outcome: outcome(plans.get(&ClockKind::Resolution).map(|p| p.state(now))),
+            first_answer_outcome: outcome(answer.as_ref().map(|p| p.state(now))),
+        };
+        let breaches = plans
+            .values()
+            .filter_map(|p| p.breached_at().filter(|b| *b <= now))
+            .filter_map(|b| Some((b, holder_at(&holds, b)?.to_owned())))
+            .collect();
+        let holds = holds
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let fr_state = h.state(ClockKind::FirstResponse, now);
+                let target_share = h
+                    .first_response
+                    .as_ref()
+                    .filter(|_| matches!(fr_state, Some(ClockState::Met | ClockState::Breached)))
+                    .map(|p| {
+                        let until = p.stopped_at.unwrap_or(h.judged_at(now)).min(h.judged_at(now));
+                        p.elapsed(until).num_seconds() as f64 / (p.target_minutes * 60) as f64
+                    });
+                HoldRow {
+                    facts: Facts {
+                        key: facts.key.clone(),
+                        created_at: h.received_at,
+                        team: h.team.clone(),
+                        category: row.category.clone(),
+                        first_response: duration(&h.team, h.received_at, h.first_response_at),
+                        resolution: duration(&h.team, h.received_at, h.resolved_at.filter(|_| finished)),
+                        first_answer: duration(&h.team, h.received_at, h.first_answer_at),
+                        first_response_outcome: outcome(fr_state),
+                        resolution_outcome: outcome(h.state(ClockKind::Resolution, now)),
+                        first_answer_outcome: outcome(h.answer_state(now)),
+                    },
+                    passed_on: h.passed_on.is_some(),
+                    by_hand_over: i > 0,
+                    held_business_minutes: h.held_business_minutes,
+                    click_without_answer: h.first_response_was_click && h.first_answer_at.is_none(),
+                    target_share,
+                }
+            })
+            .collect();
+        out.push(Row { facts, holds, breaches });
     }
     Ok(out)
 }
@@ -224,7 +291,7 @@ pub fn sla_report(
     Ok(report_within(conn, period, period, team, gap_teams, now)?.0)
 }
 
-/// The report for `period` and the facts of every request created in `wider`, a span that
+/// The report for `period` and the facts of every team's hold started in `wider`, a span that
 /// holds the period, deriving each request's clocks once (the dashboard's report and trend).
 pub fn report_within(
     conn: &mut AnyConnection,
@@ -234,12 +301,22 @@ pub fn report_within(
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
 ) -> Result<(SlaReport, Vec<Facts>), ApiError> {
-    let created = db::requests_created_between(conn, to_db(wider.start()), to_db(wider.end()), team)?;
-    let rows = facts(conn, &created, now)?;
-    let (start, end) = (period.start(), period.end());
-    let inside: Vec<&Row> = rows.iter().filter(|r| r.facts.created_at >= start && r.facts.created_at < end).collect();
-    let report = assemble(conn, period, team, gap_teams, now, &inside)?;
-    Ok((report, rows.into_iter().map(|r| r.facts).collect()))
+    let (from, to) = (to_db(wider.start()), to_db(wider.end()));
+    // Requests filed in the span, and those handed over in it: a team's hold counts in the
+    // period it started, whenever the request was filed.
+    let mut loaded = db::requests_created_between(conn, from, to, None)?;
+    let known: std::collections::HashSet<String> = loaded.iter().map(|r| r.id.clone()).collect();
+    loaded.extend(db::requests_handed_over_between(conn, from, to)?.into_iter().filter(|r| !known.contains(&r.id)));
+    let rows = facts(conn, &loaded, now)?;
+    let report = assemble(conn, period, team, gap_teams, now, &rows)?;
+    let in_wider = |f: &Facts| f.created_at >= wider.start() && f.created_at < wider.end();
+    let holds = rows
+        .into_iter()
+        .flat_map(|r| r.holds)
+        .map(|h| h.facts)
+        .filter(|f| in_wider(f) && team.is_none_or(|t| f.team == t))
+        .collect();
+    Ok((report, holds))
 }
 
 /// The report for `period` from the facts of the requests created in it.
@@ -249,9 +326,21 @@ fn assemble(
     team: Option<&str>,
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
-    rows: &[&Row],
+    rows: &[Row],
 ) -> Result<SlaReport, ApiError> {
     let (start, end) = (period.start(), period.end());
+    let in_period = |at: DateTime<Utc>| at >= start && at < end;
+    // The category rows: the requester's view of the requests filed in the period (of the
+    // team's requests, with a team filter). The team rows: each team's holds started in it.
+    let requests: Vec<&Row> = rows
+        .iter()
+        .filter(|r| in_period(r.facts.created_at) && team.is_none_or(|t| r.holds.iter().any(|h| h.facts.team == t)))
+        .collect();
+    let holds: Vec<&HoldRow> = rows.iter().flat_map(|r| &r.holds).filter(|h| in_period(h.facts.created_at)).collect();
+    let mut charged: HashMap<&str, usize> = HashMap::new();
+    for (_, holder) in rows.iter().flat_map(|r| &r.breaches).filter(|(at, _)| in_period(*at)) {
+        *charged.entry(holder.as_str()).or_default() += 1;
+    }
 
     // The backlog at the end of the period (or now, if that is earlier).
     let cut = end.min(now);
@@ -265,14 +354,13 @@ fn assemble(
 
     let mut misses_by_team: HashMap<String, usize> = HashMap::new();
     let mut misses_by_category: HashMap<String, usize> = HashMap::new();
-    for (event, category) in db::reassignments_between(conn, to_db(start), to_db(end))? {
-        let data: serde_json::Value = serde_json::from_str(&event.data).unwrap_or_default();
-        let from = data["from"].as_str().unwrap_or_default();
+    for (stored, category) in db::reassignments_between(conn, to_db(start), to_db(end))? {
+        let Event::Reassigned { from, .. } = &stored.event else { continue };
         // With a team filter, only that team's misses count, per category too.
         if team.is_some_and(|t| t != from) {
             continue;
         }
-        *misses_by_team.entry(from.to_owned()).or_default() += 1;
+        *misses_by_team.entry(from.clone()).or_default() += 1;
         *misses_by_category.entry(category).or_default() += 1;
     }
 
@@ -283,31 +371,39 @@ fn assemble(
     let teams: Vec<TeamReport> = team_keys
         .into_iter()
         .map(|key| {
-            let mine = || rows.iter().filter(|r| r.facts.team == key);
+            let mine = || holds.iter().filter(|h| h.facts.team == key);
             let mut shares: Vec<i64> =
-                mine().filter_map(|r| r.target_share).map(|s| (s * 10_000.0).round() as i64).collect();
+                mine().filter_map(|h| h.target_share).map(|s| (s * 10_000.0).round() as i64).collect();
             shares.sort_unstable();
             let open = backlog.get(&key);
             let oldest = open.and_then(|o| o.iter().max());
+            let passed_on = || mine().filter(|h| h.passed_on);
             TeamReport {
-                stats: stats(mine().map(|r| &r.facts)),
+                stats: stats(mine().map(|h| &h.facts)),
                 open_backlog: open.map_or(0, Vec::len),
                 oldest_open_minutes: oldest.map(|o| o.0),
                 oldest_open_key: oldest.map(|o| o.1.clone()),
                 reassignments_away: misses_by_team.get(&key).copied().unwrap_or(0),
                 median_first_response_target_share: percentile(&shares, 0.5).map(|s| s as f64 / 10_000.0),
+                handed_over: HandedOver {
+                    out: passed_on().count(),
+                    received: mine().filter(|h| h.by_hand_over).count(),
+                    minutes_before_out: passed_on().map(|h| h.held_business_minutes).sum(),
+                },
+                first_responses_without_answer: mine().filter(|h| h.click_without_answer).count(),
+                sla_breaches_charged: charged.get(key.as_str()).copied().unwrap_or(0),
                 team: key,
             }
         })
         .collect();
-    let mut category_keys: Vec<String> = rows.iter().map(|r| r.facts.category.clone()).collect();
+    let mut category_keys: Vec<String> = requests.iter().map(|r| r.facts.category.clone()).collect();
     category_keys.extend(misses_by_category.keys().cloned());
     category_keys.sort();
     category_keys.dedup();
     let categories = category_keys
         .into_iter()
         .map(|key| CategoryReport {
-            stats: stats(rows.iter().filter(|r| r.facts.category == key).map(|r| &r.facts)),
+            stats: stats(requests.iter().filter(|r| r.facts.category == key).map(|r| &r.facts)),
             reassignments_away: misses_by_category.get(&key).copied().unwrap_or(0),
             category: key,
         })

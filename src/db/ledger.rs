@@ -1,0 +1,147 @@
+//! The stored ledger: each request's stretches (see `domain::ledger`), kept equal to the
+//! derivation by every write that changes them, and the lease of the one-off build for
+//! requests stored before the ledger existed.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{counters, request_stretches, requests};
+use super::{AnyConnection, from_db, to_db};
+use crate::domain::ledger::Stretch;
+use crate::domain::sla::Holder;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_stretches)]
+pub struct StretchRow {
+    pub request_id: String,
+    pub seq: i32,
+    pub holder: String,
+    pub team_key: String,
+    pub started_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+    pub business_minutes: Option<i64>,
+    pub wall_minutes: Option<i64>,
+}
+
+fn holder_name(h: Holder) -> &'static str {
+    match h {
+        Holder::Team => "team",
+        Holder::Requester => "requester",
+        Holder::Resolved => "resolved",
+    }
+}
+
+impl StretchRow {
+    pub fn new(request_id: &str, seq: usize, s: &Stretch) -> Self {
+        Self {
+            request_id: request_id.to_owned(),
+            seq: seq as i32,
+            holder: holder_name(s.holder).to_owned(),
+            team_key: s.team.clone(),
+            started_at: to_db(s.from),
+            ended_at: s.to.map(to_db),
+            business_minutes: s.business_minutes,
+            wall_minutes: s.wall_minutes,
+        }
+    }
+
+    pub fn stretch(&self) -> Stretch {
+        let holder = match self.holder.as_str() {
+            "requester" => Holder::Requester,
+            "resolved" => Holder::Resolved,
+            _ => Holder::Team,
+        };
+        Stretch {
+            holder,
+            team: self.team_key.clone(),
+            from: from_db(self.started_at),
+            to: self.ended_at.map(from_db),
+            business_minutes: self.business_minutes,
+            wall_minutes: self.wall_minutes,
+        }
+    }
+}
+
+pub fn ledger_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<StretchRow>> {
+    request_stretches::table
+        .filter(request_stretches::request_id.eq(request_id))
+        .order(request_stretches::seq)
+        .select(StretchRow::as_select())
+        .load(conn)
+}
+
+/// Makes the stored ledger of a request equal to `stretches`, writing only what differs:
+/// usually the stretch an event just ended and the one it started.
+pub fn save_ledger(conn: &mut AnyConnection, request_id: &str, stretches: &[Stretch]) -> QueryResult<bool> {
+    let stored = ledger_of(conn, request_id)?;
+    let wanted: Vec<StretchRow> =
+        stretches.iter().enumerate().map(|(i, s)| StretchRow::new(request_id, i, s)).collect();
+    if stored == wanted {
+        return Ok(false);
+    }
+    for row in &wanted {
+        match stored.get(row.seq as usize) {
+            Some(old) if old == row => {}
+            Some(_) => {
+                diesel::update(request_stretches::table.find((request_id, row.seq)))
+                    .set((
+                        request_stretches::holder.eq(&row.holder),
+                        request_stretches::team_key.eq(&row.team_key),
+                        request_stretches::started_at.eq(row.started_at),
+                        request_stretches::ended_at.eq(row.ended_at),
+                        request_stretches::business_minutes.eq(row.business_minutes),
+                        request_stretches::wall_minutes.eq(row.wall_minutes),
+                    ))
+                    .execute(conn)?;
+            }
+            None => {
+                diesel::insert_into(request_stretches::table).values(row).execute(conn)?;
+            }
+        }
+    }
+    diesel::delete(
+        request_stretches::table
+            .filter(request_stretches::request_id.eq(request_id))
+            .filter(request_stretches::seq.ge(wanted.len() as i32)),
+    )
+    .execute(conn)?;
+    Ok(true)
+}
+
+/// Whether every request has its ledger (the upgrade's build step has run to its end).
+pub fn ledger_built(conn: &mut AnyConnection) -> QueryResult<bool> {
+    let value: Option<i64> = counters::table.find("ledger").select(counters::value).first(conn).optional()?;
+    Ok(value.is_none_or(|v| v == 1))
+}
+
+pub fn mark_ledger_built(conn: &mut AnyConnection) -> QueryResult<()> {
+    diesel::update(counters::table.find("ledger")).set(counters::value.eq(1)).execute(conn).map(drop)
+}
+
+/// Takes (or renews) the lease on the ledger build until `until` (Unix seconds), if no other
+/// instance holds one that lasts past `now`: a lease is one's own when it still says
+/// `held_until`, the value one last set. Setting `until` to 0 gives it back.
+pub fn claim_ledger_build(conn: &mut AnyConnection, now: i64, held_until: i64, until: i64) -> QueryResult<bool> {
+    let taken = diesel::update(
+        counters::table.find("ledger_claim").filter(counters::value.lt(now).or(counters::value.eq(held_until))),
+    )
+    .set(counters::value.eq(until))
+    .execute(conn)?;
+    Ok(taken == 1)
+}
+
+/// Ids of up to `limit` requests that have no ledger yet, oldest first.
+pub fn requests_without_ledger(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<String>> {
+    let with = request_stretches::table.select(request_stretches::request_id);
+    requests::table
+        .filter(diesel::dsl::not(requests::id.eq_any(with)))
+        .order(requests::number)
+        .limit(limit)
+        .select(requests::id)
+        .load(conn)
+}
+
+pub fn count_requests_without_ledger(conn: &mut AnyConnection) -> QueryResult<i64> {
+    let with = request_stretches::table.select(request_stretches::request_id);
+    requests::table.filter(diesel::dsl::not(requests::id.eq_any(with))).count().get_result(conn)
+}

@@ -1,0 +1,459 @@
+//! A request's history as a type: one variant per kind of event, with its payload.
+//!
+//! Stored as two columns, the kind and the payload as JSON (the variant's fields, without the
+//! tag), which is exactly the shape the events had when they were built by hand: databases
+//! written before this type existed read unchanged. This module is the one place that says
+//! what each kind means to the clocks (`timeline`), who may see it (`is_internal`) and how it
+//! is named; no other module builds event JSON or matches kind strings.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::sla::{Change, ClockKind, Timeline};
+use super::{Priority, Status};
+
+/// Something that happened to a request. The serde tag `kind` is the stored kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// Filed through the form, the API or mail.
+    Created {
+        key: String,
+        title: String,
+        category: String,
+        priority: String,
+        page_url: Option<String>,
+        desired_date: Option<NaiveDate>,
+    },
+    /// Sent to its first team by the ownership map or a rule.
+    Routed {
+        team: String,
+        rule: Option<String>,
+        reason: String,
+        version: i32,
+        #[serde(default)]
+        suggested_priority: Option<Priority>,
+    },
+    /// The status moves: `acknowledged` for a move to acknowledged, `rejected` and `reopened`
+    /// for theirs, `status_changed` for the rest (named ones read better in a timeline).
+    Acknowledged(StatusMove),
+    StatusChanged(StatusMove),
+    Rejected(StatusMove),
+    Reopened(StatusMove),
+    /// The first-response clock stopped: the owning team's first public action.
+    FirstResponse {
+        /// What did it: `status_changed` (a status click) or `comment`.
+        via: String,
+        team: String,
+        /// One of several requests acknowledged at once from the queue.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        bulk: bool,
+    },
+    /// The holding team's first message the requester could see, when it was not also its
+    /// first response (a first response by comment is also the first answer).
+    FirstAnswer {
+        /// `comment` or `status_note`.
+        via: String,
+        team: String,
+    },
+    Commented {
+        body: String,
+        /// Internal notes are for staff only.
+        #[serde(default)]
+        internal: bool,
+    },
+    Assigned {
+        /// The assignee's email, null when unassigned.
+        assignee: Option<String>,
+        previous: Option<String>,
+    },
+    /// Handed over to another team ("not ours").
+    Reassigned {
+        from: String,
+        to: String,
+        reason: String,
+        #[serde(default)]
+        routing_correction: bool,
+    },
+    /// A request from a history file, with the facts its timeline is read from.
+    Imported(Imported),
+    /// Escalation level 1: a running clock used its at-risk share of the target.
+    SlaAtRisk(Escalation),
+    /// Level 2: the target elapsed.
+    SlaBreached(Escalation),
+    /// Level 3: twice the target elapsed.
+    SlaBreachedTwice(Escalation),
+}
+
+/// The payload of a status move.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusMove {
+    pub from: Status,
+    pub to: Status,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The payload of an escalation event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Escalation {
+    pub clock: ClockKind,
+    /// 1 at risk, 2 breached, 3 breached twice.
+    pub level: u8,
+    pub target_minutes: i64,
+    pub calendar: String,
+    pub recipients: Vec<String>,
+    pub deliver_after: DateTime<Utc>,
+    pub team: String,
+}
+
+/// What an `imported` event records: the facts of a request's life before changedesk, as the
+/// history file gave them. Its timeline is read from them as from the events the live workflow
+/// writes (the status moves and the first response), at a fraction of their size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Imported {
+    /// The file's name.
+    pub source: String,
+    pub team: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl Imported {
+    /// The changes the live workflow would have recorded, in time order: acknowledged with the
+    /// first response, on to the final status through in_progress, resolved and closed.
+    pub fn changes(&self) -> Vec<(DateTime<Utc>, Change)> {
+        let mut changes = Vec::new();
+        if let Some(at) = self.first_response_at {
+            changes.push((at, Change::Status(Status::Acknowledged)));
+            changes.push((at, Change::FirstResponse));
+            if matches!(
+                self.status,
+                Status::InProgress | Status::WaitingOnRequester | Status::Resolved | Status::Closed
+            ) {
+                changes.push((at, Change::Status(Status::InProgress)));
+            }
+            if self.status == Status::WaitingOnRequester {
+                changes.push((at, Change::Status(Status::WaitingOnRequester)));
+            }
+        }
+        if let (Some(at), Status::Resolved | Status::Closed) = (self.resolved_at, self.status) {
+            changes.push((at, Change::Status(Status::Resolved)));
+        }
+        if let (Some(at), Status::Closed | Status::Rejected) = (self.closed_at, self.status) {
+            changes.push((at, Change::Status(self.status)));
+        }
+        changes
+    }
+}
+
+/// `FirstResponse::via` for a first response that was a public comment: an answer too.
+pub const FIRST_RESPONSE_BY_COMMENT: &str = "comment";
+
+/// The kind stored for a hand-over, for queries that select them.
+pub const REASSIGNED: &str = "reassigned";
+
+/// The three escalation levels' kinds, lowest first.
+const LEVELS: [&str; 3] = ["sla_at_risk", "sla_breached", "sla_breached_twice"];
+
+/// Why a stored event could not be read back.
+#[derive(Debug, thiserror::Error)]
+#[error("event '{kind}' does not read: {source}")]
+pub struct UnreadableEvent {
+    pub kind: String,
+    #[source]
+    pub source: serde_json::Error,
+}
+
+impl Event {
+    /// A status move, named by its kind.
+    pub fn status_move(from: Status, to: Status, note: Option<&str>) -> Self {
+        let payload = StatusMove { from, to, note: note.map(str::to_owned) };
+        match (from, to) {
+            (_, Status::Acknowledged) => Self::Acknowledged(payload),
+            (_, Status::Rejected) => Self::Rejected(payload),
+            (Status::Resolved, Status::InProgress) => Self::Reopened(payload),
+            _ => Self::StatusChanged(payload),
+        }
+    }
+
+    /// An escalation event for `level` (0 at risk, 1 breached, 2 twice the target).
+    pub fn escalation(level: usize, payload: Escalation) -> Self {
+        match level {
+            0 => Self::SlaAtRisk(payload),
+            1 => Self::SlaBreached(payload),
+            _ => Self::SlaBreachedTwice(payload),
+        }
+    }
+
+    /// The stored kind (the serde tag).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Created { .. } => "created",
+            Self::Routed { .. } => "routed",
+            Self::Acknowledged(_) => "acknowledged",
+            Self::StatusChanged(_) => "status_changed",
+            Self::Rejected(_) => "rejected",
+            Self::Reopened(_) => "reopened",
+            Self::FirstResponse { .. } => "first_response",
+            Self::FirstAnswer { .. } => "first_answer",
+            Self::Commented { .. } => "commented",
+            Self::Assigned { .. } => "assigned",
+            Self::Reassigned { .. } => REASSIGNED,
+            Self::Imported(_) => "imported",
+            Self::SlaAtRisk(_) => LEVELS[0],
+            Self::SlaBreached(_) => LEVELS[1],
+            Self::SlaBreachedTwice(_) => LEVELS[2],
+        }
+    }
+
+    /// Staff only: internal notes, and escalations (they name leads and executives).
+    pub fn is_internal(&self) -> bool {
+        match self {
+            Self::Commented { internal, .. } => *internal,
+            Self::SlaAtRisk(_) | Self::SlaBreached(_) | Self::SlaBreachedTwice(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The move, for the four status-move kinds.
+    pub fn status_change(&self) -> Option<&StatusMove> {
+        match self {
+            Self::Acknowledged(m) | Self::StatusChanged(m) | Self::Rejected(m) | Self::Reopened(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The escalation, for the three level kinds.
+    pub fn escalation_payload(&self) -> Option<&Escalation> {
+        match self {
+            Self::SlaAtRisk(e) | Self::SlaBreached(e) | Self::SlaBreachedTwice(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The payload as stored: the variant's fields without the tag.
+    pub fn payload(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("kind");
+        }
+        value
+    }
+
+    /// Reads a stored event back from its kind and payload.
+    pub fn from_stored(kind: &str, payload: &str) -> Result<Self, UnreadableEvent> {
+        let unreadable = |source| UnreadableEvent { kind: kind.to_owned(), source };
+        let mut value: serde_json::Value = serde_json::from_str(payload).map_err(unreadable)?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert("kind".into(), serde_json::Value::String(kind.to_owned()));
+        }
+        serde_json::from_value(value).map_err(unreadable)
+    }
+
+    /// What the event changes for the clocks, in order.
+    fn changes(&self, at: DateTime<Utc>) -> Vec<(DateTime<Utc>, Change)> {
+        match self {
+            Self::Acknowledged(m) | Self::StatusChanged(m) | Self::Rejected(m) | Self::Reopened(m) => {
+                vec![(at, Change::Status(m.to))]
+            }
+            Self::Reassigned { to, .. } => vec![(at, Change::Team(to.clone()))],
+            Self::FirstResponse { via, .. } if via == FIRST_RESPONSE_BY_COMMENT => {
+                vec![(at, Change::FirstResponse), (at, Change::FirstAnswer)]
+            }
+            Self::FirstResponse { .. } => vec![(at, Change::FirstResponse)],
+            Self::FirstAnswer { .. } => vec![(at, Change::FirstAnswer)],
+            Self::Imported(imported) => imported.changes(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The team this event sent the request to first (`routed`, or `imported`).
+    fn first_team(&self) -> Option<&str> {
+        match self {
+            Self::Routed { team, .. } => Some(team),
+            Self::Imported(imported) => Some(&imported.team),
+            _ => None,
+        }
+    }
+}
+
+/// The clocks' view of a request's history: its events in time order, `team` being the owner
+/// now (used only when no event says where the request was first routed).
+pub fn timeline<'a>(
+    created_at: DateTime<Utc>,
+    priority: Priority,
+    team: &str,
+    events: impl IntoIterator<Item = (DateTime<Utc>, &'a Event)>,
+) -> Timeline {
+    let mut first_team = None;
+    let mut changes = Vec::new();
+    for (at, event) in events {
+        if first_team.is_none() {
+            first_team = event.first_team().map(str::to_owned);
+        }
+        changes.extend(event.changes(at));
+    }
+    Timeline { created_at, priority, team: first_team.unwrap_or_else(|| team.to_owned()), changes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn samples() -> Vec<Event> {
+        let escalation = Escalation {
+            clock: ClockKind::FirstResponse,
+            level: 1,
+            target_minutes: 240,
+            calendar: "it-hours".into(),
+            recipients: vec!["it@example.org".into()],
+            deliver_after: at("2026-03-02T09:00:00Z"),
+            team: "it".into(),
+        };
+        vec![
+            Event::Created {
+                key: "CR-1".into(),
+                title: "t".into(),
+                category: "bug".into(),
+                priority: "P3".into(),
+                page_url: None,
+                desired_date: None,
+            },
+            Event::Routed { team: "it".into(), rule: None, reason: "map".into(), version: 1, suggested_priority: None },
+            Event::status_move(Status::New, Status::Acknowledged, None),
+            Event::status_move(Status::Acknowledged, Status::InProgress, Some("on it")),
+            Event::status_move(Status::New, Status::Rejected, Some("no")),
+            Event::status_move(Status::Resolved, Status::InProgress, None),
+            Event::FirstResponse { via: "comment".into(), team: "it".into(), bulk: false },
+            Event::FirstResponse { via: "status_changed".into(), team: "it".into(), bulk: true },
+            Event::FirstAnswer { via: "status_note".into(), team: "it".into() },
+            Event::Commented { body: "hello".into(), internal: true },
+            Event::Assigned { assignee: Some("a@example.org".into()), previous: None },
+            Event::Reassigned {
+                from: "it".into(),
+                to: "marketing".into(),
+                reason: "copy".into(),
+                routing_correction: true,
+            },
+            Event::Imported(Imported {
+                source: "old.csv".into(),
+                team: "it".into(),
+                status: Status::Closed,
+                first_response_at: Some(at("2026-03-02T10:00:00Z")),
+                resolved_at: Some(at("2026-03-03T10:00:00Z")),
+                closed_at: Some(at("2026-03-04T10:00:00Z")),
+            }),
+            Event::escalation(0, escalation.clone()),
+            Event::escalation(1, escalation.clone()),
+            Event::escalation(2, escalation),
+        ]
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_its_stored_form_and_names_its_serde_tag() {
+        for event in samples() {
+            let tag = serde_json::to_value(&event).unwrap()["kind"].as_str().unwrap().to_owned();
+            assert_eq!(event.kind(), tag);
+            let payload = event.payload();
+            assert!(payload.get("kind").is_none(), "{tag}: the tag is stored in its own column");
+            let back = Event::from_stored(event.kind(), &payload.to_string()).unwrap();
+            assert_eq!(back, event, "{tag}");
+        }
+    }
+
+    #[test]
+    fn events_written_before_the_type_existed_still_read() {
+        // Shapes as the hand-built JSON had them (service/requests.rs before typed events).
+        let stored = [
+            (
+                "created",
+                r#"{"key":"CR-3","title":"x","category":"bug","priority":"P2","page_url":null,"desired_date":"2026-04-01"}"#,
+            ),
+            ("routed", r#"{"team":"it","rule":"r1","reason":"because","version":2,"suggested_priority":"P1"}"#),
+            ("status_changed", r#"{"from":"acknowledged","to":"in_progress","note":null}"#),
+            ("first_response", r#"{"via":"comment","team":"it"}"#),
+            ("commented", r#"{"body":"b","internal":false}"#),
+            ("assigned", r#"{"assignee":null,"previous":"a@example.org"}"#),
+            ("reassigned", r#"{"from":"it","to":"marketing","reason":"r","routing_correction":true}"#),
+            ("imported", r#"{"source":"f.csv","team":"it","status":"resolved","resolved_at":"2026-01-01T10:00:00Z"}"#),
+            (
+                "sla_breached",
+                r#"{"clock":"first_response","level":2,"target_minutes":240,"calendar":"24x7","recipients":["x@example.org"],"deliver_after":"2026-01-01T10:00:00Z","team":"it"}"#,
+            ),
+        ];
+        for (kind, payload) in stored {
+            let event = Event::from_stored(kind, payload).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(event.kind(), kind);
+        }
+        assert!(Event::from_stored("created", r#"{"title": 3}"#).is_err());
+        assert!(Event::from_stored("no_such_kind", "{}").is_err());
+    }
+
+    #[test]
+    fn internal_notes_and_escalations_are_staff_only_and_nothing_else_is() {
+        for event in samples() {
+            let expected = matches!(event, Event::Commented { internal: true, .. }) || event.kind().starts_with("sla_");
+            assert_eq!(event.is_internal(), expected, "{}", event.kind());
+        }
+        assert!(!Event::Commented { body: "b".into(), internal: false }.is_internal());
+    }
+
+    #[test]
+    fn the_timeline_starts_with_the_routed_team_and_follows_moves_hand_overs_and_first_responses() {
+        let t0 = at("2026-03-02T09:00:00Z");
+        let events = [
+            (
+                t0,
+                Event::Routed {
+                    team: "it".into(),
+                    rule: None,
+                    reason: "m".into(),
+                    version: 1,
+                    suggested_priority: None,
+                },
+            ),
+            (t0, Event::Commented { body: "x".into(), internal: false }),
+            (at("2026-03-02T10:00:00Z"), Event::status_move(Status::New, Status::Acknowledged, None)),
+            (
+                at("2026-03-02T10:00:00Z"),
+                Event::FirstResponse { via: "status_changed".into(), team: "it".into(), bulk: false },
+            ),
+            (at("2026-03-02T11:00:00Z"), Event::FirstAnswer { via: "status_note".into(), team: "it".into() }),
+            (
+                at("2026-03-03T10:00:00Z"),
+                Event::Reassigned {
+                    from: "it".into(),
+                    to: "marketing".into(),
+                    reason: "r".into(),
+                    routing_correction: true,
+                },
+            ),
+        ];
+        let t = timeline(t0, Priority::P2, "marketing", events.iter().map(|(at, e)| (*at, e)));
+        assert_eq!(t.team, "it", "the first team, not today's owner");
+        assert_eq!(
+            t.changes,
+            vec![
+                (at("2026-03-02T10:00:00Z"), Change::Status(Status::Acknowledged)),
+                (at("2026-03-02T10:00:00Z"), Change::FirstResponse),
+                (at("2026-03-02T11:00:00Z"), Change::FirstAnswer),
+                (at("2026-03-03T10:00:00Z"), Change::Team("marketing".into())),
+            ]
+        );
+        let by_comment = Event::FirstResponse { via: FIRST_RESPONSE_BY_COMMENT.into(), team: "it".into(), bulk: false };
+        let t = timeline(t0, Priority::P2, "it", [(t0, &by_comment)]);
+        assert_eq!(t.changes, vec![(t0, Change::FirstResponse), (t0, Change::FirstAnswer)], "a comment answers too");
+        let none: [(DateTime<Utc>, &Event); 0] = [];
+        assert_eq!(timeline(t0, Priority::P2, "marketing", none).team, "marketing");
+    }
+}
