@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::db::{self, UserRow};
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The authenticated user of a request.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use crate::service::admin::{
     self, CalendarsInput, CalendarsView, CategoriesInput, CategoriesView, RulesInput, RulesView, SlaPoliciesInput,
     SlaPoliciesView, TeamView,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(list_teams)

@@ -11,7 +11,7 @@ use crate::domain::FieldErrors;
 use crate::error::{ApiError, ErrorBody};
 use crate::service::digest::{self, Digest};
 use crate::service::reports::{self, Period, SlaReport};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(sla_report).service(sla_report_csv).service(show_digest);

@@ -12,7 +12,7 @@ use crate::db;
 use crate::domain::{FieldErrors, Role};
 use crate::error::ApiError;
 use crate::service::users::{self, NewUser};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/sign-in", web::get().to(sign_in_page))

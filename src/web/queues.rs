@@ -14,7 +14,7 @@ use crate::service::admin;
 use crate::service::list::{self, ListQuery};
 use crate::service::requests::{self as workflow, AssignInput, StatusInput};
 use crate::service::views::RequestView;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/queues/{team}", web::get().to(queue)).route("/queues/{team}/bulk", web::post().to(bulk));

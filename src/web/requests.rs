@@ -18,7 +18,7 @@ use crate::service::notify::Notifier;
 use crate::service::requests::{self as workflow, AssignInput, CommentInput, ReassignInput, StatusInput};
 use crate::service::views::{EventView, PreviewView, RequestDetail, RequestView};
 use crate::service::{admin, list, preview};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/requests/new", web::get().to(new_page))

@@ -19,7 +19,7 @@ use super::PageError;
 use crate::auth::{Actor, generate_secret, hash_token};
 use crate::db::{self, to_db};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "changedesk_session";
 pub const CSRF_COOKIE: &str = "changedesk_csrf";

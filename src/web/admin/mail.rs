@@ -6,7 +6,7 @@ use askama::Template;
 use super::{DocumentForm, Saved, admin_only};
 use crate::db::{self, OutboxRow};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::session::SignedIn;
 use crate::web::{PageError, html, see_other};
 

@@ -18,7 +18,7 @@ use crate::auth::Actor;
 use crate::db::AnyConnection;
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(overview))

@@ -12,7 +12,7 @@ use crate::domain::FieldErrors;
 use crate::error::ApiError;
 use crate::service::admin::{self, TeamView};
 use crate::service::users::{self, NewUser};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::session::SignedIn;
 use crate::web::{PageError, html_status, see_other};
 
