@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod digest;
 pub mod import;
 pub mod list;
+pub mod mail;
 pub mod notify;
 pub mod preview;
 pub mod reports;
