@@ -2,6 +2,7 @@
 //! writes the change with its events in one transaction. Handlers and the CLI call these.
 
 pub mod admin;
+pub mod audit;
 pub mod dashboard;
 pub mod digest;
 pub mod import;
@@ -12,6 +13,8 @@ pub mod preview;
 pub mod reports;
 pub mod requests;
 pub mod seed;
+pub mod sessions;
 pub mod sla;
+pub mod tokens;
 pub mod users;
 pub mod views;

@@ -108,6 +108,18 @@ pub fn set_active(
     })
 }
 
+/// Whether any active admin exists (the first-run page is open only while none does).
+pub fn has_admin(conn: &mut AnyConnection) -> Result<bool, ApiError> {
+    Ok(db::has_admin(conn)?)
+}
+
+/// The actor a user acts as: their role and their teams.
+pub fn actor(conn: &mut AnyConnection, user: UserRow) -> Result<Actor, ApiError> {
+    let role = Role::parse(&user.role).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let teams = db::teams_of(conn, &user.id)?;
+    Ok(Actor { id: user.id, email: user.email, name: user.name, role, teams })
+}
+
 fn existing(conn: &mut AnyConnection, email: &str) -> Result<UserRow, ApiError> {
     db::user_by_email(conn, email)?.ok_or_else(|| ApiError::not_found(format!("user '{}'", email.trim())))
 }
