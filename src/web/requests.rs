@@ -10,9 +10,10 @@ use serde::Deserialize;
 use super::session::SignedIn;
 use super::{PageError, html, html_status, see_other, words};
 use crate::auth::Actor;
-use crate::db::{self, AnyConnection, TeamRow};
 use crate::domain::{FieldErrors, OwnershipMap, RequestInput, Status};
 use crate::error::ApiError;
+use crate::service::AnyConnection;
+use crate::service::admin::TeamView;
 use crate::service::list::{ListQuery, RequestPage};
 use crate::service::notify::Notifier;
 use crate::service::requests::{self as workflow, AssignInput, CommentInput, ReassignInput, StatusInput};
@@ -81,7 +82,7 @@ pub struct PreviewText {
 }
 
 impl PreviewText {
-    fn new(view: &PreviewView, teams: &[TeamRow]) -> Self {
+    fn new(view: &PreviewView, teams: &[TeamView]) -> Self {
         let team = teams.iter().find(|t| t.key == view.team).map_or_else(|| view.team.clone(), |t| t.name.clone());
         let sla = view.sla.as_ref();
         Self {
@@ -150,7 +151,7 @@ async fn preview_text(state: &AppState, input: RequestInput, now: DateTime<Utc>)
     state
         .run(move |conn| {
             let view = preview::preview(conn, &input, now)?;
-            Ok(PreviewText::new(&view, &db::load_teams(conn)?))
+            Ok(PreviewText::new(&view, &admin::teams(conn)?))
         })
         .await
 }
@@ -251,7 +252,7 @@ struct RequestPageView {
     works: bool,
     /// Statuses the request may move to from where it is.
     moves: Vec<(&'static str, &'static str)>,
-    teams: Vec<TeamRow>,
+    teams: Vec<TeamView>,
 }
 
 impl RequestPageView {
@@ -266,8 +267,8 @@ impl RequestPageView {
 
 async fn show(state: web::Data<AppState>, user: SignedIn, key: web::Path<String>) -> Result<HttpResponse, PageError> {
     let (actor, now) = (user.actor.clone(), state.clock.now());
-    let (detail, teams): (RequestDetail, Vec<TeamRow>) =
-        state.run(move |conn| Ok((workflow::show(conn, &actor, &key, now)?, db::load_teams(conn)?))).await?;
+    let (detail, teams): (RequestDetail, Vec<TeamView>) =
+        state.run(move |conn| Ok((workflow::show(conn, &actor, &key, now)?, admin::teams(conn)?))).await?;
     let staff = user.actor.role.is_staff();
     let works = user.actor.works_for(&detail.request.team);
     let moves = Status::parse(&detail.request.status)
