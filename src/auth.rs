@@ -9,10 +9,10 @@ use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::db::{self, UserRow};
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::service::tokens;
+use crate::state::AppState;
 
 /// The authenticated user of a request.
 #[derive(Debug, Clone)]
@@ -25,11 +25,6 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn from_row(user: UserRow, teams: Vec<String>) -> Result<Self, ApiError> {
-        let role = Role::parse(&user.role).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-        Ok(Self { id: user.id, email: user.email, name: user.name, role, teams })
-    }
-
     pub fn is_member(&self, team: &str) -> bool {
         self.teams.iter().any(|t| t == team)
     }
@@ -114,14 +109,7 @@ impl FromRequest for Actor {
         Box::pin(async move {
             let hash = hash_token(&token?);
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
-            web::block(move || -> Result<Actor, ApiError> {
-                let mut conn = state.pool.get()?;
-                let user = db::user_by_token_hash(&mut conn, &hash)?
-                    .ok_or_else(|| ApiError::Unauthorized("invalid or revoked token".into()))?;
-                let teams = db::teams_of(&mut conn, &user.id)?;
-                Actor::from_row(user, teams)
-            })
-            .await?
+            state.run(move |conn| tokens::actor_by_token_hash(conn, &hash)).await
         })
     }
 }

@@ -14,5 +14,6 @@ pub mod mail;
 pub mod routes;
 pub mod service;
 pub mod startup;
+pub mod state;
 pub mod web;
 pub mod workers;

@@ -1,5 +1,6 @@
-//! Builds the application: database (connected, migrated, seeded), shared state, the HTTP
-//! server bound to its listener. Binding first lets `--bind 127.0.0.1:0` report the real port.
+//! Builds the application: database (connected, migrated, seeded), the shared state
+//! (`state::AppState`), the HTTP server bound to its listener. Binding first lets
+//! `--bind 127.0.0.1:0` report the real port.
 
 use std::net::{SocketAddr, TcpListener};
 use std::pin::pin;
@@ -16,40 +17,13 @@ use utoipa_actix_web::{AppExt, scope};
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::{self, AnyConnection, DatabaseUrl, Pool};
-use crate::error::ApiError;
+use crate::db::{self, DatabaseUrl, Pool};
 use crate::mail::Mailer;
 use crate::routes::{self, extract, health, openapi};
 use crate::service::notify::Notifier;
 use crate::service::seed;
+use crate::state::AppState;
 use crate::workers;
-
-/// Shared by every handler.
-pub struct AppState {
-    pub pool: Pool,
-    pub clock: Clock,
-    pub settings: Arc<Settings>,
-    pub notifier: Arc<Notifier>,
-    /// Failed sign-ins, shared by every worker (built once, outside the app factory).
-    pub throttle: Arc<crate::web::LoginThrottle>,
-}
-
-impl AppState {
-    /// Runs one unit of work on a pooled connection on the blocking thread pool, never on an
-    /// actix worker thread.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
-    }
-}
 
 pub struct Application {
     addr: SocketAddr,

@@ -2,18 +2,17 @@
 //! Everyone signed in may read the configuration; only admins change it.
 
 use actix_web::{HttpResponse, delete, get, put, web};
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Actor;
-use crate::db::{self, from_db};
 use crate::error::{ApiError, ErrorBody};
 use crate::service::admin::{
     self, CalendarsInput, CalendarsView, CategoriesInput, CategoriesView, RulesInput, RulesView, SlaPoliciesInput,
     SlaPoliciesView, TeamView,
 };
-use crate::startup::AppState;
+use crate::service::audit::{self, AuditEntry};
+use crate::service::tokens::{self, TokenView};
+use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(list_teams)
@@ -138,57 +137,18 @@ pub async fn put_sla_policies(
     Ok(web::Json(admin::sla_policies_view(changed)))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntry {
-    pub kind: String,
-    pub actor_id: Option<String>,
-    pub at: chrono::DateTime<chrono::Utc>,
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-}
-
 /// The newest 200 configuration changes (admins).
 #[utoipa::path(tag = "configuration", responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
 #[get("/audit")]
 pub async fn list_audit(state: web::Data<AppState>, actor: Actor) -> Result<web::Json<Vec<AuditEntry>>, ApiError> {
-    actor.require_admin()?;
-    let rows = state.run(|c| Ok(db::load_audit(c, 200)?)).await?;
-    Ok(web::Json(
-        rows.into_iter()
-            .map(|r| AuditEntry {
-                kind: r.kind,
-                actor_id: r.actor_id,
-                at: from_db(r.at),
-                data: serde_json::from_str(&r.data).unwrap_or_default(),
-            })
-            .collect(),
-    ))
-}
-
-/// One of your API tokens (never the token itself).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenView {
-    pub id: String,
-    pub label: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    Ok(web::Json(state.run(move |c| audit::recent(c, &actor)).await?))
 }
 
 /// Your own API tokens, oldest first.
 #[utoipa::path(tag = "auth", responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
 #[get("/tokens")]
 pub async fn list_tokens(state: web::Data<AppState>, actor: Actor) -> Result<web::Json<Vec<TokenView>>, ApiError> {
-    let rows = state.run(move |c| Ok(db::tokens_of(c, &actor.id)?)).await?;
-    Ok(web::Json(
-        rows.into_iter()
-            .map(|t| TokenView {
-                id: t.id,
-                label: t.label,
-                created_at: from_db(t.created_at),
-                revoked_at: t.revoked_at.map(from_db),
-            })
-            .collect(),
-    ))
+    Ok(web::Json(state.run(move |c| tokens::mine(c, &actor)).await?))
 }
 
 /// Revoke an API token: your own, or anyone's as an admin.
@@ -201,7 +161,6 @@ pub async fn revoke_token(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let owner = (actor.role != crate::domain::Role::Admin).then(|| actor.id.clone());
-    let revoked = state.run(move |c| Ok(db::revoke_token(c, &id, owner.as_deref(), db::to_db(now))?)).await?;
-    if revoked { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::not_found("token")) }
+    state.run(move |c| tokens::revoke(c, &actor, &id, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

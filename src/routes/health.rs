@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use diesel::connection::SimpleConnection;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The process is up.
 #[utoipa::path(tag = "health", security(()), responses((status = 200, description = "alive")))]

@@ -1,55 +1,17 @@
 //! `/api/v1/mail`: the outbox as admins see it, and retrying failed messages.
 
 use actix_web::{HttpResponse, get, post, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Actor;
-use crate::db::{self, OutboxRow, from_db};
 use crate::error::{ApiError, ErrorBody};
-use crate::startup::AppState;
+use crate::service::mail::{self, MailView};
+use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(list_mail).service(retry_mail);
-}
-
-/// One outbox message, without its bodies.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MailView {
-    pub id: String,
-    pub message_id: String,
-    pub kind: String,
-    /// Key-less: the request's UUID, if the message is about one.
-    pub request_id: Option<String>,
-    pub recipients: Vec<String>,
-    pub subject: String,
-    /// pending, sending, sent or failed.
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: chrono::DateTime<chrono::Utc>,
-    pub last_error: Option<String>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl From<OutboxRow> for MailView {
-    fn from(r: OutboxRow) -> Self {
-        Self {
-            recipients: serde_json::from_str(&r.recipients).unwrap_or_default(),
-            next_attempt_at: from_db(r.next_attempt_at),
-            created_at: from_db(r.created_at),
-            sent_at: r.sent_at.map(from_db),
-            id: r.id,
-            message_id: r.message_id,
-            kind: r.kind,
-            request_id: r.request_id,
-            subject: r.subject,
-            status: r.status,
-            attempts: r.attempts,
-            last_error: r.last_error,
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -58,8 +20,6 @@ pub struct MailQuery {
     /// pending, sending, sent or failed; all when absent.
     pub status: Option<String>,
 }
-
-pub const STATUSES: [&str; 4] = ["pending", "sending", "sent", "failed"];
 
 /// The newest 500 outbox messages (admins).
 #[utoipa::path(tag = "mail", params(MailQuery), responses(
@@ -70,15 +30,8 @@ pub async fn list_mail(
     actor: Actor,
     query: web::Query<MailQuery>,
 ) -> Result<web::Json<Vec<MailView>>, ApiError> {
-    actor.require_admin()?;
     let status = query.into_inner().status.filter(|s| !s.is_empty());
-    if let Some(s) = &status
-        && !STATUSES.contains(&s.as_str())
-    {
-        return Err(ApiError::validation("status", format!("'{s}' is not one of {}", STATUSES.join(", "))));
-    }
-    let rows = state.run(move |c| Ok(db::list_mail(c, status.as_deref(), 500)?)).await?;
-    Ok(web::Json(rows.into_iter().map(MailView::from).collect()))
+    Ok(web::Json(state.run(move |c| mail::list(c, &actor, status.as_deref())).await?))
 }
 
 /// Queue a failed message again, due now (admins).
@@ -90,8 +43,7 @@ pub async fn retry_mail(
     actor: Actor,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    actor.require_admin()?;
-    let now = db::to_db(state.clock.now());
-    let retried = state.run(move |c| Ok(db::retry_mail(c, &id, now)?)).await?;
-    if retried { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::not_found("failed message")) }
+    let now = state.clock.now();
+    state.run(move |c| mail::retry(c, &actor, &id, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

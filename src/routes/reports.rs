@@ -9,9 +9,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Actor;
 use crate::domain::FieldErrors;
 use crate::error::{ApiError, ErrorBody};
+use crate::service::admin;
 use crate::service::digest::{self, Digest};
 use crate::service::reports::{self, Period, SlaReport};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(sla_report).service(sla_report_csv).service(show_digest);
@@ -57,10 +58,8 @@ async fn build(state: &AppState, actor: &Actor, query: &ReportQuery) -> Result<S
     let now = state.clock.now();
     state
         .run(move |c| {
-            if let Some(t) = &team
-                && !crate::db::team_exists(c, t)?
-            {
-                return Err(ApiError::validation("team", format!("unknown team '{t}'")));
+            if let Some(t) = &team {
+                admin::check_team(c, t)?;
             }
             let gap = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
             reports::sla_report(c, period, team.as_deref(), gap, now)

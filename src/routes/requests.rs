@@ -11,7 +11,7 @@ use crate::service::list::{ListQuery, RequestPage};
 use crate::service::requests::{AssignInput, CommentInput, ReassignInput, StatusInput};
 use crate::service::views::{PreviewView, RequestDetail};
 use crate::service::{list, preview, requests};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(create_request)

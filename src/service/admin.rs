@@ -36,6 +36,15 @@ pub fn teams(conn: &mut AnyConnection) -> Result<Vec<TeamView>, ApiError> {
     Ok(db::load_teams(conn)?.iter().map(TeamView::from).collect())
 }
 
+/// Refuses a team key that names no team, as a problem with the `team` field.
+pub fn check_team(conn: &mut AnyConnection, key: &str) -> Result<(), ApiError> {
+    if db::team_exists(conn, key)? {
+        Ok(())
+    } else {
+        Err(ApiError::validation("team", format!("unknown team '{key}'")))
+    }
+}
+
 fn validate_teams(teams: &[TeamView]) -> FieldErrors {
     let mut errors = FieldErrors::default();
     for (i, t) in teams.iter().enumerate() {

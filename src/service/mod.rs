@@ -1,17 +1,25 @@
 //! Units of work: each public function checks who may do it, applies the domain rules and
 //! writes the change with its events in one transaction. Handlers and the CLI call these.
 
+/// The connection a unit of work runs on, for the code that passes one along (handlers name
+/// it, but only the service layer queries it).
+pub use crate::db::AnyConnection;
+
 pub mod admin;
+pub mod audit;
 pub mod dashboard;
 pub mod digest;
 pub mod import;
 pub mod ledger;
 pub mod list;
+pub mod mail;
 pub mod notify;
 pub mod preview;
 pub mod reports;
 pub mod requests;
 pub mod seed;
+pub mod sessions;
 pub mod sla;
+pub mod tokens;
 pub mod users;
 pub mod views;

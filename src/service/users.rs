@@ -108,6 +108,45 @@ pub fn set_active(
     })
 }
 
+/// A user as the people page lists them: never their password hash, only whether they have one.
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub active: bool,
+    pub has_password: bool,
+    pub teams: Vec<String>,
+}
+
+/// Every user with their teams, by email (admins).
+pub fn list_users(conn: &mut AnyConnection, admin: &Actor) -> Result<Vec<UserSummary>, ApiError> {
+    admin.require_admin()?;
+    Ok(db::list_users(conn)?
+        .into_iter()
+        .map(|(u, teams)| UserSummary {
+            has_password: u.password_hash.is_some(),
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            active: u.active,
+            teams,
+        })
+        .collect())
+}
+
+/// Whether any active admin exists (the first-run page is open only while none does).
+pub fn has_admin(conn: &mut AnyConnection) -> Result<bool, ApiError> {
+    Ok(db::has_admin(conn)?)
+}
+
+/// The actor a user acts as: their role and their teams.
+pub fn actor(conn: &mut AnyConnection, user: UserRow) -> Result<Actor, ApiError> {
+    let role = Role::parse(&user.role).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let teams = db::teams_of(conn, &user.id)?;
+    Ok(Actor { id: user.id, email: user.email, name: user.name, role, teams })
+}
+
 fn existing(conn: &mut AnyConnection, email: &str) -> Result<UserRow, ApiError> {
     db::user_by_email(conn, email)?.ok_or_else(|| ApiError::not_found(format!("user '{}'", email.trim())))
 }

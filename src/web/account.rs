@@ -7,12 +7,12 @@ use serde::Deserialize;
 
 use super::session::{self, SignedIn};
 use super::{PageError, html, html_status, see_other, with_cookie};
-use crate::auth::{hash_password, verify_password};
-use crate::db;
+use crate::auth::hash_password;
 use crate::domain::{FieldErrors, Role};
 use crate::error::ApiError;
+use crate::service::sessions;
 use crate::service::users::{self, NewUser};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/sign-in", web::get().to(sign_in_page))
@@ -27,7 +27,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 /// Where a signed-in user starts: their team's queue for staff, their requests otherwise.
 pub async fn home(state: web::Data<AppState>, user: Option<SignedIn>) -> Result<HttpResponse, PageError> {
     let Some(user) = user else {
-        let has_admin = state.run(|conn| db::has_admin(conn).map_err(ApiError::from)).await?;
+        let has_admin = state.run(users::has_admin).await?;
         return Ok(see_other(if has_admin { "/sign-in" } else { "/setup" }));
     };
     let to = match user.actor.teams.first() {
@@ -93,14 +93,8 @@ async fn sign_in(
     let email = form.email.clone();
     let password = form.password.clone();
     // argon2 takes a noticeable time on purpose: off the async workers, like any database work.
-    let user = state
-        .run(move |conn| {
-            let user = db::user_by_email(conn, &email)?.filter(|u| u.active);
-            let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-            Ok(user.filter(|_| hash.is_some_and(|h| verify_password(&h, &password))))
-        })
-        .await?;
-    let Some(user) = user else {
+    let user_id = state.run(move |conn| sessions::check_password(conn, &email, &password)).await?;
+    let Some(user_id) = user_id else {
         state.throttle.failed(&form.email, &address, now);
         let page = SignInPage {
             csrf: form.csrf.clone(),
@@ -110,7 +104,7 @@ async fn sign_in(
         };
         return html_status(page, StatusCode::UNAUTHORIZED);
     };
-    let cookie = session::start(&state, user.id).await?;
+    let cookie = session::start(&state, user_id).await?;
     with_cookie(see_other(&local_path(&form.next)), Some(cookie))
 }
 
@@ -159,7 +153,7 @@ impl SetupPage {
 }
 
 async fn setup_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    if state.run(|conn| db::has_admin(conn).map_err(ApiError::from)).await? {
+    if state.run(users::has_admin).await? {
         return Ok(see_other("/sign-in"));
     }
     let (csrf, cookie) = session::login_csrf(&state, &req);

@@ -12,7 +12,7 @@ use crate::domain::FieldErrors;
 use crate::error::ApiError;
 use crate::service::dashboard::{self, BUCKETS, Dashboard};
 use crate::service::reports::Period;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard", web::get().to(show));

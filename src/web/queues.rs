@@ -7,14 +7,13 @@ use serde::Deserialize;
 
 use super::session::SignedIn;
 use super::{PageError, html, see_other, words};
-use crate::db::{self, TeamRow};
 use crate::domain::{FieldErrors, OwnershipMap, Priority, Status};
 use crate::error::ApiError;
-use crate::service::admin;
+use crate::service::admin::{self, TeamView};
 use crate::service::list::{self, ListQuery};
 use crate::service::requests::{self as workflow, AssignInput, StatusInput};
 use crate::service::views::RequestView;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/queues/{team}", web::get().to(queue)).route("/queues/{team}/bulk", web::post().to(bulk));
@@ -51,8 +50,8 @@ pub struct QueueFilters {
 #[template(path = "pages/queue.html", config = "config/askama.toml")]
 struct QueuePage {
     user: SignedIn,
-    team: TeamRow,
-    teams: Vec<TeamRow>,
+    team: TeamView,
+    teams: Vec<TeamView>,
     map: OwnershipMap,
     filters: QueueFilters,
     requests: Vec<RequestView>,
@@ -123,7 +122,7 @@ async fn queue(
     let key = team.into_inner();
     let (team, teams, map, page) = state
         .run(move |conn| {
-            let teams = db::load_teams(conn)?;
+            let teams = admin::teams(conn)?;
             let team = teams
                 .iter()
                 .find(|t| t.key == key)

@@ -10,16 +10,17 @@ use serde::Deserialize;
 use super::session::SignedIn;
 use super::{PageError, html, html_status, see_other, words};
 use crate::auth::Actor;
-use crate::db::{self, AnyConnection, TeamRow};
 use crate::domain::sla::ClockKind;
 use crate::domain::{Event, FieldErrors, OwnershipMap, RequestInput, Status};
 use crate::error::ApiError;
+use crate::service::AnyConnection;
+use crate::service::admin::TeamView;
 use crate::service::list::{ListQuery, RequestPage};
 use crate::service::notify::Notifier;
 use crate::service::requests::{self as workflow, AssignInput, CommentInput, ReassignInput, StatusInput};
 use crate::service::views::{EventView, PreviewView, RequestDetail, RequestView};
 use crate::service::{admin, list, preview};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/requests/new", web::get().to(new_page))
@@ -82,7 +83,7 @@ pub struct PreviewText {
 }
 
 impl PreviewText {
-    fn new(view: &PreviewView, teams: &[TeamRow]) -> Self {
+    fn new(view: &PreviewView, teams: &[TeamView]) -> Self {
         let team = teams.iter().find(|t| t.key == view.team).map_or_else(|| view.team.clone(), |t| t.name.clone());
         let sla = view.sla.as_ref();
         Self {
@@ -151,7 +152,7 @@ async fn preview_text(state: &AppState, input: RequestInput, now: DateTime<Utc>)
     state
         .run(move |conn| {
             let view = preview::preview(conn, &input, now)?;
-            Ok(PreviewText::new(&view, &db::load_teams(conn)?))
+            Ok(PreviewText::new(&view, &admin::teams(conn)?))
         })
         .await
 }
@@ -245,7 +246,7 @@ struct RequestPageView {
     works: bool,
     /// Statuses the request may move to from where it is.
     moves: Vec<(&'static str, &'static str)>,
-    teams: Vec<TeamRow>,
+    teams: Vec<TeamView>,
 }
 
 impl RequestPageView {
@@ -260,8 +261,8 @@ impl RequestPageView {
 
 async fn show(state: web::Data<AppState>, user: SignedIn, key: web::Path<String>) -> Result<HttpResponse, PageError> {
     let (actor, now) = (user.actor.clone(), state.clock.now());
-    let (detail, teams): (RequestDetail, Vec<TeamRow>) =
-        state.run(move |conn| Ok((workflow::show(conn, &actor, &key, now)?, db::load_teams(conn)?))).await?;
+    let (detail, teams): (RequestDetail, Vec<TeamView>) =
+        state.run(move |conn| Ok((workflow::show(conn, &actor, &key, now)?, admin::teams(conn)?))).await?;
     let staff = user.actor.role.is_staff();
     let works = user.actor.works_for(&detail.request.team);
     let moves = Status::parse(&detail.request.status)

@@ -17,9 +17,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::PageError;
 use crate::auth::{Actor, generate_secret, hash_token};
-use crate::db::{self, to_db};
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::service::sessions;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "changedesk_session";
 pub const CSRF_COOKIE: &str = "changedesk_csrf";
@@ -63,11 +62,8 @@ impl FromRequest for SignedIn {
             let found = state
                 .run(move |conn| {
                     let session = hash_token(&token);
-                    let Some((user, csrf)) = db::session_user(conn, &session, to_db(now))? else {
-                        return Ok(None);
-                    };
-                    let teams = db::teams_of(conn, &user.id)?;
-                    Ok(Some(SignedIn { actor: Actor::from_row(user, teams)?, csrf, session }))
+                    let found = sessions::find(conn, &session, now)?;
+                    Ok(found.map(|(actor, csrf)| SignedIn { actor, csrf, session }))
                 })
                 .await?;
             found.ok_or_else(sign_in)
@@ -81,18 +77,14 @@ pub async fn start(state: &AppState, user_id: String) -> Result<Cookie<'static>,
     let (hash, csrf) = (hash_token(&token), generate_secret());
     let now = state.clock.now();
     let expires = now + TimeDelta::hours(SESSION_HOURS);
-    state
-        .run(move |conn| {
-            db::insert_session(conn, &hash, &user_id, &csrf, to_db(now), to_db(expires)).map_err(ApiError::from)
-        })
-        .await?;
+    state.run(move |conn| sessions::start(conn, &hash, &user_id, &csrf, now, expires)).await?;
     Ok(cookie(state, SESSION_COOKIE, token, CookieDuration::hours(SESSION_HOURS)))
 }
 
 /// Ends the session behind the request's cookie, if any; returns the cookie that clears it.
 pub async fn end(state: &AppState, req: &HttpRequest) -> Result<Cookie<'static>, PageError> {
     if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
-        state.run(move |conn| db::delete_session(conn, &hash_token(&token)).map_err(ApiError::from)).await?;
+        state.run(move |conn| sessions::end(conn, &hash_token(&token))).await?;
     }
     Ok(cookie(state, SESSION_COOKIE, String::new(), CookieDuration::ZERO))
 }

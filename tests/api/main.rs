@@ -5,6 +5,7 @@ mod helpers;
 mod access;
 mod admin;
 mod admin_pages;
+mod architecture;
 mod browser;
 mod cli;
 mod dashboard;

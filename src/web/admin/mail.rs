@@ -4,9 +4,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{DocumentForm, Saved, admin_only};
-use crate::db::{self, OutboxRow};
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::service::mail::{self as outbox, MailView};
+use crate::state::AppState;
 use crate::web::session::SignedIn;
 use crate::web::{PageError, html, see_other};
 
@@ -14,14 +13,8 @@ use crate::web::{PageError, html, see_other};
 #[template(path = "pages/admin_mail.html", config = "config/askama.toml")]
 struct MailPage {
     user: SignedIn,
-    failed: Vec<OutboxRow>,
+    failed: Vec<MailView>,
     saved: bool,
-}
-
-impl MailPage {
-    fn recipients(&self, row: &OutboxRow) -> String {
-        serde_json::from_str::<Vec<String>>(&row.recipients).map(|r| r.join(", ")).unwrap_or_default()
-    }
 }
 
 pub(super) async fn mail(
@@ -30,7 +23,8 @@ pub(super) async fn mail(
     saved: web::Query<Saved>,
 ) -> Result<HttpResponse, PageError> {
     admin_only(&user)?;
-    let failed = state.run(|c| Ok(db::list_mail(c, Some("failed"), 500)?)).await?;
+    let actor = user.actor.clone();
+    let failed = state.run(move |c| outbox::list(c, &actor, Some("failed"))).await?;
     html(MailPage { user, failed, saved: saved.saved.is_some() })
 }
 
@@ -42,10 +36,7 @@ pub(super) async fn retry_mail(
 ) -> Result<HttpResponse, PageError> {
     admin_only(&user)?;
     user.check_csrf(&form.csrf)?;
-    let now = db::to_db(state.clock.now());
-    let retried = state.run(move |c| Ok(db::retry_mail(c, &id, now)?)).await?;
-    if !retried {
-        return Err(ApiError::not_found("failed message").into());
-    }
+    let (actor, now) = (user.actor.clone(), state.clock.now());
+    state.run(move |c| outbox::retry(c, &actor, &id, now)).await?;
     Ok(see_other("/admin/mail?saved=1"))
 }

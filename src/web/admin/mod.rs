@@ -15,10 +15,10 @@ use serde::Deserialize;
 use super::session::SignedIn;
 use super::{PageError, html};
 use crate::auth::Actor;
-use crate::db::AnyConnection;
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::service::AnyConnection;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(overview))

@@ -7,12 +7,11 @@ use serde::Deserialize;
 
 use super::{DocumentForm, Editor, Saved, admin_only, apply_document, pretty};
 use crate::auth::hash_password;
-use crate::db::{self, UserRow};
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
 use crate::service::admin::{self, TeamView};
-use crate::service::users::{self, NewUser};
-use crate::startup::AppState;
+use crate::service::users::{self, NewUser, UserSummary};
+use crate::state::AppState;
 use crate::web::session::SignedIn;
 use crate::web::{PageError, html_status, see_other};
 
@@ -20,7 +19,7 @@ use crate::web::{PageError, html_status, see_other};
 #[template(path = "pages/admin_people.html", config = "config/askama.toml")]
 struct PeoplePage {
     user: SignedIn,
-    users: Vec<(UserRow, Vec<String>)>,
+    users: Vec<UserSummary>,
     teams: Editor,
     team_keys: Vec<String>,
     new_user: NewUserForm,
@@ -60,7 +59,8 @@ pub(super) async fn people_page(
     teams_failed: Option<Editor>,
     saved: bool,
 ) -> Result<HttpResponse, PageError> {
-    let (users, teams) = state.run(|c| Ok((db::list_users(c)?, admin::teams(c)?))).await?;
+    let actor = user.actor.clone();
+    let (users, teams) = state.run(move |c| Ok((users::list_users(c, &actor)?, admin::teams(c)?))).await?;
     let team_keys = teams.iter().map(|t| t.key.clone()).collect();
     let failing = teams_failed.is_some() || !user_errors.is_empty();
     let teams = match teams_failed {

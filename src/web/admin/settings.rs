@@ -9,7 +9,7 @@ use super::{DocumentForm, Editor, Saved, admin_only, apply_document, pretty};
 use crate::domain::{OwnershipMap, RoutingDecision};
 use crate::error::ApiError;
 use crate::service::admin;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::session::SignedIn;
 use crate::web::{PageError, html_status, see_other};
 

@@ -1,0 +1,40 @@
+//! What every handler shares: the state built once at start-up (pool, clock, settings,
+//! notifier, sign-in throttle) and `run`, which does one unit of work on the blocking pool.
+//! Handlers and extractors import this, not `startup`, which in turn imports them.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{AnyConnection, Pool};
+use crate::error::ApiError;
+use crate::service::notify::Notifier;
+
+/// Shared by every handler.
+pub struct AppState {
+    pub pool: Pool,
+    pub clock: Clock,
+    pub settings: Arc<Settings>,
+    pub notifier: Arc<Notifier>,
+    /// Failed sign-ins, shared by every worker (built once, outside the app factory).
+    pub throttle: Arc<crate::web::LoginThrottle>,
+}
+
+impl AppState {
+    /// Runs one unit of work on a pooled connection on the blocking thread pool, never on an
+    /// actix worker thread.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
