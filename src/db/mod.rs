@@ -155,6 +155,17 @@ pub fn migrate(conn: &mut AnyConnection) -> anyhow::Result<usize> {
     Ok(applied.len())
 }
 
+/// Reverts the newest applied migration (an operator's way back after a failed upgrade);
+/// returns its name.
+pub fn revert_last_migration(conn: &mut AnyConnection) -> anyhow::Result<String> {
+    let reverted = match conn {
+        AnyConnection::Postgresql(c) => c.revert_last_migration(POSTGRES_MIGRATIONS),
+        AnyConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("reverting the last migration: {e}"))?;
+    Ok(reverted.to_string())
+}
+
 /// Runs `f` in one write transaction. On SQLite it begins IMMEDIATE, so the write lock is
 /// taken up front and two writers queue on busy_timeout instead of failing on lock upgrade.
 pub fn write_tx<T, E>(conn: &mut AnyConnection, f: impl FnOnce(&mut AnyConnection) -> Result<T, E>) -> Result<T, E>

@@ -13,6 +13,7 @@ mod digest;
 mod errors;
 mod import;
 mod journey;
+mod ledger;
 mod lifecycle;
 mod listing;
 mod mail;

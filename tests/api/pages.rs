@@ -28,8 +28,8 @@ pub fn person(app: &TestApp, email: &str, role: Role, teams: &[&str]) -> String 
 
 /// A browser without a browser: keeps cookies, follows no redirect, finds CSRF tokens.
 pub struct Visitor {
-    base: String,
-    client: reqwest::Client,
+    pub base: String,
+    pub client: reqwest::Client,
     cookies: HashMap<String, String>,
 }
 
@@ -53,7 +53,7 @@ impl Visitor {
         Self { base: app.address.clone(), client, cookies: HashMap::new() }
     }
 
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+    pub async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
         let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
         let resp = req.header("cookie", cookie).send().await.unwrap();
         for set in resp.headers().get_all("set-cookie") {

@@ -20,10 +20,12 @@ ALTER TABLE requests ADD COLUMN first_answer_at TIMESTAMP;
 ALTER TABLE requests ADD COLUMN team_first_response_at TIMESTAMP;
 ALTER TABLE requests ADD COLUMN team_first_answer_at TIMESTAMP;
 
--- Until now a first response by comment was also the only kind of answer that was recorded.
+-- Answers: first answers, and first responses by comment (before first answers were
+-- recorded, the only answers the history can tell).
 UPDATE requests SET first_answer_at = (
     SELECT MIN(e.at) FROM request_events e
-    WHERE e.request_id = requests.id AND e.kind = 'first_response' AND e.data LIKE '%"via":"comment"%'
+    WHERE e.request_id = requests.id
+      AND (e.kind = 'first_answer' OR (e.kind = 'first_response' AND e.data LIKE '%"via":"comment"%'))
 );
 -- The holding team has responded in its hold unless the request was handed over since.
 UPDATE requests SET team_first_response_at = first_response_at

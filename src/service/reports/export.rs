@@ -27,6 +27,15 @@ pub fn to_csv(report: &SlaReport) -> Result<String, ApiError> {
         "open_backlog",
         "oldest_open_minutes",
         "reassignments_away",
+        "first_answer_median_business_minutes",
+        "first_answer_p90_business_minutes",
+        "first_answer_median_wall_minutes",
+        "first_answer_attainment",
+        "handed_over_out",
+        "handed_over_in",
+        "minutes_before_out",
+        "first_responses_without_answer",
+        "sla_breaches_charged",
     ])
     .map_err(internal)?;
     let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -48,16 +57,34 @@ pub fn to_csv(report: &SlaReport) -> Result<String, ApiError> {
             s.breaches.to_string(),
         ]
     };
+    let answer_cols = |s: &Stats| {
+        vec![
+            n(s.first_answer.median_business_minutes),
+            n(s.first_answer.p90_business_minutes),
+            n(s.first_answer.median_wall_minutes),
+            f(s.first_answer_attainment),
+        ]
+    };
     for t in &report.teams {
         let mut rec = vec!["team".to_owned(), t.team.clone()];
         rec.extend(stats_cols(&t.stats));
         rec.extend([t.open_backlog.to_string(), n(t.oldest_open_minutes), t.reassignments_away.to_string()]);
+        rec.extend(answer_cols(&t.stats));
+        rec.extend([
+            t.handed_over.out.to_string(),
+            t.handed_over.received.to_string(),
+            t.handed_over.minutes_before_out.to_string(),
+            t.first_responses_without_answer.to_string(),
+            t.sla_breaches_charged.to_string(),
+        ]);
         w.write_record(&rec).map_err(internal)?;
     }
     for c in &report.categories {
         let mut rec = vec!["category".to_owned(), c.category.clone()];
         rec.extend(stats_cols(&c.stats));
         rec.extend([String::new(), String::new(), c.reassignments_away.to_string()]);
+        rec.extend(answer_cols(&c.stats));
+        rec.extend(std::iter::repeat_n(String::new(), 5));
         w.write_record(&rec).map_err(internal)?;
     }
     let bytes = w.into_inner().map_err(|e| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;

@@ -1,0 +1,214 @@
+//! The responsibility ledger: every minute charged to whoever held the request (the worked
+//! example of docs/metrics.md), first answers apart from first responses, and the ledger of a
+//! database upgraded from before it existed.
+//!
+//! London = UTC in November. IT: Mon-Fri 08:00-12:30, 13:30-18:00 (540 business minutes a
+//! day); marketing: 09:00-17:30. P3 first response 240 business minutes.
+
+use std::process::Command;
+
+use changedesk::domain::Role;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use crate::pages::{Visitor, person};
+
+fn team<'a>(teams: &'a Value, key: &str) -> &'a Value {
+    teams.as_array().unwrap().iter().find(|t| t["team"] == key).unwrap_or_else(|| panic!("no team {key} in {teams:#}"))
+}
+
+/// Monday 09:00 filed (routed to IT); IT holds it two business days (Mon 09:00-18:00 is 480,
+/// Tuesday 540, Wednesday 08:00-09:00 60: 1080 minutes) and hands it to marketing on Wednesday
+/// at 09:00; marketing answers at 09:30 and resolves it at 12:00.
+async fn worked_example(app: &TestApp, cast: &Cast) {
+    app.file(&cast.ann, "Change the pricing copy", "New wording for the pricing page", "bug").await;
+    app.clock.set(time("2026-11-18T09:00:00Z"));
+    app.post("/api/v1/requests/CR-1/reassign", &cast.ian, json!({ "team": "marketing", "reason": "copy, not code" }))
+        .await
+        .ok();
+    app.clock.set(time("2026-11-18T09:30:00Z"));
+    app.comment(&cast.mia, "CR-1", "We will have the new copy live by noon.", false).await.ok();
+    app.clock.set(time("2026-11-18T12:00:00Z"));
+    for status in ["acknowledged", "in_progress", "resolved"] {
+        app.set_status(&cast.mia, "CR-1", status, None).await.ok();
+    }
+    app.clock.set(time("2026-11-23T08:00:00Z"));
+}
+
+/// What both teams are charged with, as the report and the digest show it.
+fn assert_charged_fairly(teams: &Value) {
+    let it = team(teams, "it");
+    assert_eq!(it["requests"], 1, "IT held it");
+    assert_eq!(it["first_responses"], 0, "and passed it on without a response");
+    assert_eq!(it["first_response_attainment"], 0.0, "its own 240-minute target elapsed on Monday at 14:00");
+    assert_eq!(it["handed_over"], json!({ "out": 1, "in": 0, "minutes_before_out": 1080 }));
+    assert_eq!(it["sla_breaches_charged"], 1, "the requester's first response breached while IT held it");
+    let marketing = team(teams, "marketing");
+    assert_eq!(marketing["requests"], 1, "marketing held it too: once for each team");
+    assert_eq!(marketing["first_response"]["median_business_minutes"], 30, "from receiving it, in full");
+    assert_eq!(marketing["first_response"]["median_wall_minutes"], 30);
+    assert_eq!(marketing["first_answer"]["median_business_minutes"], 30, "the comment is an answer too");
+    assert_eq!(marketing["first_response_attainment"], 1.0);
+    assert_eq!(marketing["first_answer_attainment"], 1.0);
+    assert_eq!(marketing["resolution"]["median_business_minutes"], 180, "received 09:00, resolved 12:00");
+    assert_eq!(marketing["resolution_attainment"], 1.0);
+    assert_eq!(marketing["handed_over"], json!({ "out": 0, "in": 1, "minutes_before_out": 0 }));
+    assert_eq!(marketing["sla_breaches_charged"], 0);
+}
+
+on_both_backends! {
+    async fn a_hand_over_charges_each_holder_its_own_stretch_in_the_report_the_csv_and_the_digest(app: TestApp) {
+        let cast = app.cast();
+        let lee = app.user("lee@example.org", Role::Lead, &["it"]);
+        worked_example(&app, &cast).await;
+
+        let request = app.get("/api/v1/requests/CR-1", &cast.ian).await.ok();
+        let ledger = request["ledger"].as_array().unwrap();
+        assert_eq!(ledger.len(), 3, "{ledger:#?}");
+        assert_eq!(ledger[0], json!({ "holder": "team", "team": "it", "from": "2026-11-16T09:00:00Z",
+            "to": "2026-11-18T09:00:00Z", "business_minutes": 1080, "wall_minutes": 2880 }));
+        assert_eq!(ledger[1], json!({ "holder": "team", "team": "marketing", "from": "2026-11-18T09:00:00Z",
+            "to": "2026-11-18T12:00:00Z", "business_minutes": 180, "wall_minutes": 180 }));
+        // Still lasting: measured up to now (Monday 23rd 08:00): Wed 12:00-17:30, Thu, Fri.
+        assert_eq!((ledger[2]["holder"].as_str(), ledger[2]["to"].as_str()), (Some("resolved"), None));
+        assert_eq!(ledger[2]["business_minutes"], 330 + 510 * 2);
+        assert_eq!(request["first_answer_at"], "2026-11-18T09:30:00Z");
+        assert_eq!(request["first_response_at"], "2026-11-18T09:30:00Z");
+        assert_eq!(request["segments"].as_array().unwrap().len(), 3, "segments stay for existing clients");
+
+        let report = app.get("/api/v1/reports/sla?from=2026-11-16&to=2026-11-22", &lee).await.ok();
+        assert_charged_fairly(&report["teams"]);
+        let bug = report["categories"].as_array().unwrap().iter().find(|c| c["category"] == "bug").unwrap();
+        assert_eq!(bug["requests"], 1, "the requester's view counts the request once");
+        assert_eq!(bug["first_response_attainment"], 0.0, "and its first response as late as it was");
+
+        let csv = app.client.get(format!("{}/api/v1/reports/sla.csv?from=2026-11-16&to=2026-11-22", app.address))
+            .bearer_auth(&lee).send().await.unwrap().text().await.unwrap();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let row = |name: &str| -> Vec<String> {
+            csv.lines().find(|l| l.starts_with(&format!("team,{name},"))).unwrap().split(',').map(str::to_owned).collect()
+        };
+        let cell = |name: &str, column: &str| row(name)[header.iter().position(|h| *h == column).unwrap()].clone();
+        assert_eq!(cell("it", "handed_over_out"), "1");
+        assert_eq!(cell("it", "minutes_before_out"), "1080");
+        assert_eq!(cell("it", "sla_breaches_charged"), "1");
+        assert_eq!(cell("marketing", "handed_over_in"), "1");
+        assert_eq!(cell("marketing", "first_response_median_business_minutes"), "30");
+        assert_eq!(cell("marketing", "first_answer_median_business_minutes"), "30");
+
+        let digest = app.get("/api/v1/digests/2026-W47", &lee).await.ok();
+        assert_charged_fairly(&digest["teams"]);
+    }
+
+    async fn a_status_click_is_a_first_response_but_not_a_first_answer(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);
+        let lee = app.user("lee@example.org", Role::Lead, &["it"]);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let csrf = ann.csrf("/requests/new").await;
+        for title in ["Typo on pricing", "Slow images", "Broken form"] {
+            ann.post("/requests/new", &[("csrf", &csrf), ("title", title), ("description", "See title"), ("category", "bug")])
+                .await;
+        }
+        let mut agent = Visitor::new(&app);
+        agent.sign_in("ian@example.org").await;
+        let csrf = agent.csrf("/queues/it").await;
+        app.clock.set(time("2026-11-16T09:20:00Z"));
+        let bulk = agent.client.post(format!("{}/queues/it/bulk", agent.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}&action=acknowledge&key=CR-1&key=CR-2"));
+        assert_eq!(agent.send(bulk).await.location.as_deref(), Some("/queues/it?done=2&failed="));
+        // One at a time through the API, with a note the requester reads: an answer.
+        app.set_status(&ian, "CR-3", "acknowledged", Some("Looking at it now")).await.ok();
+        // A later comment answers CR-2.
+        app.clock.set(time("2026-11-16T10:00:00Z"));
+        app.comment(&ian, "CR-2", "Found it: the CDN cache.", false).await.ok();
+
+        let cr1 = app.get("/api/v1/requests/CR-1", &ian).await.ok();
+        assert_eq!(cr1["first_response_at"], "2026-11-16T09:20:00Z");
+        assert_eq!(cr1["first_answer_at"], Value::Null, "a bulk click answers nobody");
+        let first = cr1["events"].as_array().unwrap().iter().find(|e| e["type"] == "first_response").unwrap();
+        assert_eq!(first["data"], json!({ "via": "status_changed", "team": "it", "bulk": true }));
+        let cr2 = app.get("/api/v1/requests/CR-2", &ian).await.ok();
+        assert_eq!((cr2["first_response_at"].as_str(), cr2["first_answer_at"].as_str()),
+            (Some("2026-11-16T09:20:00Z"), Some("2026-11-16T10:00:00Z")));
+        assert!(event_types(&cr2).contains(&"first_answer".to_owned()));
+        let cr3 = app.get("/api/v1/requests/CR-3", &ian).await.ok();
+        assert_eq!(cr3["first_answer_at"], "2026-11-16T09:20:00Z", "a public status note is an answer");
+
+        let report = app.get("/api/v1/reports/sla?from=2026-11-16&to=2026-11-22", &lee).await.ok();
+        let it = team(&report["teams"], "it");
+        assert_eq!(it["first_responses"], 3);
+        assert_eq!(it["first_response"]["median_business_minutes"], 20);
+        assert_eq!(it["first_answer"]["count"], 2, "CR-1 has no answer");
+        assert_eq!(it["first_answer"]["median_business_minutes"], 20, "20 (CR-3) and 60 (CR-2)");
+        assert_eq!(it["first_responses_without_answer"], 1, "CR-1: clicked, never answered");
+    }
+
+    async fn a_database_from_before_the_ledger_gets_it_from_migrate_and_serve_waits_for_it(app: TestApp) {
+        let cast = app.cast();
+        worked_example(&app, &cast).await;
+        app.file(&cast.bob, "Landing page", "For the launch", "content").await;
+        app.set_status(&cast.mia, "CR-2", "acknowledged", None).await.ok();
+        app.set_status(&cast.mia, "CR-2", "in_progress", None).await.ok();
+        app.set_status(&cast.mia, "CR-2", "waiting_on_requester", Some("Which photo?")).await.ok();
+        // Read on connections of their own: the app's have statements prepared for the schema.
+        let before = stored(&app.database_url);
+        assert_eq!(before.0.len(), 3 + 2, "CR-1: IT, marketing, resolved; CR-2: marketing, the requester");
+        {
+            let pool = connect(&app.database_url);
+            let reverted = changedesk::db::revert_last_migration(&mut pool.get().unwrap()).unwrap();
+            assert_eq!(reverted, "20261202000007", "the ledger's migration");
+        }
+        let run = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_changedesk"))
+                .args(args)
+                .env("DATABASE_URL", &app.database_url)
+                .env_remove("RUST_LOG")
+                .output()
+                .unwrap()
+        };
+        // `serve` applies the upgrade's migration, then refuses until the ledger is built (were
+        // it to start instead, this test would hang: it would have failed already).
+        let serve = run(&["serve", "--bind", "127.0.0.1:0"]);
+        assert!(!serve.status.success());
+        let said = String::from_utf8_lossy(&serve.stderr);
+        assert!(said.contains("ledger of 2 request(s) is not built yet") && said.contains("changedesk migrate"), "{said}");
+        let built = run(&["migrate"]);
+        assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+        assert!(String::from_utf8_lossy(&built.stdout).contains("built the ledger of 2 request(s)"));
+        let again = run(&["migrate"]);
+        assert!(!String::from_utf8_lossy(&again.stdout).contains("built the ledger"), "nothing to do twice");
+        assert_eq!(stored(&app.database_url), before, "the built ledger is the one live writes keep");
+    }
+}
+
+fn connect(url: &str) -> changedesk::db::Pool {
+    changedesk::db::connect(&changedesk::db::DatabaseUrl::parse(url).unwrap(), 1).unwrap()
+}
+
+/// The stored ledger and the first-answer columns, by request number.
+fn stored(
+    url: &str,
+) -> (Vec<(i64, changedesk::db::StretchRow)>, Vec<(i64, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)>)
+{
+    use changedesk::db::schema::{request_stretches, requests};
+    let pool = connect(url);
+    let mut conn = pool.get().unwrap();
+    let ledger = request_stretches::table
+        .inner_join(requests::table)
+        .order((requests::number, request_stretches::seq))
+        .select((requests::number, changedesk::db::StretchRow::as_select()))
+        .load(&mut conn)
+        .unwrap();
+    let answers = requests::table
+        .order(requests::number)
+        .select((requests::number, requests::first_answer_at, requests::team_first_response_at))
+        .load(&mut conn)
+        .unwrap();
+    (ledger, answers)
+}
