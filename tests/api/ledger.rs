@@ -8,6 +8,7 @@
 use std::process::Command;
 
 use changedesk::domain::Role;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
@@ -191,11 +192,11 @@ fn connect(url: &str) -> changedesk::db::Pool {
     changedesk::db::connect(&changedesk::db::DatabaseUrl::parse(url).unwrap(), 1).unwrap()
 }
 
+/// Per request number: its stored stretches; its first answer and its team's first response.
+type Stored = (Vec<(i64, changedesk::db::StretchRow)>, Vec<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>)>);
+
 /// The stored ledger and the first-answer columns, by request number.
-fn stored(
-    url: &str,
-) -> (Vec<(i64, changedesk::db::StretchRow)>, Vec<(i64, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)>)
-{
+fn stored(url: &str) -> Stored {
     use changedesk::db::schema::{request_stretches, requests};
     let pool = connect(url);
     let mut conn = pool.get().unwrap();
