@@ -350,6 +350,9 @@ fn order_problems(
     problems
 }
 
+mod set_aside;
 mod write;
+
+use set_aside::set_aside;
 
 pub use write::{ImportSummary, import, import_setting_aside_from, reserve_numbers};

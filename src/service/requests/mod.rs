@@ -6,6 +6,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+mod answers;
+mod hand_over;
+
 use super::notify::{Notifier, Update};
 use super::sla;
 use super::views::{RequestDetail, request_detail, request_key};
@@ -15,6 +18,9 @@ use crate::domain::event::FIRST_RESPONSE_BY_COMMENT;
 use crate::domain::request::parse_text;
 use crate::domain::{Event, FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
 use crate::error::ApiError;
+pub use answers::Via;
+use answers::{note_first_answer, note_first_response};
+pub use hand_over::{ReassignInput, reassign};
 
 pub const COMMENT_MAX: usize = 20_000;
 pub const REASON_MAX: usize = 2_000;
@@ -134,56 +140,6 @@ fn require_worker(actor: &Actor, row: &RequestRow) -> Result<(), ApiError> {
             row.team_key
         )))
     }
-}
-
-/// Whether the actor works in the team holding the request (admins outside it do not count
-/// as the team answering).
-fn of_holding_team(row: &RequestRow, actor: &Actor) -> bool {
-    actor.role.is_staff() && actor.is_member(&row.team_key)
-}
-
-/// How a unit of work reached the request: one at a time, or in a bulk action from the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Via {
-    #[default]
-    One,
-    Bulk,
-}
-
-/// Records the holding team's first response in its hold, once, and only for a member of that
-/// team; the request's first response is the first of them. A first response by comment is an
-/// answer too. Returns whether it recorded one.
-fn note_first_response(
-    conn: &mut AnyConnection,
-    row: &mut RequestRow,
-    actor: &Actor,
-    via: &str,
-    how: Via,
-) -> Result<bool, ApiError> {
-    if row.team_first_response_at.is_some() || !of_holding_team(row, actor) {
-        return Ok(false);
-    }
-    row.team_first_response_at = Some(row.updated_at);
-    row.first_response_at.get_or_insert(row.updated_at);
-    let event = Event::FirstResponse { via: via.to_owned(), team: row.team_key.clone(), bulk: how == Via::Bulk };
-    db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event)?;
-    if via == FIRST_RESPONSE_BY_COMMENT {
-        row.team_first_answer_at = Some(row.updated_at);
-        row.first_answer_at.get_or_insert(row.updated_at);
-    }
-    Ok(true)
-}
-
-/// Records the holding team's first answer in its hold (a message the requester sees), once,
-/// when it is not also its first response by comment.
-fn note_first_answer(conn: &mut AnyConnection, row: &mut RequestRow, actor: &Actor, via: &str) -> Result<(), ApiError> {
-    if row.team_first_answer_at.is_some() || !of_holding_team(row, actor) {
-        return Ok(());
-    }
-    row.team_first_answer_at = Some(row.updated_at);
-    row.first_answer_at.get_or_insert(row.updated_at);
-    let event = Event::FirstAnswer { via: via.to_owned(), team: row.team_key.clone() };
-    db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event).map_err(ApiError::from)
 }
 
 /// Applies a status move to the row and records its event (no authorization here).
@@ -401,59 +357,6 @@ fn require_open(row: &RequestRow) -> Result<(), ApiError> {
             fields: FieldErrors::default(),
         })
     }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReassignInput {
-    pub team: String,
-    /// Why it is not this team's work; required.
-    #[serde(default)]
-    pub reason: String,
-}
-
-/// "Not ours": moves an open request to another team, keeping its creation time, and records
-/// it as a routing correction.
-pub fn reassign(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    notifier: &Notifier,
-    id_or_key: &str,
-    input: &ReassignInput,
-    now: DateTime<Utc>,
-) -> Result<RequestDetail, ApiError> {
-    let reason = parse_text(&input.reason, REASON_MAX, true)
-        .map_err(|e| ApiError::validation("reason", format!("{e}: say why it is not this team's work")))?;
-    write_tx(conn, |conn| {
-        let mut row = load_visible(conn, actor, id_or_key)?;
-        require_worker(actor, &row)?;
-        require_open(&row)?;
-        let to = input.team.trim();
-        if !db::team_exists(conn, to)? {
-            return Err(ApiError::validation("team", format!("unknown team '{to}'")));
-        }
-        if to == row.team_key {
-            return Err(ApiError::validation("team", format!("already with team '{to}'")));
-        }
-        let from = std::mem::replace(&mut row.team_key, to.to_owned());
-        row.assignee_id = None;
-        // The receiving team's own clocks start now: it has neither responded nor answered.
-        row.team_first_response_at = None;
-        row.team_first_answer_at = None;
-        row.updated_at = to_db(now);
-        let event = Event::Reassigned {
-            from: from.clone(),
-            to: to.to_owned(),
-            reason: reason.clone(),
-            routing_correction: true,
-        };
-        db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event)?;
-        db::save_request(conn, &row)?;
-        sla::refresh(conn, &mut row)?;
-        // New to the receiving team: announce it there, with the reason for the handover.
-        notifier.new_for_team(conn, &row, Some((&from, &reason)), now)?;
-        request_detail(conn, row, true, now)
-    })
 }
 
 /// Parses a priority filter value, for the list endpoint.
