@@ -23,20 +23,12 @@ pub struct StretchRow {
     pub wall_minutes: Option<i64>,
 }
 
-fn holder_name(h: Holder) -> &'static str {
-    match h {
-        Holder::Team => "team",
-        Holder::Requester => "requester",
-        Holder::Resolved => "resolved",
-    }
-}
-
 impl StretchRow {
     pub fn new(request_id: &str, seq: usize, s: &Stretch) -> Self {
         Self {
             request_id: request_id.to_owned(),
             seq: seq as i32,
-            holder: holder_name(s.holder).to_owned(),
+            holder: s.holder.as_str().to_owned(),
             team_key: s.team.clone(),
             started_at: to_db(s.from),
             ended_at: s.to.map(to_db),
@@ -46,11 +38,8 @@ impl StretchRow {
     }
 
     pub fn stretch(&self) -> Stretch {
-        let holder = match self.holder.as_str() {
-            "requester" => Holder::Requester,
-            "resolved" => Holder::Resolved,
-            _ => Holder::Team,
-        };
+        // The column's CHECK constraint allows only the three names.
+        let holder = Holder::parse(&self.holder).unwrap_or(Holder::Team);
         Stretch {
             holder,
             team: self.team_key.clone(),

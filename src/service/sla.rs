@@ -53,7 +53,7 @@ pub fn columns(
 fn recorded_levels(rows: &[EscalationRow]) -> Vec<(ClockKind, usize)> {
     rows.iter()
         .filter_map(|r| {
-            let clock = ClockKind::ALL.into_iter().find(|k| k.as_str() == r.clock)?;
+            let clock = ClockKind::parse(&r.clock)?;
             Some((clock, usize::try_from(r.level).ok()?.checked_sub(1)?))
         })
         .collect()

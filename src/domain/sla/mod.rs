@@ -138,6 +138,10 @@ pub enum ClockKind {
 impl ClockKind {
     pub const ALL: [ClockKind; 2] = [Self::FirstResponse, Self::Resolution];
 
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::FirstResponse => "first_response",
@@ -180,6 +184,23 @@ pub enum Holder {
     Team,
     Requester,
     Resolved,
+}
+
+impl Holder {
+    pub const ALL: [Holder; 3] = [Self::Team, Self::Requester, Self::Resolved];
+
+    /// The stored and serialized name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Team => "team",
+            Self::Requester => "requester",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.as_str() == s)
+    }
 }
 
 /// A stretch of a request's life with one holder (and one owning team).

@@ -267,3 +267,16 @@ proptest::proptest! {
         proptest::prop_assert_eq!(plan.state(due - TimeDelta::seconds(1)), ClockState::AtRisk);
     }
 }
+
+#[test]
+fn holder_and_clock_names_round_trip_and_match_their_serde_names() {
+    for h in Holder::ALL {
+        assert_eq!(Holder::parse(h.as_str()), Some(h));
+        assert_eq!(serde_json::to_value(h).unwrap(), h.as_str());
+    }
+    for k in ClockKind::ALL {
+        assert_eq!(ClockKind::parse(k.as_str()), Some(k));
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+    }
+    assert_eq!(Holder::parse("nobody"), None);
+}
