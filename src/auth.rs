@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::service::Error;
 use crate::service::tokens;
 use crate::state::AppState;
 
@@ -35,16 +36,16 @@ impl Actor {
     }
 
     /// Reports and digests are for leads and admins.
-    pub fn require_reports(&self) -> Result<(), ApiError> {
+    pub fn require_reports(&self) -> Result<(), Error> {
         if matches!(self.role, Role::Lead | Role::Admin) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("reports are for leads and admins".into()))
+            Err(Error::Forbidden("reports are for leads and admins".into()))
         }
     }
 
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.role == Role::Admin { Ok(()) } else { Err(ApiError::Forbidden("only admins may do that".into())) }
+    pub fn require_admin(&self) -> Result<(), Error> {
+        if self.role == Role::Admin { Ok(()) } else { Err(Error::Forbidden("only admins may do that".into())) }
     }
 }
 
@@ -89,8 +90,8 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthorized("missing bearer token".into()))?;
-    let value = header.to_str().map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
+        .ok_or_else(|| Error::Unauthorized("missing bearer token".into()))?;
+    let value = header.to_str().map_err(|_| Error::Unauthorized("malformed Authorization header".into()))?;
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
             Ok(token.trim().to_owned())

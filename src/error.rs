@@ -76,6 +76,21 @@ impl ApiError {
     }
 }
 
+impl From<crate::service::Error> for ApiError {
+    fn from(e: crate::service::Error) -> Self {
+        use crate::service::Error as E;
+        match e {
+            E::Unauthorized(m) => Self::Unauthorized(m),
+            E::Forbidden(m) => Self::Forbidden(m),
+            E::NotFound(m) => Self::NotFound(m),
+            E::Conflict { message, fields } => Self::Conflict { message, fields },
+            E::Validation(fields) => Self::Validation(fields),
+            E::Unavailable(m) => Self::Unavailable(m),
+            E::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         match e {

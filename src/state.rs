@@ -25,16 +25,18 @@ pub struct AppState {
 impl AppState {
     /// Runs one unit of work on a pooled connection on the blocking thread pool, never on an
     /// actix worker thread.
+    /// Its error is the service's, mapped to the API's at this edge.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, crate::service::Error> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        web::block(move || {
+        let done = web::block(move || {
             let mut conn = pool.get()?;
             f(&mut conn)
         })
-        .await?
+        .await?;
+        Ok(done?)
     }
 }

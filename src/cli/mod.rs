@@ -169,9 +169,9 @@ fn token(cmd: TokenCommand, settings: &Settings, clock: &Clock) -> anyhow::Resul
     Ok(())
 }
 
-fn cli_error(e: crate::error::ApiError) -> anyhow::Error {
+fn cli_error(e: crate::service::Error) -> anyhow::Error {
     match e {
-        crate::error::ApiError::Validation(fields) => anyhow::anyhow!("invalid input: {fields}"),
+        crate::service::Error::Validation(fields) => anyhow::anyhow!("invalid input: {fields}"),
         other => anyhow::anyhow!("{other}"),
     }
 }

@@ -19,6 +19,8 @@ pub async fn healthz() -> HttpResponse {
     (status = 503, description = "database unreachable", body = crate::error::ErrorBody)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.run(|conn| conn.batch_execute("SELECT 1").map_err(|e| ApiError::Unavailable(e.to_string()))).await?;
+    state
+        .run(|conn| conn.batch_execute("SELECT 1").map_err(|e| crate::service::Error::Unavailable(e.to_string())))
+        .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
 }

@@ -44,7 +44,7 @@ impl ReportQuery {
         };
         let (from, to) = (date("from", &self.from), date("to", &self.to));
         match (from, to) {
-            (Some(from), Some(to)) if errors.is_empty() => Period::new(from, to, tz),
+            (Some(from), Some(to)) if errors.is_empty() => Ok(Period::new(from, to, tz)?),
             _ => Err(ApiError::Validation(errors)),
         }
     }

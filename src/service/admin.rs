@@ -12,7 +12,7 @@ use crate::domain::calendar::BusinessCalendar;
 use crate::domain::routing::{Category, Rule, validate_key};
 use crate::domain::sla::{Policy, SlaConfig, TeamSla};
 use crate::domain::{FieldErrors, OwnershipMap};
-use crate::error::ApiError;
+use crate::service::Error;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -32,17 +32,13 @@ impl From<&TeamRow> for TeamView {
     }
 }
 
-pub fn teams(conn: &mut AnyConnection) -> Result<Vec<TeamView>, ApiError> {
+pub fn teams(conn: &mut AnyConnection) -> Result<Vec<TeamView>, Error> {
     Ok(db::load_teams(conn)?.iter().map(TeamView::from).collect())
 }
 
 /// Refuses a team key that names no team, as a problem with the `team` field.
-pub fn check_team(conn: &mut AnyConnection, key: &str) -> Result<(), ApiError> {
-    if db::team_exists(conn, key)? {
-        Ok(())
-    } else {
-        Err(ApiError::validation("team", format!("unknown team '{key}'")))
-    }
+pub fn check_team(conn: &mut AnyConnection, key: &str) -> Result<(), Error> {
+    if db::team_exists(conn, key)? { Ok(()) } else { Err(Error::validation("team", format!("unknown team '{key}'"))) }
 }
 
 fn validate_teams(teams: &[TeamView]) -> FieldErrors {
@@ -87,11 +83,11 @@ pub fn put_teams(
     actor: &Actor,
     teams: &[TeamView],
     now: DateTime<Utc>,
-) -> Result<Vec<TeamView>, ApiError> {
+) -> Result<Vec<TeamView>, Error> {
     actor.require_admin()?;
     let errors = validate_teams(teams);
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(Error::Validation(errors));
     }
     write_tx(conn, |conn| {
         let before = db::load_teams(conn)?;
@@ -136,8 +132,8 @@ pub fn put_teams(
     })
 }
 
-fn in_use(team: &str, by: &str) -> ApiError {
-    ApiError::Conflict {
+fn in_use(team: &str, by: &str) -> Error {
+    Error::Conflict {
         message: format!("team '{team}' is still used by {by}"),
         fields: FieldErrors::single("teams", format!("'{team}' is in use")),
     }
@@ -178,8 +174,8 @@ pub struct RulesInput {
     pub rules: Vec<Rule>,
 }
 
-pub fn current(conn: &mut AnyConnection) -> Result<db::VersionedMap, ApiError> {
-    db::current_map(conn)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the ownership map was never seeded")))
+pub fn current(conn: &mut AnyConnection) -> Result<db::VersionedMap, Error> {
+    db::current_map(conn)?.ok_or_else(|| Error::Internal(anyhow::anyhow!("the ownership map was never seeded")))
 }
 
 pub fn categories_view(m: db::VersionedMap) -> CategoriesView {
@@ -197,13 +193,13 @@ pub fn change_map(
     now: DateTime<Utc>,
     what: &str,
     change: impl FnOnce(&mut OwnershipMap),
-) -> Result<db::VersionedMap, ApiError> {
+) -> Result<db::VersionedMap, Error> {
     actor.require_admin()?;
     write_tx(conn, |conn| {
         let before = current(conn)?;
         let mut map = before.map.clone();
         change(&mut map);
-        map.validate(&db::team_keys(conn)?).map_err(ApiError::Validation)?;
+        map.validate(&db::team_keys(conn)?).map_err(Error::Validation)?;
         let note = format!("{what} changed by {}", actor.email);
         let version = db::insert_map_version(conn, &map, &note, Some(&actor.id), to_db(now))?;
         let data =
@@ -243,8 +239,8 @@ pub struct SlaPoliciesInput {
     pub teams: Option<Vec<TeamSla>>,
 }
 
-pub fn current_sla(conn: &mut AnyConnection) -> Result<db::VersionedSla, ApiError> {
-    db::current_sla(conn)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the SLA configuration was never seeded")))
+pub fn current_sla(conn: &mut AnyConnection) -> Result<db::VersionedSla, Error> {
+    db::current_sla(conn)?.ok_or_else(|| Error::Internal(anyhow::anyhow!("the SLA configuration was never seeded")))
 }
 
 pub fn calendars_view(v: db::VersionedSla) -> CalendarsView {
@@ -263,13 +259,13 @@ pub fn change_sla(
     now: DateTime<Utc>,
     what: &str,
     change: impl FnOnce(&mut SlaConfig),
-) -> Result<db::VersionedSla, ApiError> {
+) -> Result<db::VersionedSla, Error> {
     actor.require_admin()?;
     write_tx(conn, |conn| {
         let before = current_sla(conn)?;
         let mut config = before.config.clone();
         change(&mut config);
-        config.validate(&db::team_keys(conn)?).map_err(ApiError::Validation)?;
+        config.validate(&db::team_keys(conn)?).map_err(Error::Validation)?;
         let note = format!("{what} changed by {}", actor.email);
         let version = db::insert_sla_version(conn, &config, &note, Some(&actor.id), to_db(now))?;
         let data =
@@ -285,7 +281,7 @@ pub fn put_categories(
     actor: &Actor,
     input: CategoriesInput,
     now: DateTime<Utc>,
-) -> Result<db::VersionedMap, ApiError> {
+) -> Result<db::VersionedMap, Error> {
     change_map(conn, actor, now, "ownership_map", |map| {
         if let Some(fallback) = input.fallback_team {
             map.fallback_team = fallback;
@@ -300,7 +296,7 @@ pub fn put_rules(
     actor: &Actor,
     input: RulesInput,
     now: DateTime<Utc>,
-) -> Result<db::VersionedMap, ApiError> {
+) -> Result<db::VersionedMap, Error> {
     change_map(conn, actor, now, "routing_rules", |map| map.rules = input.rules)
 }
 
@@ -310,7 +306,7 @@ pub fn put_calendars(
     actor: &Actor,
     input: CalendarsInput,
     now: DateTime<Utc>,
-) -> Result<db::VersionedSla, ApiError> {
+) -> Result<db::VersionedSla, Error> {
     change_sla(conn, actor, now, "calendars", |sla| sla.calendars = input.calendars)
 }
 
@@ -320,7 +316,7 @@ pub fn put_sla_policies(
     actor: &Actor,
     input: SlaPoliciesInput,
     now: DateTime<Utc>,
-) -> Result<db::VersionedSla, ApiError> {
+) -> Result<db::VersionedSla, Error> {
     change_sla(conn, actor, now, "sla_policies", |sla| {
         sla.policies = input.policies;
         if let Some(teams) = input.teams {

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, from_db};
-use crate::error::ApiError;
+use crate::service::Error;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -21,7 +21,7 @@ pub struct AuditEntry {
 const LIMIT: i64 = 200;
 
 /// The newest changes, newest first (admins).
-pub fn recent(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<AuditEntry>, ApiError> {
+pub fn recent(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<AuditEntry>, Error> {
     actor.require_admin()?;
     Ok(db::load_audit(conn, LIMIT)?
         .into_iter()

@@ -13,7 +13,7 @@ use super::notify::Notifier;
 use super::reports::{Period, SlaReport, report_within};
 use crate::db::AnyConnection;
 use crate::domain::metrics::{Facts, stats};
-use crate::error::ApiError;
+use crate::service::Error;
 
 /// First-response buckets, in business minutes: (upper bound, label).
 pub const BUCKETS: [(i64, &str); 7] = [
@@ -45,7 +45,7 @@ pub fn build(
     gap_teams: (&str, &str),
     notifier: &Notifier,
     now: DateTime<Utc>,
-) -> Result<Dashboard, ApiError> {
+) -> Result<Dashboard, Error> {
     // The trend covers whole ISO weeks (at most MAX_WEEKS, the latest) around the period: one
     // derivation of every request created in either serves the report and the trend.
     let mut weeks = Vec::new();
@@ -89,12 +89,12 @@ pub fn build(
 const COLOURS: [RGBColor; 4] =
     [RGBColor(11, 87, 208), RGBColor(179, 38, 30), RGBColor(20, 108, 46), RGBColor(122, 77, 0)];
 
-fn chart_error(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(anyhow::anyhow!("drawing a chart: {e}"))
+fn chart_error(e: impl std::fmt::Display) -> Error {
+    Error::Internal(anyhow::anyhow!("drawing a chart: {e}"))
 }
 
 /// Grouped bars: for each bucket, one bar per team, hatched by position in the legend.
-pub fn distribution_svg(distribution: &BTreeMap<String, [usize; BUCKETS.len()]>) -> Result<String, ApiError> {
+pub fn distribution_svg(distribution: &BTreeMap<String, [usize; BUCKETS.len()]>) -> Result<String, Error> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 320)).into_drawing_area();
@@ -151,7 +151,7 @@ pub fn trend_svg(
     caption: &str,
     y_range: std::ops::Range<f64>,
     value: impl Fn(&super::digest::TrendPoint) -> Option<f64>,
-) -> Result<String, ApiError> {
+) -> Result<String, Error> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 300)).into_drawing_area();

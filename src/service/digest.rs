@@ -15,8 +15,8 @@ use crate::config::Settings;
 use crate::db::{self, AnyConnection, to_db};
 use crate::domain::metrics::Stats;
 use crate::domain::sla::derive_all;
-use crate::error::ApiError;
 use crate::mail::message::Rendered;
+use crate::service::Error;
 
 /// An ISO week such as 2026-W47.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +114,7 @@ pub fn build(
     notifier: &Notifier,
     week: IsoWeek,
     now: DateTime<Utc>,
-) -> Result<Digest, ApiError> {
+) -> Result<Digest, Error> {
     let tz = settings.digest.timezone.unwrap_or(settings.org.timezone);
     let gap_teams = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
     let report_of = |conn: &mut AnyConnection, w: IsoWeek| {
@@ -210,7 +210,7 @@ pub(crate) fn worst_breaches(
     end: DateTime<Utc>,
     now: DateTime<Utc>,
     limit: usize,
-) -> Result<Vec<Item>, ApiError> {
+) -> Result<Vec<Item>, Error> {
     let rows = db::breached_between(conn, to_db(start), to_db(end.min(now)))?;
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let mut events: std::collections::HashMap<String, Vec<db::StoredEvent>> = Default::default();
@@ -284,8 +284,8 @@ impl Formats for DigestText<'_> {}
 impl Formats for DigestHtml<'_> {}
 
 /// Subject, text and HTML of a digest.
-pub fn render(d: &Digest, org: &str) -> Result<Rendered, ApiError> {
-    let err = |e: askama::Error| ApiError::Internal(anyhow::anyhow!("rendering the digest: {e}"));
+pub fn render(d: &Digest, org: &str) -> Result<Rendered, Error> {
+    let err = |e: askama::Error| Error::Internal(anyhow::anyhow!("rendering the digest: {e}"));
     Ok(Rendered {
         subject: format!("SLA digest {}: {}", d.week, d.gap.summary),
         text: DigestText { d, org }.render().map_err(err)?,
@@ -311,7 +311,7 @@ pub fn queue_due(
     settings: &Settings,
     notifier: &Notifier,
     now: DateTime<Utc>,
-) -> Result<usize, ApiError> {
+) -> Result<usize, Error> {
     let Some(week) = due_week(settings, now) else { return Ok(0) };
     queue(conn, settings, notifier, week, now)
 }
@@ -322,7 +322,7 @@ pub fn queue(
     notifier: &Notifier,
     week: IsoWeek,
     now: DateTime<Utc>,
-) -> Result<usize, ApiError> {
+) -> Result<usize, Error> {
     let key = |r: &str| format!("digest:{week}:{}", r.trim().to_lowercase());
     let keys: Vec<String> = settings.digest.recipients.iter().map(|r| key(r)).collect();
     if db::dedupe_keys_present(conn, &keys)?.len() == keys.len() {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::sla;
 use crate::db::{self, AnyConnection, write_tx};
-use crate::error::ApiError;
+use crate::service::Error;
 
 /// Requests per transaction: short enough not to hold SQLite's writer for long.
 const BATCH: i64 = 500;
@@ -28,7 +28,7 @@ pub fn build_missing(
     conn: &mut AnyConnection,
     now: &dyn Fn() -> DateTime<Utc>,
     progress: &dyn Fn(u64, u64),
-) -> Result<Built, ApiError> {
+) -> Result<Built, Error> {
     if db::ledger_built(conn)? {
         return Ok(Built::AlreadyBuilt);
     }
@@ -38,8 +38,8 @@ pub fn build_missing(
     loop {
         let at = now().timestamp();
         let until = at + LEASE_SECONDS;
-        if !write_tx(conn, |c| Ok::<_, ApiError>(db::claim_ledger_build(c, at, held, until)?))? {
-            return Err(ApiError::Conflict {
+        if !write_tx(conn, |c| Ok::<_, Error>(db::claim_ledger_build(c, at, held, until)?))? {
+            return Err(Error::Conflict {
                 message: "another instance is building the ledger; try again when it is done".into(),
                 fields: Default::default(),
             });
@@ -57,7 +57,7 @@ pub fn build_missing(
                 db::mark_ledger_built(c)?;
                 db::claim_ledger_build(c, 0, held, 0)?;
             }
-            Ok::<_, ApiError>(ids.is_empty())
+            Ok::<_, Error>(ids.is_empty())
         })?;
         progress(done, total);
         if finished {

@@ -9,7 +9,7 @@ use super::views::{RequestView, request_views};
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, AssigneeFilter, RequestFilter, RequestRow, SlaFilter, Sort};
 use crate::domain::{FieldErrors, Priority, Status};
-use crate::error::ApiError;
+use crate::service::Error;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -79,7 +79,7 @@ fn decode_cursor(sort: Sort, cursor: &str) -> Option<(NaiveDateTime, String)> {
 
 impl ListQuery {
     /// Turns the query into a filter, refusing bad values field by field.
-    pub fn to_filter(&self, actor: &Actor, now: DateTime<Utc>) -> Result<RequestFilter, ApiError> {
+    pub fn to_filter(&self, actor: &Actor, now: DateTime<Utc>) -> Result<RequestFilter, Error> {
         let mut errors = FieldErrors::default();
         let statuses: Vec<String> =
             non_empty(&self.status).map_or_else(Vec::new, |s| s.split(',').map(|s| s.trim().to_owned()).collect());
@@ -119,7 +119,7 @@ impl ListQuery {
             email => AssigneeFilter::Email(email.to_lowercase()),
         });
         if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
+            return Err(Error::Validation(errors));
         }
         Ok(RequestFilter {
             team: non_empty(&self.team),
@@ -140,7 +140,7 @@ impl ListQuery {
     }
 }
 
-pub fn list(conn: &mut AnyConnection, filter: &RequestFilter, now: DateTime<Utc>) -> Result<RequestPage, ApiError> {
+pub fn list(conn: &mut AnyConnection, filter: &RequestFilter, now: DateTime<Utc>) -> Result<RequestPage, Error> {
     // One extra row tells whether another page exists.
     let mut rows = db::list_requests(conn, &RequestFilter { limit: filter.limit + 1, ..filter.clone() })?;
     let more = rows.len() as i64 > filter.limit;

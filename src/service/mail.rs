@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, OutboxRow, from_db, to_db};
-use crate::error::ApiError;
+use crate::service::Error;
 
 /// One outbox message, without its bodies.
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,18 +53,18 @@ pub const STATUSES: [&str; 4] = ["pending", "sending", "sent", "failed"];
 const LIMIT: i64 = 500;
 
 /// The newest outbox messages, of one status or all (admins).
-pub fn list(conn: &mut AnyConnection, actor: &Actor, status: Option<&str>) -> Result<Vec<MailView>, ApiError> {
+pub fn list(conn: &mut AnyConnection, actor: &Actor, status: Option<&str>) -> Result<Vec<MailView>, Error> {
     actor.require_admin()?;
     if let Some(s) = status
         && !STATUSES.contains(&s)
     {
-        return Err(ApiError::validation("status", format!("'{s}' is not one of {}", STATUSES.join(", "))));
+        return Err(Error::validation("status", format!("'{s}' is not one of {}", STATUSES.join(", "))));
     }
     Ok(db::list_mail(conn, status, LIMIT)?.into_iter().map(MailView::from).collect())
 }
 
 /// Queues a failed message again, due `now` (admins); 404 unless it is a failed message.
-pub fn retry(conn: &mut AnyConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub fn retry(conn: &mut AnyConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<(), Error> {
     actor.require_admin()?;
-    if db::retry_mail(conn, id, to_db(now))? { Ok(()) } else { Err(ApiError::not_found("failed message")) }
+    if db::retry_mail(conn, id, to_db(now))? { Ok(()) } else { Err(Error::not_found("failed message")) }
 }

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod audit;
 pub mod dashboard;
 pub mod digest;
+pub mod error;
 pub mod import;
 pub mod ledger;
 pub mod list;
@@ -23,3 +24,5 @@ pub mod sla;
 pub mod tokens;
 pub mod users;
 pub mod views;
+
+pub use error::Error;

@@ -7,8 +7,8 @@ use uuid::Uuid;
 use super::views::request_key;
 use crate::db::{self, AnyConnection, OutboxRow, RequestRow, to_db};
 use crate::domain::sla::{ClockKind, ClockPlan};
-use crate::error::ApiError;
 use crate::mail::message::{Notice, Rendered, render};
+use crate::service::Error;
 
 /// What every message needs from configuration.
 #[derive(Debug, Clone)]
@@ -47,9 +47,9 @@ impl Notifier {
         dedupe: Option<String>,
         due: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, Error> {
         let rendered =
-            render(notice, &self.org).map_err(|e| ApiError::Internal(anyhow::anyhow!("rendering mail: {e}")))?;
+            render(notice, &self.org).map_err(|e| Error::Internal(anyhow::anyhow!("rendering mail: {e}")))?;
         self.queue_rendered(conn, kind, request_id, to, rendered, dedupe, due, now)
     }
 
@@ -66,7 +66,7 @@ impl Notifier {
         dedupe: Option<String>,
         due: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, Error> {
         let mut to: Vec<String> = to.iter().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect();
         to.sort();
         to.dedup();
@@ -120,7 +120,7 @@ impl Notifier {
         row: &RequestRow,
         handover: Option<(&str, &str)>,
         now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Error> {
         let team = db::load_teams(conn)?.into_iter().find(|t| t.key == row.team_key);
         let Some(team) = team else { return Ok(()) };
         let key = request_key(row.number);
@@ -150,7 +150,7 @@ impl Notifier {
         row: &RequestRow,
         email: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Error> {
         let key = request_key(row.number);
         let n = self.notice(
             row,
@@ -168,7 +168,7 @@ impl Notifier {
         row: &RequestRow,
         what: Update<'_>,
         now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Error> {
         let Some(requester) = db::users_by_ids(conn, &[row.requester_id.as_str()])?.remove(&row.requester_id) else {
             return Ok(());
         };
@@ -204,7 +204,7 @@ impl Notifier {
         to: &[String],
         deliver_after: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Error> {
         let key = request_key(row.number);
         let clock = kind.as_str().replace('_', " ");
         let (tag, state) = match level {

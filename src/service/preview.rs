@@ -8,19 +8,19 @@ use super::views::{PreviewRouting, PreviewSla, PreviewView};
 use crate::db::AnyConnection;
 use crate::domain::sla::{ClockKind, Timeline, derive_all};
 use crate::domain::{NewRequest, RequestInput};
-use crate::error::ApiError;
+use crate::service::Error;
 
 /// Where a request would go, why, and its SLA due times if it were created at `at` (default
 /// now); creates nothing.
-pub fn preview(conn: &mut AnyConnection, input: &RequestInput, now: DateTime<Utc>) -> Result<PreviewView, ApiError> {
+pub fn preview(conn: &mut AnyConnection, input: &RequestInput, now: DateTime<Utc>) -> Result<PreviewView, Error> {
     let at = match input.at.as_deref().map(str::trim) {
         None | Some("") => now,
         Some(s) => DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| ApiError::validation("at", format!("must be an RFC 3339 time (got '{s}')")))?,
+            .map_err(|_| Error::validation("at", format!("must be an RFC 3339 time (got '{s}')")))?,
     };
     let current = current_map(conn)?;
-    let new = NewRequest::parse(input, &current.map).map_err(ApiError::Validation)?;
+    let new = NewRequest::parse(input, &current.map).map_err(Error::Validation)?;
     let decision = route(&current.map, &new);
     let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
     let config = current_sla(conn)?.config;

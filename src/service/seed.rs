@@ -6,10 +6,10 @@ use serde_json::json;
 
 use crate::config::Settings;
 use crate::db::{self, AnyConnection, TeamRow, to_db, write_tx};
-use crate::error::ApiError;
+use crate::service::Error;
 
 /// Seeds what the database lacks; returns what it seeded (empty once everything exists).
-pub fn seed(conn: &mut AnyConnection, settings: &Settings, now: DateTime<Utc>) -> Result<Vec<&'static str>, ApiError> {
+pub fn seed(conn: &mut AnyConnection, settings: &Settings, now: DateTime<Utc>) -> Result<Vec<&'static str>, Error> {
     write_tx(conn, |conn| {
         let mut seeded = Vec::new();
         if db::current_map(conn)?.is_none() {

@@ -13,7 +13,7 @@ use crate::domain::escalation::{self, Ladder};
 use crate::domain::event::{self, Event};
 use crate::domain::ledger;
 use crate::domain::sla::{ClockKind, ClockPlan, ClockState, SlaConfig, Timeline, derive_all};
-use crate::error::ApiError;
+use crate::service::Error;
 use crate::service::notify::Notifier;
 
 /// The clocks' view of a request's stored events.
@@ -61,7 +61,7 @@ fn recorded_levels(rows: &[EscalationRow]) -> Vec<(ClockKind, usize)> {
 
 /// Recomputes a request's clocks and ledger from its events and stores them. Called by every
 /// unit of work that adds an event the clocks depend on, in its transaction.
-pub fn refresh(conn: &mut AnyConnection, row: &mut RequestRow) -> Result<BTreeMap<ClockKind, ClockPlan>, ApiError> {
+pub fn refresh(conn: &mut AnyConnection, row: &mut RequestRow) -> Result<BTreeMap<ClockKind, ClockPlan>, Error> {
     let events = db::events_of(conn, &row.id)?;
     let config = db::sla_version(conn, row.sla_version)?.config;
     let timeline = timeline(row, &events);
@@ -119,7 +119,7 @@ pub fn sla_view(plans: &BTreeMap<ClockKind, ClockPlan>, now: DateTime<Utc>) -> S
 pub struct Configs(HashMap<i32, SlaConfig>);
 
 impl Configs {
-    pub fn get(&mut self, conn: &mut AnyConnection, version: i32) -> Result<&SlaConfig, ApiError> {
+    pub fn get(&mut self, conn: &mut AnyConnection, version: i32) -> Result<&SlaConfig, Error> {
         match self.0.entry(version) {
             std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
             std::collections::hash_map::Entry::Vacant(e) => Ok(e.insert(db::sla_version(conn, version)?.config)),
@@ -133,7 +133,7 @@ fn recipients(
     row: &RequestRow,
     config: &SlaConfig,
     level: usize,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, Error> {
     let team = db::load_teams(conn)?.into_iter().find(|t| t.key == row.team_key);
     let leads = team.as_ref().map(|t| t.leads()).unwrap_or_default();
     let assignee = match (&row.assignee_id, level) {
@@ -151,12 +151,7 @@ fn recipients(
 
 /// Records every escalation of one request that is due at `now` and not yet recorded, each
 /// with the moment it was really reached; returns how many this call recorded.
-pub fn escalate(
-    conn: &mut AnyConnection,
-    notifier: &Notifier,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<usize, ApiError> {
+pub fn escalate(conn: &mut AnyConnection, notifier: &Notifier, id: &str, now: DateTime<Utc>) -> Result<usize, Error> {
     db::write_tx(conn, |conn| {
         let Some(mut row) = db::find_request(conn, id)? else { return Ok(0) };
         let plans = refresh(conn, &mut row)?;

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, from_db, to_db};
 use crate::domain::Role;
-use crate::error::ApiError;
+use crate::service::Error;
 use crate::service::users;
 
 /// One of your API tokens (never the token itself).
@@ -21,7 +21,7 @@ pub struct TokenView {
 }
 
 /// The actor's own tokens, oldest first.
-pub fn mine(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<TokenView>, ApiError> {
+pub fn mine(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<TokenView>, Error> {
     Ok(db::tokens_of(conn, &actor.id)?
         .into_iter()
         .map(|t| TokenView {
@@ -35,14 +35,14 @@ pub fn mine(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<TokenView>, A
 
 /// Revokes a token: the actor's own, or anyone's for an admin. Any other (or an already
 /// revoked one) is not found, so a token's existence is not given away.
-pub fn revoke(conn: &mut AnyConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub fn revoke(conn: &mut AnyConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<(), Error> {
     let owner = (actor.role != Role::Admin).then_some(actor.id.as_str());
-    if db::revoke_token(conn, id, owner, to_db(now))? { Ok(()) } else { Err(ApiError::not_found("token")) }
+    if db::revoke_token(conn, id, owner, to_db(now))? { Ok(()) } else { Err(Error::not_found("token")) }
 }
 
 /// Who holds the unrevoked token with this hash (an active user); 401 otherwise.
-pub fn actor_by_token_hash(conn: &mut AnyConnection, hash: &str) -> Result<Actor, ApiError> {
+pub fn actor_by_token_hash(conn: &mut AnyConnection, hash: &str) -> Result<Actor, Error> {
     let user =
-        db::user_by_token_hash(conn, hash)?.ok_or_else(|| ApiError::Unauthorized("invalid or revoked token".into()))?;
+        db::user_by_token_hash(conn, hash)?.ok_or_else(|| Error::Unauthorized("invalid or revoked token".into()))?;
     users::actor(conn, user)
 }

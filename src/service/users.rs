@@ -10,7 +10,7 @@ use crate::auth::{Actor, generate_token, hash_password, hash_token, verify_passw
 use crate::db::{self, AnyConnection, TokenRow, UserRow, to_db, write_tx};
 use crate::domain::request::parse_text;
 use crate::domain::{FieldErrors, Role};
-use crate::error::ApiError;
+use crate::service::Error;
 use crate::service::admin::looks_like_email;
 
 #[derive(Debug, Clone)]
@@ -24,7 +24,7 @@ pub struct NewUser {
 }
 
 /// Adds a user and their team memberships in one transaction (from the command line).
-pub fn add_user(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Utc>) -> Result<UserRow, ApiError> {
+pub fn add_user(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Utc>) -> Result<UserRow, Error> {
     let (email, name) = check_new_user(new)?;
     write_tx(conn, |conn| insert_new_user(conn, new, email, name, None, now))
 }
@@ -35,7 +35,7 @@ pub fn add_user_as(
     admin: &Actor,
     new: &NewUser,
     now: DateTime<Utc>,
-) -> Result<UserRow, ApiError> {
+) -> Result<UserRow, Error> {
     admin.require_admin()?;
     let (email, name) = check_new_user(new)?;
     write_tx(conn, |conn| insert_new_user(conn, new, email, name, Some(&admin.id), now))
@@ -48,7 +48,7 @@ pub fn set_password(
     email: &str,
     hash: String,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     admin.require_admin()?;
     write_tx(conn, |conn| {
         let user = existing(conn, email)?;
@@ -67,7 +67,7 @@ pub fn change_own_password(
     new_password: &str,
     keep_session: &str,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let mut errors = FieldErrors::default();
     let stored = db::user_by_email(conn, &actor.email)?.and_then(|u| u.password_hash);
     if !stored.is_some_and(|h| verify_password(&h, current)) {
@@ -80,7 +80,7 @@ pub fn change_own_password(
             db::delete_sessions_of(conn, &actor.id, Some(keep_session))?;
             audit(conn, "password_changed", Some(&actor.id), now, json!({ "email": actor.email }))
         }),
-        _ => Err(ApiError::Validation(errors)),
+        _ => Err(Error::Validation(errors)),
     }
 }
 
@@ -92,10 +92,10 @@ pub fn set_active(
     email: &str,
     active: bool,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     admin.require_admin()?;
     if email.trim().eq_ignore_ascii_case(&admin.email) {
-        return Err(ApiError::validation("email", "you cannot lock yourself out"));
+        return Err(Error::validation("email", "you cannot lock yourself out"));
     }
     write_tx(conn, |conn| {
         let user = existing(conn, email)?;
@@ -120,7 +120,7 @@ pub struct UserSummary {
 }
 
 /// Every user with their teams, by email (admins).
-pub fn list_users(conn: &mut AnyConnection, admin: &Actor) -> Result<Vec<UserSummary>, ApiError> {
+pub fn list_users(conn: &mut AnyConnection, admin: &Actor) -> Result<Vec<UserSummary>, Error> {
     admin.require_admin()?;
     Ok(db::list_users(conn)?
         .into_iter()
@@ -136,19 +136,19 @@ pub fn list_users(conn: &mut AnyConnection, admin: &Actor) -> Result<Vec<UserSum
 }
 
 /// Whether any active admin exists (the first-run page is open only while none does).
-pub fn has_admin(conn: &mut AnyConnection) -> Result<bool, ApiError> {
+pub fn has_admin(conn: &mut AnyConnection) -> Result<bool, Error> {
     Ok(db::has_admin(conn)?)
 }
 
 /// The actor a user acts as: their role and their teams.
-pub fn actor(conn: &mut AnyConnection, user: UserRow) -> Result<Actor, ApiError> {
-    let role = Role::parse(&user.role).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+pub fn actor(conn: &mut AnyConnection, user: UserRow) -> Result<Actor, Error> {
+    let role = Role::parse(&user.role).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
     let teams = db::teams_of(conn, &user.id)?;
     Ok(Actor { id: user.id, email: user.email, name: user.name, role, teams })
 }
 
-fn existing(conn: &mut AnyConnection, email: &str) -> Result<UserRow, ApiError> {
-    db::user_by_email(conn, email)?.ok_or_else(|| ApiError::not_found(format!("user '{}'", email.trim())))
+fn existing(conn: &mut AnyConnection, email: &str) -> Result<UserRow, Error> {
+    db::user_by_email(conn, email)?.ok_or_else(|| Error::not_found(format!("user '{}'", email.trim())))
 }
 
 fn audit(
@@ -157,24 +157,24 @@ fn audit(
     actor: Option<&str>,
     now: DateTime<Utc>,
     data: serde_json::Value,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     Ok(db::insert_audit(conn, kind, actor, to_db(now), &data)?)
 }
 
 /// Adds the first admin (the first-run page): refused once any admin exists, checked in the
 /// same transaction as the insert, so two first runs cannot both succeed.
-pub fn add_first_admin(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Utc>) -> Result<UserRow, ApiError> {
+pub fn add_first_admin(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Utc>) -> Result<UserRow, Error> {
     let (email, name) = check_new_user(new)?;
     write_tx(conn, |conn| {
         if db::has_admin(conn)? {
-            return Err(ApiError::Forbidden("changedesk already has an admin: sign in instead".into()));
+            return Err(Error::Forbidden("changedesk already has an admin: sign in instead".into()));
         }
         insert_new_user(conn, new, email, name, None, now)
     })
 }
 
 /// The new user's normalised email and name, or what is wrong with them.
-fn check_new_user(new: &NewUser) -> Result<(String, String), ApiError> {
+fn check_new_user(new: &NewUser) -> Result<(String, String), Error> {
     let mut errors = FieldErrors::default();
     let email = new.email.trim().to_lowercase();
     if !looks_like_email(&email) {
@@ -186,7 +186,7 @@ fn check_new_user(new: &NewUser) -> Result<(String, String), ApiError> {
     }
     match name {
         Some(name) if errors.is_empty() => Ok((email, name)),
-        _ => Err(ApiError::Validation(errors)),
+        _ => Err(Error::Validation(errors)),
     }
 }
 
@@ -199,16 +199,16 @@ fn insert_new_user(
     name: String,
     by: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<UserRow, ApiError> {
+) -> Result<UserRow, Error> {
     if db::user_by_email(conn, &email)?.is_some() {
-        return Err(ApiError::Conflict {
+        return Err(Error::Conflict {
             message: format!("a user with email '{email}' already exists"),
             fields: FieldErrors::single("email", "already taken"),
         });
     }
     for team in &new.teams {
         if !db::team_exists(conn, team)? {
-            return Err(ApiError::validation("team", format!("unknown team '{team}'")));
+            return Err(Error::validation("team", format!("unknown team '{team}'")));
         }
     }
     let row = UserRow {
@@ -236,9 +236,9 @@ pub fn create_token(
     email: &str,
     label: &str,
     now: DateTime<Utc>,
-) -> Result<(TokenRow, String), ApiError> {
+) -> Result<(TokenRow, String), Error> {
     write_tx(conn, |conn| {
-        let user = db::user_by_email(conn, email)?.ok_or_else(|| ApiError::not_found(format!("user '{email}'")))?;
+        let user = db::user_by_email(conn, email)?.ok_or_else(|| Error::not_found(format!("user '{email}'")))?;
         let token = generate_token();
         let row = TokenRow {
             id: Uuid::now_v7().to_string(),

@@ -11,7 +11,7 @@ use crate::db::{self, AnyConnection, RequestRow, StoredEvent, UserRow, from_db};
 use crate::domain::Event;
 use crate::domain::ledger::Stretch;
 use crate::domain::sla::{Segment, derive_all, segments};
-use crate::error::ApiError;
+use crate::service::Error;
 use crate::service::sla::{Configs, SlaView, sla_view, timeline};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -134,7 +134,7 @@ pub fn request_views(
     conn: &mut AnyConnection,
     rows: Vec<RequestRow>,
     now: DateTime<Utc>,
-) -> Result<Vec<RequestView>, ApiError> {
+) -> Result<Vec<RequestView>, Error> {
     let ids: Vec<&str> =
         rows.iter().flat_map(|r| std::iter::once(r.requester_id.as_str()).chain(r.assignee_id.as_deref())).collect();
     let users = db::users_by_ids(conn, &ids)?;
@@ -160,7 +160,7 @@ pub fn request_detail(
     row: RequestRow,
     show_internal: bool,
     now: DateTime<Utc>,
-) -> Result<RequestDetail, ApiError> {
+) -> Result<RequestDetail, Error> {
     let all_events = db::events_of(conn, &row.id)?;
     let timeline = timeline(&row, &all_events);
     let config = db::sla_version(conn, row.sla_version)?.config;

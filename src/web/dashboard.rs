@@ -87,7 +87,7 @@ async fn show(state: web::Data<AppState>, user: SignedIn, range: web::Query<Rang
 }
 
 /// The distribution, the weekly median and the weekly attainment, as SVG.
-fn charts(d: &Dashboard) -> Result<[String; 3], ApiError> {
+fn charts(d: &Dashboard) -> Result<[String; 3], crate::service::Error> {
     let top_median = d
         .trend
         .iter()

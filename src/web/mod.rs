@@ -68,6 +68,12 @@ impl From<askama::Error> for PageError {
     }
 }
 
+impl From<crate::service::Error> for PageError {
+    fn from(e: crate::service::Error) -> Self {
+        Self::Api(e.into())
+    }
+}
+
 impl From<actix_web::error::BlockingError> for PageError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         Self::Api(e.into())

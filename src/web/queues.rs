@@ -127,7 +127,7 @@ async fn queue(
                 .iter()
                 .find(|t| t.key == key)
                 .cloned()
-                .ok_or_else(|| ApiError::not_found(format!("team '{key}'")))?;
+                .ok_or_else(|| crate::service::Error::not_found(format!("team '{key}'")))?;
             let map = admin::current(conn)?.map;
             Ok((team, teams, map, list::list(conn, &filter, now)?))
         })

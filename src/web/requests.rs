@@ -14,6 +14,7 @@ use crate::domain::sla::ClockKind;
 use crate::domain::{Event, FieldErrors, OwnershipMap, RequestInput, Status};
 use crate::error::ApiError;
 use crate::service::AnyConnection;
+use crate::service::Error as ServiceError;
 use crate::service::admin::TeamView;
 use crate::service::list::{ListQuery, RequestPage};
 use crate::service::notify::Notifier;
@@ -299,7 +300,7 @@ pub struct ActionForm {
 
 /// One of the request page's actions: a service workflow fed from the form.
 type Action =
-    fn(&mut AnyConnection, &Actor, &Notifier, &str, &ActionForm, DateTime<Utc>) -> Result<RequestDetail, ApiError>;
+    fn(&mut AnyConnection, &Actor, &Notifier, &str, &ActionForm, DateTime<Utc>) -> Result<RequestDetail, ServiceError>;
 
 /// Runs one request action as the signed-in user, then goes back to the page it came from.
 async fn act(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Pool;
-use crate::error::ApiError;
+use crate::service::Error;
 use crate::service::digest;
 use crate::service::notify::Notifier;
 
@@ -17,7 +17,7 @@ pub fn check(
     settings: &Settings,
     notifier: &Notifier,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<usize, ApiError> {
+) -> Result<usize, Error> {
     digest::queue_due(&mut *pool.get()?, settings, notifier, now)
 }
 

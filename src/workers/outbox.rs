@@ -12,8 +12,8 @@ use rand::Rng;
 use crate::clock::Clock;
 use crate::config::OutboxSettings;
 use crate::db::{self, Pool, to_db};
-use crate::error::ApiError;
 use crate::mail::Mailer;
+use crate::service::Error;
 
 const BATCH: i64 = 50;
 /// How long a claim holds: longer than any SMTP timeout, so a live sender is never overtaken,
@@ -37,10 +37,12 @@ pub fn backoff(settings: &OutboxSettings, attempts: i32) -> TimeDelta {
 
 async fn blocking<T: Send + 'static>(
     pool: &Pool,
-    f: impl FnOnce(&mut db::AnyConnection) -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
+    f: impl FnOnce(&mut db::AnyConnection) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
     let pool = pool.clone();
-    web::block(move || f(&mut *pool.get()?)).await?
+    web::block(move || f(&mut *pool.get()?))
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
 /// Sends everything due at `now`.
@@ -49,7 +51,7 @@ pub async fn dispatch(
     mailer: &Mailer,
     settings: &OutboxSettings,
     now: DateTime<Utc>,
-) -> Result<Dispatched, ApiError> {
+) -> Result<Dispatched, Error> {
     let mut done = Dispatched::default();
     loop {
         let ids = blocking(pool, move |c| Ok(db::due_mail(c, to_db(now), BATCH)?)).await?;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
 use crate::db::{self, Pool, to_db};
-use crate::error::ApiError;
+use crate::service::Error;
 use crate::service::notify::Notifier;
 use crate::service::sla;
 
@@ -17,7 +17,7 @@ const BATCH: i64 = 100;
 
 /// Records every escalation due at `now`; returns how many this call recorded. Each request is
 /// its own transaction, so one bad request cannot hold the others back.
-pub fn sweep(pool: &Pool, notifier: &Notifier, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub fn sweep(pool: &Pool, notifier: &Notifier, now: DateTime<Utc>) -> Result<usize, Error> {
     let mut conn = pool.get()?;
     let mut recorded = 0;
     loop {

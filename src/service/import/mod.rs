@@ -23,7 +23,7 @@ use crate::domain::ledger;
 use crate::domain::request::parse_text;
 use crate::domain::sla::{SlaConfig, Timeline, derive_all};
 use crate::domain::{Priority, Role, Status};
-use crate::error::ApiError;
+use crate::service::Error;
 
 /// The header's columns: all required, in any order, and no others.
 pub const COLUMNS: [&str; 9] = [
@@ -76,14 +76,14 @@ impl ImportContext {
         }
     }
 
-    pub fn load(conn: &mut AnyConnection) -> Result<Self, ApiError> {
+    pub fn load(conn: &mut AnyConnection) -> Result<Self, Error> {
         let map = db::current_map(conn)?.ok_or_else(|| unseeded("the ownership map"))?.map;
         Ok(Self::new(map.categories.into_iter().map(|c| c.key), db::team_keys(conn)?))
     }
 }
 
-fn unseeded(what: &str) -> ApiError {
-    ApiError::Internal(anyhow::anyhow!("{what} was never seeded"))
+fn unseeded(what: &str) -> Error {
+    Error::Internal(anyhow::anyhow!("{what} was never seeded"))
 }
 
 /// One checked row of the file.

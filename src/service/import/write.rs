@@ -36,7 +36,7 @@ pub fn import(
     source_name: &str,
     now: DateTime<Utc>,
     progress: &dyn Fn(u64),
-) -> Result<ImportSummary, ApiError> {
+) -> Result<ImportSummary, Error> {
     import_setting_aside_from(conn, rows, source_name, now, progress, SET_ASIDE_FROM)
 }
 
@@ -49,7 +49,7 @@ pub fn import_setting_aside_from(
     now: DateTime<Utc>,
     progress: &dyn Fn(u64),
     set_aside_from: usize,
-) -> Result<ImportSummary, ApiError> {
+) -> Result<ImportSummary, Error> {
     rows.sort_by_key(|r| r.created_at);
     let sqlite = matches!(conn, AnyConnection::Sqlite(_));
     if sqlite {
@@ -69,7 +69,7 @@ fn write_all(
     now: DateTime<Utc>,
     progress: &dyn Fn(u64),
     set_aside_from: usize,
-) -> Result<ImportSummary, ApiError> {
+) -> Result<ImportSummary, Error> {
     let map = db::current_map(conn)?.ok_or_else(|| unseeded("the ownership map"))?;
     let sla = db::current_sla(conn)?.ok_or_else(|| unseeded("the SLA configuration"))?;
     // Checked again under the write lock: they may have changed since the file was checked.
@@ -77,7 +77,7 @@ fn write_all(
     let gone = |r: &&ImportRow| map.map.category(&r.category).is_none() || !teams.iter().any(|t| **t == *r.team);
     if let Some(r) = rows.iter().find(gone) {
         let message = format!("line {}: category '{}' or team '{}' no longer exists", r.line, r.category, r.team);
-        return Err(ApiError::Conflict { message, fields: Default::default() });
+        return Err(Error::Conflict { message, fields: Default::default() });
     }
     let (requesters, requesters_created) = ensure_requesters(conn, rows, now)?;
     let set_aside = if set_aside_pays(conn, rows.len(), set_aside_from)? { set_aside(conn)? } else { Vec::new() };
@@ -165,7 +165,7 @@ fn ensure_requesters(
     conn: &mut AnyConnection,
     rows: &[ImportRow],
     now: DateTime<Utc>,
-) -> Result<(HashMap<String, String>, usize), ApiError> {
+) -> Result<(HashMap<String, String>, usize), Error> {
     let emails: BTreeSet<&str> = rows.iter().map(|r| &*r.requester_email).collect();
     let emails: Vec<&str> = emails.into_iter().collect();
     let mut ids = HashMap::new();
@@ -281,7 +281,7 @@ fn write_batches(
     conn: &mut AnyConnection,
     batches: impl Iterator<Item = Batch>,
     progress: &dyn Fn(u64),
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let request_values = |r: RequestRow| {
         let c = r.clocks;
         (

@@ -2,12 +2,12 @@
 
 use super::SlaReport;
 use crate::domain::metrics::Stats;
-use crate::error::ApiError;
+use crate::service::Error;
 
 /// The report as CSV: one row per team and per category.
-pub fn to_csv(report: &SlaReport) -> Result<String, ApiError> {
+pub fn to_csv(report: &SlaReport) -> Result<String, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let internal = |e: csv::Error| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}"));
+    let internal = |e: csv::Error| Error::Internal(anyhow::anyhow!("writing CSV: {e}"));
     w.write_record([
         "scope",
         "name",
@@ -87,6 +87,6 @@ pub fn to_csv(report: &SlaReport) -> Result<String, ApiError> {
         rec.extend(std::iter::repeat_n(String::new(), 5));
         w.write_record(&rec).map_err(internal)?;
     }
-    let bytes = w.into_inner().map_err(|e| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| ApiError::Internal(anyhow::anyhow!("CSV is not UTF-8: {e}")))
+    let bytes = w.into_inner().map_err(|e| Error::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(anyhow::anyhow!("CSV is not UTF-8: {e}")))
 }

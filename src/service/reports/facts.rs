@@ -9,7 +9,7 @@ use crate::db::{self, AnyConnection, RequestRow, StoredEvent, from_db};
 use crate::domain::ledger::{answer_timeline, holder_at, holds};
 use crate::domain::metrics::{Facts, Outcome};
 use crate::domain::sla::{ClockKind, ClockState, derive, derive_all};
-use crate::error::ApiError;
+use crate::service::Error;
 use crate::service::sla::{Configs, timeline};
 use crate::service::views::request_key;
 
@@ -45,7 +45,7 @@ fn outcome(state: Option<ClockState>) -> Outcome {
 pub(super) fn load_events(
     conn: &mut AnyConnection,
     rows: &[RequestRow],
-) -> Result<HashMap<String, Vec<StoredEvent>>, ApiError> {
+) -> Result<HashMap<String, Vec<StoredEvent>>, Error> {
     let mut events: HashMap<String, Vec<StoredEvent>> = HashMap::new();
     // Chunked so the IN list stays within every engine's parameter limit.
     for chunk in rows.chunks(5000) {
@@ -57,7 +57,7 @@ pub(super) fn load_events(
     Ok(events)
 }
 
-pub(super) fn facts(conn: &mut AnyConnection, rows: &[RequestRow], now: DateTime<Utc>) -> Result<Vec<Row>, ApiError> {
+pub(super) fn facts(conn: &mut AnyConnection, rows: &[RequestRow], now: DateTime<Utc>) -> Result<Vec<Row>, Error> {
     let events = load_events(conn, rows)?;
     let mut configs = Configs::default();
     let mut out = Vec::with_capacity(rows.len());

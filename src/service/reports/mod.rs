@@ -14,7 +14,7 @@ use crate::domain::Event;
 use crate::domain::Status;
 use crate::domain::metrics::{Facts, Stats, percentile, stats};
 use crate::domain::sla::Change;
-use crate::error::ApiError;
+use crate::service::Error;
 use facts::{HoldRow, Row, facts, load_events};
 
 mod export;
@@ -149,7 +149,7 @@ pub fn open_requests_at(
     conn: &mut AnyConnection,
     at: DateTime<Utc>,
     team: Option<&str>,
-) -> Result<Vec<(RequestRow, String)>, ApiError> {
+) -> Result<Vec<(RequestRow, String)>, Error> {
     let candidates = db::maybe_open_at(conn, to_db(at), team)?;
     let events = load_events(conn, &candidates)?;
     let mut open = Vec::new();
@@ -175,7 +175,7 @@ pub fn sla_report(
     team: Option<&str>,
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
-) -> Result<SlaReport, ApiError> {
+) -> Result<SlaReport, Error> {
     Ok(report_within(conn, period, period, team, gap_teams, now)?.0)
 }
 
@@ -188,7 +188,7 @@ pub fn report_within(
     team: Option<&str>,
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
-) -> Result<(SlaReport, Vec<Facts>), ApiError> {
+) -> Result<(SlaReport, Vec<Facts>), Error> {
     let (from, to) = (to_db(wider.start()), to_db(wider.end()));
     // Requests filed in the span, and those handed over in it: a team's hold counts in the
     // period it started, whenever the request was filed.
@@ -215,7 +215,7 @@ fn assemble(
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
     rows: &[Row],
-) -> Result<SlaReport, ApiError> {
+) -> Result<SlaReport, Error> {
     let (start, end) = (period.start(), period.end());
     let in_period = |at: DateTime<Utc>| at >= start && at < end;
     // The category rows: the requester's view of the requests filed in the period (of the

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::FieldErrors;
-use crate::error::ApiError;
+use crate::service::Error;
 
 /// Whole days `from..=to`, local to `timezone`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,7 +17,7 @@ pub struct Period {
 impl Period {
     pub const MAX_DAYS: i64 = 400;
 
-    pub fn new(from: NaiveDate, to: NaiveDate, timezone: Tz) -> Result<Self, ApiError> {
+    pub fn new(from: NaiveDate, to: NaiveDate, timezone: Tz) -> Result<Self, Error> {
         let mut errors = FieldErrors::default();
         if to < from {
             errors.add("to", "must not be before from");
@@ -25,7 +25,7 @@ impl Period {
         if (to - from).num_days() >= Self::MAX_DAYS {
             errors.add("to", format!("a report covers at most {} days", Self::MAX_DAYS));
         }
-        errors.finish(|| Self { from, to, timezone }).map_err(ApiError::Validation)
+        errors.finish(|| Self { from, to, timezone }).map_err(Error::Validation)
     }
 
     fn midnight(&self, day: NaiveDate) -> DateTime<Utc> {

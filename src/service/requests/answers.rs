@@ -1,7 +1,7 @@
 //! The holding team's first response and first answer in its hold: what counts as each, and
 //! the events and columns that record them (docs/api.md, "First response").
 
-use super::{Actor, AnyConnection, ApiError, Event, FIRST_RESPONSE_BY_COMMENT, RequestRow, db};
+use super::{Actor, AnyConnection, Error, Event, FIRST_RESPONSE_BY_COMMENT, RequestRow, db};
 
 /// Whether the actor works in the team holding the request (admins outside it do not count
 /// as the team answering).
@@ -26,7 +26,7 @@ pub(super) fn note_first_response(
     actor: &Actor,
     via: &str,
     how: Via,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Error> {
     if row.team_first_response_at.is_some() || !of_holding_team(row, actor) {
         return Ok(false);
     }
@@ -48,12 +48,12 @@ pub(super) fn note_first_answer(
     row: &mut RequestRow,
     actor: &Actor,
     via: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     if row.team_first_answer_at.is_some() || !of_holding_team(row, actor) {
         return Ok(());
     }
     row.team_first_answer_at = Some(row.updated_at);
     row.first_answer_at.get_or_insert(row.updated_at);
     let event = Event::FirstAnswer { via: via.to_owned(), team: row.team_key.clone() };
-    db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event).map_err(ApiError::from)
+    db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event).map_err(Error::from)
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{
-    Actor, AnyConnection, ApiError, Event, Notifier, REASON_MAX, RequestDetail, db, load_visible, parse_text,
+    Actor, AnyConnection, Error, Event, Notifier, REASON_MAX, RequestDetail, db, load_visible, parse_text,
     request_detail, require_open, require_worker, sla, to_db, write_tx,
 };
 
@@ -27,19 +27,19 @@ pub fn reassign(
     id_or_key: &str,
     input: &ReassignInput,
     now: DateTime<Utc>,
-) -> Result<RequestDetail, ApiError> {
+) -> Result<RequestDetail, Error> {
     let reason = parse_text(&input.reason, REASON_MAX, true)
-        .map_err(|e| ApiError::validation("reason", format!("{e}: say why it is not this team's work")))?;
+        .map_err(|e| Error::validation("reason", format!("{e}: say why it is not this team's work")))?;
     write_tx(conn, |conn| {
         let mut row = load_visible(conn, actor, id_or_key)?;
         require_worker(actor, &row)?;
         require_open(&row)?;
         let to = input.team.trim();
         if !db::team_exists(conn, to)? {
-            return Err(ApiError::validation("team", format!("unknown team '{to}'")));
+            return Err(Error::validation("team", format!("unknown team '{to}'")));
         }
         if to == row.team_key {
-            return Err(ApiError::validation("team", format!("already with team '{to}'")));
+            return Err(Error::validation("team", format!("already with team '{to}'")));
         }
         let from = std::mem::replace(&mut row.team_key, to.to_owned());
         row.assignee_id = None;

@@ -17,7 +17,7 @@ use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
 use crate::domain::event::FIRST_RESPONSE_BY_COMMENT;
 use crate::domain::request::parse_text;
 use crate::domain::{Event, FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
-use crate::error::ApiError;
+use crate::service::Error;
 pub use answers::Via;
 use answers::{note_first_answer, note_first_response};
 pub use hand_over::{ReassignInput, reassign};
@@ -25,8 +25,8 @@ pub use hand_over::{ReassignInput, reassign};
 pub const COMMENT_MAX: usize = 20_000;
 pub const REASON_MAX: usize = 2_000;
 
-pub(super) fn current_map(conn: &mut AnyConnection) -> Result<db::VersionedMap, ApiError> {
-    db::current_map(conn)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the ownership map was never seeded")))
+pub(super) fn current_map(conn: &mut AnyConnection) -> Result<db::VersionedMap, Error> {
+    db::current_map(conn)?.ok_or_else(|| Error::Internal(anyhow::anyhow!("the ownership map was never seeded")))
 }
 
 pub(super) fn route(map: &crate::domain::OwnershipMap, new: &NewRequest) -> RoutingDecision {
@@ -40,14 +40,14 @@ pub fn create(
     notifier: &Notifier,
     input: &RequestInput,
     now: DateTime<Utc>,
-) -> Result<RequestDetail, ApiError> {
+) -> Result<RequestDetail, Error> {
     if input.at.is_some() {
-        return Err(ApiError::validation("at", "only a preview takes 'at'; a request is filed now"));
+        return Err(Error::validation("at", "only a preview takes 'at'; a request is filed now"));
     }
     write_tx(conn, |conn| {
         let current = current_map(conn)?;
         let current_sla = super::admin::current_sla(conn)?;
-        let new = NewRequest::parse(input, &current.map).map_err(ApiError::Validation)?;
+        let new = NewRequest::parse(input, &current.map).map_err(Error::Validation)?;
         let decision = route(&current.map, &new);
         // The requester's choice wins; a matching rule may suggest one when they made none.
         let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
@@ -106,13 +106,12 @@ pub fn create(
 }
 
 /// Loads a request the actor may read: staff read all, requesters only their own.
-fn load_visible(conn: &mut AnyConnection, actor: &Actor, id_or_key: &str) -> Result<RequestRow, ApiError> {
-    let row =
-        db::find_request(conn, id_or_key)?.ok_or_else(|| ApiError::not_found(format!("request '{id_or_key}'")))?;
+fn load_visible(conn: &mut AnyConnection, actor: &Actor, id_or_key: &str) -> Result<RequestRow, Error> {
+    let row = db::find_request(conn, id_or_key)?.ok_or_else(|| Error::not_found(format!("request '{id_or_key}'")))?;
     if actor.role.is_staff() || row.requester_id == actor.id {
         Ok(row)
     } else {
-        Err(ApiError::Forbidden(format!("{} is not your request", request_key(row.number))))
+        Err(Error::Forbidden(format!("{} is not your request", request_key(row.number))))
     }
 }
 
@@ -121,20 +120,20 @@ pub fn show(
     actor: &Actor,
     id_or_key: &str,
     now: DateTime<Utc>,
-) -> Result<RequestDetail, ApiError> {
+) -> Result<RequestDetail, Error> {
     let row = load_visible(conn, actor, id_or_key)?;
     request_detail(conn, row, actor.role.is_staff(), now)
 }
 
-fn status_of(row: &RequestRow) -> Result<Status, ApiError> {
-    Status::parse(&row.status).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))
+fn status_of(row: &RequestRow) -> Result<Status, Error> {
+    Status::parse(&row.status).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
 }
 
-fn require_worker(actor: &Actor, row: &RequestRow) -> Result<(), ApiError> {
+fn require_worker(actor: &Actor, row: &RequestRow) -> Result<(), Error> {
     if actor.works_for(&row.team_key) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(format!(
+        Err(Error::Forbidden(format!(
             "{} belongs to team '{}'; only its members or an admin may do that",
             request_key(row.number),
             row.team_key
@@ -150,12 +149,12 @@ fn apply_move(
     to: Status,
     note: Option<&str>,
     how: Via,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let from = status_of(row)?;
     if !from.can_move_to(to) {
         let allowed: Vec<&str> = from.allowed_moves().iter().map(|s| s.as_str()).collect();
         let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
-        return Err(ApiError::Conflict {
+        return Err(Error::Conflict {
             message: format!(
                 "{} cannot move from {from} to {to}; allowed from {from}: {allowed}",
                 request_key(row.number)
@@ -194,7 +193,7 @@ pub fn change_status(
     id_or_key: &str,
     input: &StatusInput,
     now: DateTime<Utc>,
-) -> Result<RequestDetail, ApiError> {
+) -> Result<RequestDetail, Error> {
     change_status_via(conn, actor, notifier, id_or_key, input, Via::One, now)
 }
 
@@ -207,14 +206,14 @@ pub fn change_status_via(
     input: &StatusInput,
     how: Via,
     now: DateTime<Utc>,
-) -> Result<RequestDetail, ApiError> {
-    let to = Status::parse(&input.status).map_err(|e| ApiError::validation("status", e))?;
+) -> Result<RequestDetail, Error> {
+    let to = Status::parse(&input.status).map_err(|e| Error::validation("status", e))?;
     let note = match input.note.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(n) => Some(parse_text(n, REASON_MAX, true).map_err(|e| ApiError::validation("note", e))?),
+        Some(n) => Some(parse_text(n, REASON_MAX, true).map_err(|e| Error::validation("note", e))?),
     };
     if to == Status::Rejected && note.is_none() {
-        return Err(ApiError::validation("note", "a reason is required to reject a request"));
+        return Err(Error::validation("note", "a reason is required to reject a request"));
     }
     write_tx(conn, |conn| {
         let mut row = load_visible(conn, actor, id_or_key)?;
@@ -254,10 +253,10 @@ pub fn comment(
     id_or_key: &str,
     input: &CommentInput,
     now: DateTime<Utc>,
-) -> Result<RequestDetail, ApiError> {
-    let body = parse_text(&input.body, COMMENT_MAX, true).map_err(|e| ApiError::validation("body", e))?;
+) -> Result<RequestDetail, Error> {
+    let body = parse_text(&input.body, COMMENT_MAX, true).map_err(|e| Error::validation("body", e))?;
     if input.internal && !actor.role.is_staff() {
-        return Err(ApiError::validation("internal", "only staff can post internal notes"));
+        return Err(Error::validation("internal", "only staff can post internal notes"));
     }
     write_tx(conn, |conn| {
         let mut row = load_visible(conn, actor, id_or_key)?;
@@ -267,7 +266,7 @@ pub fn comment(
         }
         let from = status_of(&row)?;
         if from == Status::Closed {
-            return Err(ApiError::Conflict {
+            return Err(Error::Conflict {
                 message: format!("{} is closed", request_key(row.number)),
                 fields: FieldErrors::default(),
             });
@@ -308,7 +307,7 @@ pub fn assign(
     id_or_key: &str,
     input: &AssignInput,
     now: DateTime<Utc>,
-) -> Result<RequestDetail, ApiError> {
+) -> Result<RequestDetail, Error> {
     write_tx(conn, |conn| {
         let mut row = load_visible(conn, actor, id_or_key)?;
         require_worker(actor, &row)?;
@@ -318,9 +317,9 @@ pub fn assign(
             Some(email) => {
                 let user = db::user_by_email(conn, email)?
                     .filter(|u| u.active)
-                    .ok_or_else(|| ApiError::validation("assignee", format!("no active user '{email}'")))?;
+                    .ok_or_else(|| Error::validation("assignee", format!("no active user '{email}'")))?;
                 if !db::is_member(conn, &user.id, &row.team_key)? {
-                    return Err(ApiError::validation(
+                    return Err(Error::validation(
                         "assignee",
                         format!("{} is not a member of team '{}'", user.email, row.team_key),
                     ));
@@ -348,11 +347,11 @@ pub fn assign(
     })
 }
 
-fn require_open(row: &RequestRow) -> Result<(), ApiError> {
+fn require_open(row: &RequestRow) -> Result<(), Error> {
     if status_of(row)?.is_open() {
         Ok(())
     } else {
-        Err(ApiError::Conflict {
+        Err(Error::Conflict {
             message: format!("{} is {} and no longer open", request_key(row.number), row.status),
             fields: FieldErrors::default(),
         })
@@ -360,6 +359,6 @@ fn require_open(row: &RequestRow) -> Result<(), ApiError> {
 }
 
 /// Parses a priority filter value, for the list endpoint.
-pub fn parse_priority(s: &str) -> Result<Priority, ApiError> {
-    Priority::parse(s).map_err(|e| ApiError::validation("priority", e))
+pub fn parse_priority(s: &str) -> Result<Priority, Error> {
+    Priority::parse(s).map_err(|e| Error::validation("priority", e))
 }

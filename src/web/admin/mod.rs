@@ -101,7 +101,7 @@ async fn apply_document<T: serde::de::DeserializeOwned + Send + 'static>(
     state: &AppState,
     user: &SignedIn,
     text: &str,
-    apply: impl FnOnce(&mut AnyConnection, &Actor, DateTime<Utc>, T) -> Result<(), ApiError> + Send + 'static,
+    apply: impl FnOnce(&mut AnyConnection, &Actor, DateTime<Utc>, T) -> Result<(), crate::service::Error> + Send + 'static,
 ) -> Result<(), ApiError> {
     let input = parse_document::<T>(text).map_err(ApiError::Validation)?;
     let (actor, now) = (user.actor.clone(), state.clock.now());
