@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod mail;
+pub mod read;
 pub mod routes;
 pub mod service;
 pub mod startup;

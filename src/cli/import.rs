@@ -13,8 +13,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::read::views::request_key;
 use crate::service::import::{self, ImportContext};
-use crate::service::views::request_key;
 use crate::startup::prepare_database;
 
 #[derive(Debug, Args)]

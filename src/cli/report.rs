@@ -6,9 +6,10 @@ use clap::{Args, ValueEnum};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::mail::Mailer;
-use crate::service::digest::{self, IsoWeek};
+use crate::read::digest::{self, IsoWeek};
+use crate::read::reports::{self, Period};
+use crate::service::digest::queue;
 use crate::service::notify::Notifier;
-use crate::service::reports::{self, Period};
 use crate::startup::prepare_database;
 use crate::workers::outbox;
 
@@ -76,11 +77,11 @@ pub fn digest(args: DigestArgs, settings: &Settings, clock: &Clock) -> anyhow::R
     let mut conn = pool.get()?;
     if !args.send {
         let d = digest::build(&mut conn, settings, &notifier, week, now).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let message = digest::render(&d, &notifier.org).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let message = crate::mail::digest::render(&d, &notifier.org).map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("Subject: {}\n\n{}", message.subject, message.text);
         return Ok(());
     }
-    let queued = digest::queue(&mut conn, settings, &notifier, week, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let queued = queue(&mut conn, settings, &notifier, week, now).map_err(|e| anyhow::anyhow!("{e}"))?;
     drop(conn);
     eprintln!("queued the {week} digest for {queued} recipient(s) (the others already had it queued)");
     let outbox_settings = settings.mail.outbox.clone();

@@ -153,8 +153,7 @@ pub fn insert_event(
 
 /// A request by UUID or by key (`CR-12`, any case).
 pub fn find_request(conn: &mut AnyConnection, id_or_key: &str) -> QueryResult<Option<RequestRow>> {
-    let number =
-        id_or_key.get(..3).filter(|p| p.eq_ignore_ascii_case("CR-")).and_then(|_| id_or_key[3..].parse::<i64>().ok());
+    let number = crate::domain::request::parse_request_key(id_or_key);
     let query = requests::table.select(RequestRow::as_select());
     match number {
         Some(n) => query.filter(requests::number.eq(n)).first(conn).optional(),

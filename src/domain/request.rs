@@ -121,6 +121,16 @@ fn parse_page_url(s: &str) -> Result<String, String> {
     Ok(url.to_string())
 }
 
+/// A request's short key, `CR-12`: formatted and read here only.
+pub fn request_key(number: i64) -> String {
+    format!("CR-{number}")
+}
+
+/// The number in a request key (`CR-12`, any case); None for anything else.
+pub fn parse_request_key(s: &str) -> Option<i64> {
+    s.get(..3).filter(|p| p.eq_ignore_ascii_case("CR-")).and_then(|_| s[3..].parse::<i64>().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +186,15 @@ mod tests {
         assert!(parse_text("a\nb", 10, false).is_err());
         assert!(parse_text("a\nb", 10, true).is_ok());
         assert!(parse_text(&"x".repeat(11), 10, false).is_err());
+    }
+
+    #[test]
+    fn request_keys_format_and_parse_in_any_case() {
+        assert_eq!(request_key(12), "CR-12");
+        assert_eq!(parse_request_key("CR-12"), Some(12));
+        assert_eq!(parse_request_key("cr-7"), Some(7));
+        for not_a_key in ["CR-", "CR-x", "12", "CX-12", "", "C"] {
+            assert_eq!(parse_request_key(not_a_key), None, "{not_a_key}");
+        }
     }
 }

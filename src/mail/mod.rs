@@ -2,6 +2,7 @@
 //! under data/mail, no server needed) or `smtp` (lettre, rustls). Messages come from the
 //! outbox already rendered; this module only builds the MIME message and hands it over.
 
+pub mod digest;
 pub mod message;
 
 use std::path::PathBuf;

@@ -9,9 +9,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Actor;
 use crate::domain::FieldErrors;
 use crate::error::{ApiError, ErrorBody};
+use crate::read::digest::{self, Digest};
+use crate::read::reports::{self, Period, SlaReport};
 use crate::service::admin;
-use crate::service::digest::{self, Digest};
-use crate::service::reports::{self, Period, SlaReport};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {

@@ -7,10 +7,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Actor;
 use crate::domain::RequestInput;
 use crate::error::{ApiError, ErrorBody};
-use crate::service::list::{ListQuery, RequestPage};
+use crate::read::list::{ListQuery, RequestPage};
+use crate::read::views::{PreviewView, RequestDetail};
+use crate::read::{list, preview};
+use crate::service::requests;
 use crate::service::requests::{AssignInput, CommentInput, ReassignInput, StatusInput};
-use crate::service::views::{PreviewView, RequestDetail};
-use crate::service::{list, preview, requests};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {

@@ -7,22 +7,17 @@ pub use crate::db::AnyConnection;
 
 pub mod admin;
 pub mod audit;
-pub mod dashboard;
 pub mod digest;
 pub mod error;
 pub mod import;
 pub mod ledger;
-pub mod list;
 pub mod mail;
 pub mod notify;
-pub mod preview;
-pub mod reports;
 pub mod requests;
 pub mod seed;
 pub mod sessions;
 pub mod sla;
 pub mod tokens;
 pub mod users;
-pub mod views;
 
 pub use error::Error;

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::views::request_key;
 use crate::db::{self, AnyConnection, OutboxRow, RequestRow, to_db};
+use crate::domain::request::request_key;
 use crate::domain::sla::{ClockKind, ClockPlan};
 use crate::mail::message::{Notice, Rendered, render};
 use crate::service::Error;

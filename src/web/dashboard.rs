@@ -10,8 +10,8 @@ use super::session::SignedIn;
 use super::{PageError, html};
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
-use crate::service::dashboard::{self, BUCKETS, Dashboard};
-use crate::service::reports::Period;
+use crate::read::dashboard::{self, BUCKETS, Dashboard};
+use crate::read::reports::Period;
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -95,14 +95,15 @@ fn charts(d: &Dashboard) -> Result<[String; 3], crate::service::Error> {
         .max()
         .unwrap_or(60) as f64
         / 60.0;
-    let median = dashboard::trend_svg(
+    let median = super::charts::trend_svg(
         &d.trend,
         "Median first response per week (business hours)",
         0.0..(top_median * 1.15).max(1.0),
         |p| p.median_first_response_business_minutes.map(|m| m as f64 / 60.0),
     )?;
-    let attainment = dashboard::trend_svg(&d.trend, "First responses within target per week (%)", 0.0..105.0, |p| {
-        p.first_response_attainment.map(|a| a * 100.0)
-    })?;
-    Ok([dashboard::distribution_svg(&d.distribution)?, median, attainment])
+    let attainment =
+        super::charts::trend_svg(&d.trend, "First responses within target per week (%)", 0.0..105.0, |p| {
+            p.first_response_attainment.map(|a| a * 100.0)
+        })?;
+    Ok([super::charts::distribution_svg(&d.distribution)?, median, attainment])
 }

@@ -7,6 +7,7 @@
 
 mod account;
 mod admin;
+mod charts;
 mod dashboard;
 mod queues;
 mod requests;
@@ -151,7 +152,7 @@ pub fn see_other(to: &str) -> HttpResponse {
 }
 
 /// A request's two clocks with their names, for the lists and the request page.
-pub fn clocks(r: &crate::service::views::RequestView) -> Vec<(&'static str, Option<&crate::service::sla::ClockView>)> {
+pub fn clocks(r: &crate::read::views::RequestView) -> Vec<(&'static str, Option<&crate::service::sla::ClockView>)> {
     vec![("First response", r.sla.first_response.as_ref()), ("Resolution", r.sla.resolution.as_ref())]
 }
 

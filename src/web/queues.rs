@@ -9,10 +9,10 @@ use super::session::SignedIn;
 use super::{PageError, html, see_other, words};
 use crate::domain::{FieldErrors, OwnershipMap, Priority, Status};
 use crate::error::ApiError;
+use crate::read::list::{self, ListQuery};
+use crate::read::views::RequestView;
 use crate::service::admin::{self, TeamView};
-use crate::service::list::{self, ListQuery};
 use crate::service::requests::{self as workflow, AssignInput, StatusInput};
-use crate::service::views::RequestView;
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {

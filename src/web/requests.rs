@@ -13,14 +13,15 @@ use crate::auth::Actor;
 use crate::domain::sla::ClockKind;
 use crate::domain::{Event, FieldErrors, OwnershipMap, RequestInput, Status};
 use crate::error::ApiError;
+use crate::read::list::{ListQuery, RequestPage};
+use crate::read::views::{EventView, PreviewView, RequestDetail, RequestView};
+use crate::read::{list, preview};
 use crate::service::AnyConnection;
 use crate::service::Error as ServiceError;
+use crate::service::admin;
 use crate::service::admin::TeamView;
-use crate::service::list::{ListQuery, RequestPage};
 use crate::service::notify::Notifier;
 use crate::service::requests::{self as workflow, AssignInput, CommentInput, ReassignInput, StatusInput};
-use crate::service::views::{EventView, PreviewView, RequestDetail, RequestView};
-use crate::service::{admin, list, preview};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {

@@ -11,12 +11,12 @@ mod hand_over;
 
 use super::notify::{Notifier, Update};
 use super::sla;
-use super::views::{RequestDetail, request_detail, request_key};
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
 use crate::domain::event::FIRST_RESPONSE_BY_COMMENT;
 use crate::domain::request::parse_text;
 use crate::domain::{Event, FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
+use crate::read::views::{RequestDetail, request_detail, request_key};
 use crate::service::Error;
 pub use answers::Via;
 use answers::{note_first_answer, note_first_response};
@@ -25,11 +25,11 @@ pub use hand_over::{ReassignInput, reassign};
 pub const COMMENT_MAX: usize = 20_000;
 pub const REASON_MAX: usize = 2_000;
 
-pub(super) fn current_map(conn: &mut AnyConnection) -> Result<db::VersionedMap, Error> {
+pub(crate) fn current_map(conn: &mut AnyConnection) -> Result<db::VersionedMap, Error> {
     db::current_map(conn)?.ok_or_else(|| Error::Internal(anyhow::anyhow!("the ownership map was never seeded")))
 }
 
-pub(super) fn route(map: &crate::domain::OwnershipMap, new: &NewRequest) -> RoutingDecision {
+pub(crate) fn route(map: &crate::domain::OwnershipMap, new: &NewRequest) -> RoutingDecision {
     map.route(&new.category, &new.title, &new.description, new.page_url.as_deref())
 }
 

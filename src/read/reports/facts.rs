@@ -9,9 +9,9 @@ use crate::db::{self, AnyConnection, RequestRow, StoredEvent, from_db};
 use crate::domain::ledger::{answer_timeline, holder_at, holds};
 use crate::domain::metrics::{Facts, Outcome};
 use crate::domain::sla::{ClockKind, ClockState, derive, derive_all};
+use crate::read::views::request_key;
 use crate::service::Error;
 use crate::service::sla::{Configs, timeline};
-use crate::service::views::request_key;
 
 /// Per request: the requester's facts (the category rows), each team's hold of it (the team
 /// rows), and who held it when its requester's clocks breached.

@@ -7,7 +7,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::sla::timeline;
 use super::views::request_key;
 use crate::db::{self, AnyConnection, RequestRow, from_db, to_db};
 use crate::domain::Event;
@@ -15,6 +14,7 @@ use crate::domain::Status;
 use crate::domain::metrics::{Facts, Stats, percentile, stats};
 use crate::domain::sla::Change;
 use crate::service::Error;
+use crate::service::sla::timeline;
 use facts::{HoldRow, Row, facts, load_events};
 
 mod export;

@@ -1,89 +1,13 @@
-//! The SLA dashboard's numbers and charts: the period's report (the gap headline, per-team
-//! figures, the backlog), each team's first-response time distribution, the weekly median and
-//! attainment trend, and the breaches to drill into. Charts are SVG drawn on the server
-//! (plotters), each with a table of the same numbers for those who cannot see it.
+//! The dashboard's charts: SVG drawn on the server (plotters), each shown with a table of the
+//! same numbers for those who cannot see it.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, TimeDelta, Utc};
 use plotters::prelude::*;
 
-use super::digest::{IsoWeek, Item, TrendWeek, trend_point, worst_breaches};
-use super::notify::Notifier;
-use super::reports::{Period, SlaReport, report_within};
-use crate::db::AnyConnection;
-use crate::domain::metrics::{Facts, stats};
+use crate::read::dashboard::BUCKETS;
+use crate::read::digest::TrendWeek;
 use crate::service::Error;
-
-/// First-response buckets, in business minutes: (upper bound, label).
-pub const BUCKETS: [(i64, &str); 7] = [
-    (60, "< 1 h"),
-    (120, "1-2 h"),
-    (240, "2-4 h"),
-    (480, "4-8 h"),
-    (960, "8-16 h"),
-    (2400, "16-40 h"),
-    (i64::MAX, "40 h +"),
-];
-
-/// Weeks charted at most (the most recent ones of a long period).
-pub const MAX_WEEKS: usize = 26;
-/// Breaches listed at most, furthest over target first.
-pub const MAX_BREACHES: usize = 100;
-
-pub struct Dashboard {
-    pub report: SlaReport,
-    /// Per team, how many first responses fell in each of `BUCKETS`.
-    pub distribution: BTreeMap<String, [usize; BUCKETS.len()]>,
-    pub trend: Vec<TrendWeek>,
-    pub breaches: Vec<Item>,
-}
-
-pub fn build(
-    conn: &mut AnyConnection,
-    period: Period,
-    gap_teams: (&str, &str),
-    notifier: &Notifier,
-    now: DateTime<Utc>,
-) -> Result<Dashboard, Error> {
-    // The trend covers whole ISO weeks (at most MAX_WEEKS, the latest) around the period: one
-    // derivation of every request created in either serves the report and the trend.
-    let mut weeks = Vec::new();
-    let mut week = IsoWeek::containing(period.to);
-    while week.sunday() >= period.from && weeks.len() < MAX_WEEKS {
-        weeks.push(week);
-        week = week.previous();
-    }
-    weeks.reverse();
-    let first = weeks.first().map_or(period.from, |w| w.monday.min(period.from));
-    let last = weeks.last().map_or(period.to, |w| w.sunday().max(period.to));
-    let wider = Period::new(first, last, period.timezone)?;
-    let (report, facts) = report_within(conn, period, wider, None, gap_teams, now)?;
-    let (start, end) = (period.start(), period.end());
-    let mut distribution: BTreeMap<String, [usize; BUCKETS.len()]> =
-        report.teams.iter().map(|t| (t.team.clone(), [0; BUCKETS.len()])).collect();
-    for f in facts.iter().filter(|f| f.created_at >= start && f.created_at < end) {
-        if let (Some((business, _)), Some(counts)) = (f.first_response, distribution.get_mut(&f.team)) {
-            let bucket = BUCKETS.iter().position(|(upper, _)| business < *upper).unwrap_or(BUCKETS.len() - 1);
-            counts[bucket] += 1;
-        }
-    }
-    let team_keys: Vec<&str> = report.teams.iter().map(|t| t.team.as_str()).collect();
-    let trend = weeks
-        .into_iter()
-        .map(|w| {
-            let in_week =
-                |f: &&Facts| IsoWeek::containing(f.created_at.with_timezone(&period.timezone).date_naive()) == w;
-            let teams = team_keys
-                .iter()
-                .map(|team| trend_point(team, &stats(facts.iter().filter(in_week).filter(|f| f.team == *team))))
-                .collect();
-            TrendWeek { week: w.to_string(), teams }
-        })
-        .collect();
-    let breaches = worst_breaches(conn, notifier, period.start(), period.end(), now, MAX_BREACHES)?;
-    Ok(Dashboard { report, distribution, trend, breaches })
-}
 
 /// Series styles: teams differ by colour AND by marker shape, so colour is never the only cue.
 const COLOURS: [RGBColor; 4] =
@@ -150,7 +74,7 @@ pub fn trend_svg(
     trend: &[TrendWeek],
     caption: &str,
     y_range: std::ops::Range<f64>,
-    value: impl Fn(&super::digest::TrendPoint) -> Option<f64>,
+    value: impl Fn(&crate::read::digest::TrendPoint) -> Option<f64>,
 ) -> Result<String, Error> {
     let mut svg = String::new();
     {
@@ -203,10 +127,4 @@ pub fn trend_svg(
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
-}
-
-/// The default period: the 28 days up to today in `tz`.
-pub fn default_period(now: DateTime<Utc>, tz: chrono_tz::Tz) -> (chrono::NaiveDate, chrono::NaiveDate) {
-    let today = now.with_timezone(&tz).date_naive();
-    (today - TimeDelta::days(27), today)
 }

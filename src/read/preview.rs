@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::admin::current_sla;
-use super::requests::{current_map, route};
 use super::views::{PreviewRouting, PreviewSla, PreviewView};
 use crate::db::AnyConnection;
 use crate::domain::sla::{ClockKind, Timeline, derive_all};
 use crate::domain::{NewRequest, RequestInput};
 use crate::service::Error;
+use crate::service::admin::current_sla;
+use crate::service::requests::{current_map, route};
 
 /// Where a request would go, why, and its SLA due times if it were created at `at` (default
 /// now); creates nothing.

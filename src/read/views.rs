@@ -92,9 +92,7 @@ pub struct RequestDetail {
     pub ledger: Vec<Stretch>,
 }
 
-pub fn request_key(number: i64) -> String {
-    format!("CR-{number}")
-}
+pub use crate::domain::request::request_key;
 
 fn person(users: &HashMap<String, UserRow>, id: &str) -> Person {
     users.get(id).map_or_else(
