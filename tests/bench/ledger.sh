@@ -188,7 +188,7 @@ except Exception as e: print(f"not a list ({e})")')
   local reads=5000 read_q="SELECT id FROM requests WHERE team_key='it' ORDER BY queue_due_at, id LIMIT 50;"
   local scan_q="SELECT count(*), sum(length(id)) FROM requests;" t rate scan
   echo "== the engine alone: $reads x $read_q; then $scan_q"
-  yes "$read_q" | head -n "$reads" >"$work/reads.sql"
+  for ((i = 0; i < reads; i++)); do echo "$read_q"; done >"$work/reads.sql"
   if [ "$backend" = SQLite ]; then
     local db=${DATABASE_URL#sqlite://}
     t=$EPOCHREALTIME

@@ -233,13 +233,36 @@ impl Calendar {
         }
         match self {
             Self::Always => b - a,
-            Self::Business(cal) => Rules::new(cal)
-                .openings(a)
-                .take_while(|&(open, _)| open < b)
-                .map(|(open, close)| close.min(b) - open.max(a))
-                .filter(|overlap| *overlap > TimeDelta::zero())
-                .sum(),
+            Self::Business(cal) => {
+                let rules = Rules::new(cal);
+                if b - a >= index::WALK_UNDER
+                    && let Some(open) = index::open_between(cal, &rules, a, b)
+                {
+                    return open;
+                }
+                walk_open_between(&rules, a, b)
+            }
         }
+    }
+}
+
+/// Open time between `a` and `b` by walking the openings in between.
+fn walk_open_between(rules: &Rules, a: DateTime<Utc>, b: DateTime<Utc>) -> TimeDelta {
+    rules
+        .openings(a)
+        .take_while(|&(open, _)| open < b)
+        .map(|(open, close)| close.min(b) - open.max(a))
+        .filter(|overlap| *overlap > TimeDelta::zero())
+        .sum()
+}
+
+/// Open time between `a` and `b` walked day by day, never by the index (for tests).
+#[cfg(test)]
+pub(crate) fn walked_open_between(cal: &Calendar, a: DateTime<Utc>, b: DateTime<Utc>) -> TimeDelta {
+    match cal {
+        Calendar::Always => (b - a).max(TimeDelta::zero()),
+        Calendar::Business(c) if a < b => walk_open_between(&Rules::new(c), a, b),
+        Calendar::Business(_) => TimeDelta::zero(),
     }
 }
 
@@ -381,6 +404,7 @@ fn local_to_utc(tz: Tz, date: NaiveDate, minute: u32, edge: Edge) -> Option<Date
     }
 }
 
+mod index;
 mod parse;
 
 #[cfg(test)]

@@ -327,4 +327,17 @@ proptest! {
             prop_assert_eq!(each, amounts.map(|a| cal.add(start, s(a))));
         }
     }
+
+    #[test]
+    fn the_cumulative_index_counts_exactly_what_the_walk_counts(
+        start in at("2019-06-01 00:00").timestamp()..at("2030-01-01 00:00").timestamp(),
+        span in 0i64..=6 * 366 * 86_400,
+        nanos in 0u32..1_000_000_000,
+    ) {
+        let a = DateTime::from_timestamp(start, nanos).unwrap();
+        let b = a + TimeDelta::seconds(span);
+        for cal in [new_york_lunch(), office()] {
+            prop_assert_eq!(cal.open_between(a, b), super::walked_open_between(&cal, a, b), "{} to {}", a, b);
+        }
+    }
 }
