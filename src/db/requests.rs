@@ -305,6 +305,9 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
                 .is_null()
                 .or(requests::fr_breached_at.gt(now))
                 .and(requests::res_breached_at.is_null().or(requests::res_breached_at.gt(now)));
+            // Implied (an at-risk request's running clocks are all still before their due
+            // time), and it makes the query a range scan of the due-time index from now on.
+            q = q.filter(requests::queue_due_at.gt(now));
             q = q.filter(at_risk.assume_not_null()).filter(not_breached.assume_not_null());
         }
         None => {}
