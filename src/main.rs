@@ -17,6 +17,10 @@ fn main() -> ExitCode {
     };
     match cli::run(cli, settings) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<cli::Drifted>().is_some() => {
+            eprintln!("changedesk: {e}");
+            ExitCode::from(3)
+        }
         Err(e) => {
             log::error!("{e:#}");
             eprintln!("changedesk: {e:#}");

@@ -52,7 +52,20 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Print the weekly SLA digest, or --send it.
     Digest(report::DigestArgs),
+    /// Recompute every request's clocks, ledger, first response and first answer from its
+    /// events; exit 0 when the stored state equals them, 3 naming the requests that drifted
+    /// (repaired with --repair), 1 on any other failure.
+    Verify {
+        /// Store the recomputed state for every request that drifted.
+        #[arg(long)]
+        repair: bool,
+    },
 }
+
+/// `verify` found drift: the process exits with 3.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} request(s) drifted from their events")]
+pub struct Drifted(pub usize);
 
 #[derive(Debug, Default, Args)]
 pub struct ServeArgs {
@@ -101,6 +114,21 @@ pub enum TokenCommand {
     },
 }
 
+fn verify(settings: &Settings, clock: &Clock, repair: bool) -> anyhow::Result<()> {
+    let pool = prepare_database(settings, clock)?;
+    let mut conn = pool.get()?;
+    let bar = import::progress_bar(Some(crate::db::count_requests(&mut conn)? as u64));
+    bar.set_message(if repair { "verifying and repairing" } else { "verifying" });
+    let verified = crate::service::verify::verify(&mut conn, repair, &|done, _| bar.set_position(done))
+        .map_err(|e| anyhow::anyhow!("verifying: {e}"))?;
+    bar.finish_and_clear();
+    for d in &verified.drift {
+        println!("{}: {} {}", d.key, d.parts.join(", "), if repair { "repaired" } else { "drifted" });
+    }
+    println!("checked {} request(s), {} drifted", verified.checked, verified.drift.len());
+    if verified.drift.is_empty() { Ok(()) } else { Err(Drifted(verified.drift.len()).into()) }
+}
+
 /// Builds the ledger of requests stored before it existed, with a progress bar.
 fn build_ledger(pool: &crate::db::Pool, clock: &Clock) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
@@ -121,6 +149,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     let clock = Clock::System;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(settings, args),
+        Command::Verify { repair } => verify(&settings, &clock, repair),
         Command::Migrate => {
             let pool = prepare_database(&settings, &clock)?;
             build_ledger(&pool, &clock)?;

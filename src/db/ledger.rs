@@ -59,6 +59,15 @@ pub fn ledger_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// The ledgers of several requests in one query, each in order.
+pub fn ledgers_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<StretchRow>> {
+    request_stretches::table
+        .filter(request_stretches::request_id.eq_any(ids))
+        .order((request_stretches::request_id, request_stretches::seq))
+        .select(StretchRow::as_select())
+        .load(conn)
+}
+
 /// Makes the stored ledger of a request equal to `stretches`, writing only what differs:
 /// usually the stretch an event just ended and the one it started.
 pub fn save_ledger(conn: &mut AnyConnection, request_id: &str, stretches: &[Stretch]) -> QueryResult<bool> {

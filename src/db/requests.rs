@@ -177,6 +177,20 @@ pub fn save_clocks(conn: &mut AnyConnection, id: &str, clocks: &ClockColumns) ->
     diesel::update(requests::table.find(id)).set(clocks).execute(conn).map(drop)
 }
 
+pub fn count_requests(conn: &mut AnyConnection) -> QueryResult<i64> {
+    requests::table.count().get_result(conn)
+}
+
+/// Up to `limit` requests numbered after `after`, in number order (a walk over all of them).
+pub fn requests_after(conn: &mut AnyConnection, after: i64, limit: i64) -> QueryResult<Vec<RequestRow>> {
+    requests::table
+        .filter(requests::number.gt(after))
+        .order(requests::number)
+        .limit(limit)
+        .select(RequestRow::as_select())
+        .load(conn)
+}
+
 /// Events of several requests in one query, in order.
 pub fn events_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<StoredEvent>> {
     request_events::table

@@ -91,6 +91,15 @@ pub fn escalations_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult
         .load(conn)
 }
 
+/// The escalations of several requests in one query.
+pub fn escalations_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<EscalationRow>> {
+    sla_escalations::table
+        .filter(sla_escalations::request_id.eq_any(ids))
+        .order((sla_escalations::request_id, sla_escalations::clock, sla_escalations::level))
+        .select(EscalationRow::as_select())
+        .load(conn)
+}
+
 /// Requests with an SLA moment to record at or before `now`, oldest first.
 pub fn due_for_sweep(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
     requests::table

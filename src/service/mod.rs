@@ -19,5 +19,6 @@ pub mod sessions;
 pub mod sla;
 pub mod tokens;
 pub mod users;
+pub mod verify;
 
 pub use error::Error;

@@ -12,7 +12,7 @@ use crate::domain::Priority;
 use crate::domain::escalation::{self, Ladder};
 use crate::domain::event::{self, Event};
 use crate::domain::ledger;
-use crate::domain::sla::{ClockKind, ClockPlan, ClockState, SlaConfig, Timeline, derive_all};
+use crate::domain::sla::{Change, ClockKind, ClockPlan, ClockState, SlaConfig, Timeline, derive_all};
 use crate::service::Error;
 use crate::service::notify::Notifier;
 
@@ -59,18 +59,47 @@ fn recorded_levels(rows: &[EscalationRow]) -> Vec<(ClockKind, usize)> {
         .collect()
 }
 
+/// What a request's derived state should be, by the derivation from its events: the clock
+/// columns, the ledger and the first-response and first-answer moments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    pub plans: BTreeMap<ClockKind, ClockPlan>,
+    pub clocks: ClockColumns,
+    pub ledger: Vec<ledger::Stretch>,
+    pub first_response_at: Option<chrono::NaiveDateTime>,
+    pub first_answer_at: Option<chrono::NaiveDateTime>,
+}
+
+/// The derivation of a request's state from its events (the definition; see `verify`).
+pub fn derive_state(
+    row: &RequestRow,
+    events: &[StoredEvent],
+    config: &SlaConfig,
+    recorded: &[EscalationRow],
+) -> Derived {
+    let timeline = timeline(row, events);
+    let plans = derive_all(&timeline, config);
+    let first = |want: fn(&Change) -> bool| timeline.changes.iter().find(|(_, c)| want(c)).map(|(at, _)| to_db(*at));
+    Derived {
+        clocks: columns(&plans, recorded, row.escalate_from),
+        ledger: ledger::stretches(&timeline, config),
+        first_response_at: first(|c| matches!(c, Change::FirstResponse)),
+        first_answer_at: first(|c| matches!(c, Change::FirstAnswer)),
+        plans,
+    }
+}
+
 /// Recomputes a request's clocks and ledger from its events and stores them. Called by every
 /// unit of work that adds an event the clocks depend on, in its transaction.
 pub fn refresh(conn: &mut AnyConnection, row: &mut RequestRow) -> Result<BTreeMap<ClockKind, ClockPlan>, Error> {
     let events = db::events_of(conn, &row.id)?;
     let config = db::sla_version(conn, row.sla_version)?.config;
-    let timeline = timeline(row, &events);
-    let plans = derive_all(&timeline, &config);
     let recorded = db::escalations_of(conn, &row.id)?;
-    row.clocks = columns(&plans, &recorded, row.escalate_from);
+    let derived = derive_state(row, &events, &config, &recorded);
+    row.clocks = derived.clocks;
     db::save_clocks(conn, &row.id, &row.clocks)?;
-    db::save_ledger(conn, &row.id, &ledger::stretches(&timeline, &config))?;
-    Ok(plans)
+    db::save_ledger(conn, &row.id, &derived.ledger)?;
+    Ok(derived.plans)
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -213,3 +213,176 @@ fn stored(url: &str) -> Stored {
         .unwrap();
     (ledger, answers)
 }
+
+/// One step of a random history, applied through the service's units of work.
+#[derive(Debug, Clone)]
+enum Step {
+    /// Time passes, in minutes.
+    Wait(i64),
+    /// A status move, the `n`th of those allowed from where the request is (with a note?).
+    Move(usize, bool),
+    /// A comment by the holding team's agent (internal?) or by the requester.
+    Comment { internal: bool, by_requester: bool },
+    /// Handed to the other team.
+    HandOver,
+    /// Assigned to the holding team's agent.
+    Assign,
+    /// The SLA sweeper records escalations due now.
+    Sweep,
+    /// A history row imported beside it, with first response and resolution after so many
+    /// minutes (0: none) and a final status.
+    Import(i64, i64, usize),
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => (1i64..3000).prop_map(Step::Wait),
+        4 => (0usize..3, any::<bool>()).prop_map(|(n, note)| Step::Move(n, note)),
+        2 => (any::<bool>(), any::<bool>()).prop_map(|(internal, by_requester)| Step::Comment { internal, by_requester }),
+        1 => Just(Step::HandOver),
+        1 => Just(Step::Assign),
+        1 => Just(Step::Sweep),
+        1 => (0i64..2000, 0i64..20000, 0usize..7).prop_map(|(fr, res, s)| Step::Import(fr, res, s)),
+    ]
+}
+
+on_both_backends! {
+    async fn random_histories_leave_the_stored_state_equal_to_the_derivation(app: TestApp) {
+        use changedesk::domain::{RequestInput, Status};
+        use changedesk::service::{import, requests, users, verify};
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+        let cast = app.cast();
+        let _ = cast;
+        let pool = app.pool.clone();
+        let notifier = app.notifier.clone();
+        let mut conn = pool.get().unwrap();
+        let actor = |conn: &mut changedesk::db::AnyConnection, email: &str| {
+            let user = changedesk::db::user_by_email(conn, email).unwrap().unwrap();
+            users::actor(conn, user).unwrap()
+        };
+        let (ann, ian, mia) = (actor(&mut conn, "ann@example.org"), actor(&mut conn, "ian@example.org"), actor(&mut conn, "mia@example.org"));
+        let config = Config { cases: 200, failure_persistence: None, ..Config::default() };
+        let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+        let histories = proptest::collection::vec(step(), 1..14);
+        let (conn, case) = (std::cell::RefCell::new(conn), std::cell::Cell::new(0i64));
+        let result = runner.run(&(proptest::bool::ANY, histories), |(to_it, steps)| {
+            let mut conn = conn.borrow_mut();
+            let conn = &mut *conn;
+            case.set(case.get() + 1);
+            let case = case.get();
+            // Each history starts on its own Monday, 09:00 UTC.
+            let mut now = time("2026-11-16T09:00:00Z") + chrono::TimeDelta::weeks(case);
+            let input = RequestInput {
+                title: format!("History {case}"),
+                description: "random".into(),
+                category: if to_it { "bug" } else { "content" }.into(),
+                ..Default::default()
+            };
+            let filed = requests::create(conn, &ann, &notifier, &input, now).unwrap();
+            let key = filed.request.key.clone();
+            for step in &steps {
+                let current = requests::show(conn, &ian, &key, now).unwrap().request;
+                let agent = if current.team == "it" { &ian } else { &mia };
+                // Refused steps are part of the history too: they must leave nothing behind.
+                match step {
+                    Step::Wait(minutes) => now += chrono::TimeDelta::minutes(*minutes),
+                    Step::Move(n, note) => {
+                        let from = Status::parse(&current.status).unwrap();
+                        let Some(to) = from.allowed_moves().get(n % from.allowed_moves().len().max(1)) else { continue };
+                        let who = if from == Status::Resolved { &ann } else { agent };
+                        let note = (*note || *to == Status::Rejected).then(|| "a note".to_owned());
+                        let input = requests::StatusInput { status: to.as_str().into(), note };
+                        let _ = requests::change_status(conn, who, &notifier, &key, &input, now);
+                    }
+                    Step::Comment { internal, by_requester } => {
+                        let who = if *by_requester { &ann } else { agent };
+                        let input = requests::CommentInput { body: "words".into(), internal: *internal && !by_requester };
+                        let _ = requests::comment(conn, who, &notifier, &key, &input, now);
+                    }
+                    Step::HandOver => {
+                        let to = if current.team == "it" { "marketing" } else { "it" };
+                        let input = requests::ReassignInput { team: to.into(), reason: "not ours".into() };
+                        let _ = requests::reassign(conn, agent, &notifier, &key, &input, now);
+                    }
+                    Step::Assign => {
+                        let input = requests::AssignInput { assignee: Some(agent.email.clone()) };
+                        let _ = requests::assign(conn, agent, &notifier, &key, &input, now);
+                    }
+                    Step::Sweep => {
+                        changedesk::workers::sla_sweeper::sweep(&pool, &notifier, now).unwrap();
+                    }
+                    Step::Import(fr, res, s) => {
+                        let status = ["new", "acknowledged", "in_progress", "waiting_on_requester", "resolved", "closed", "rejected"][*s];
+                        let created = now - chrono::TimeDelta::days(30);
+                        let at = |m: i64| (created + chrono::TimeDelta::minutes(m)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+                        let first = if status == "new" { String::new() } else { at(*fr + 1) };
+                        let resolved = if matches!(status, "resolved" | "closed") { at(*fr + 1 + *res + 1) } else { String::new() };
+                        let csv = format!(
+                            "title,category,team,priority,requester_email,created_at,first_response_at,resolved_at,status\n\
+                             Imported {case},bug,it,P3,ann@example.org,{},{first},{resolved},{status}\n",
+                            at(0)
+                        );
+                        let ctx = import::ImportContext::load(conn).unwrap();
+                        let rows = import::validate(csv.as_bytes(), &ctx, now).unwrap_or_else(|e| panic!("{e:?}\n{csv}"));
+                        import::import(conn, rows, "history.csv", now, &|_| {}).unwrap();
+                    }
+                }
+            }
+            let verified = verify::verify(conn, false, &|_, _| {}).unwrap();
+            proptest::prop_assert!(verified.drift.is_empty(), "{:?} after {:?}", verified.drift, steps);
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+        assert!(case.get() >= 200, "{} histories", case.get());
+    }
+
+    async fn verify_finds_a_tampered_row_and_repair_mends_it(app: TestApp) {
+        let cast = app.cast();
+        worked_example(&app, &cast).await;
+        app.file(&cast.bob, "Landing page", "For the launch", "content").await;
+        let run = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_changedesk"))
+                .args(args)
+                .env("DATABASE_URL", &app.database_url)
+                .env_remove("RUST_LOG")
+                .output()
+                .unwrap()
+        };
+        let clean = run(&["verify"]);
+        assert_eq!(clean.status.code(), Some(0), "{}", String::from_utf8_lossy(&clean.stderr));
+        assert!(String::from_utf8_lossy(&clean.stdout).contains("checked 2 request(s), 0 drifted"));
+        {
+            use changedesk::db::schema::{request_stretches, requests};
+            let pool = connect(&app.database_url);
+            let mut conn = pool.get().unwrap();
+            diesel::update(request_stretches::table.filter(request_stretches::seq.eq(0)))
+                .filter(request_stretches::business_minutes.eq(1080))
+                .set(request_stretches::business_minutes.eq(999))
+                .execute(&mut conn)
+                .unwrap();
+            diesel::update(requests::table.filter(requests::number.eq(2)))
+                .set(requests::fr_due_at.eq(time("2030-01-01T00:00:00Z").naive_utc()))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        let found = run(&["verify"]);
+        let out = String::from_utf8_lossy(&found.stdout);
+        assert_eq!(found.status.code(), Some(3), "{out}");
+        assert!(out.contains("CR-1: ledger drifted") && out.contains("CR-2: clocks drifted"), "{out}");
+        let repaired = run(&["verify", "--repair"]);
+        assert_eq!(repaired.status.code(), Some(3));
+        assert!(String::from_utf8_lossy(&repaired.stdout).contains("CR-1: ledger repaired"));
+        let again = run(&["verify"]);
+        assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stdout));
+        let broken = Command::new(env!("CARGO_BIN_EXE_changedesk"))
+            .args(["verify"])
+            .env("DATABASE_URL", "sqlite:///dev/null/x.db")
+            .output()
+            .unwrap();
+        assert_eq!(broken.status.code(), Some(1), "any other failure");
+    }
+}
