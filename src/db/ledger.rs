@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{counters, request_stretches, requests};
+use super::schema::{counters, request_facts, request_stretches, requests};
 use super::{AnyConnection, from_db, to_db};
 use crate::domain::ledger::Stretch;
 use crate::domain::sla::Holder;
@@ -128,9 +128,9 @@ pub fn claim_ledger_build(conn: &mut AnyConnection, now: i64, held_until: i64, u
     Ok(taken == 1)
 }
 
-/// Ids of up to `limit` requests that have no ledger yet, oldest first.
+/// Ids of up to `limit` requests that have no ledger or report facts yet, oldest first.
 pub fn requests_without_ledger(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<String>> {
-    let with = request_stretches::table.select(request_stretches::request_id);
+    let with = request_facts::table.filter(request_facts::seq.eq(0)).select(request_facts::request_id);
     requests::table
         .filter(diesel::dsl::not(requests::id.eq_any(with)))
         .order(requests::number)
@@ -140,6 +140,6 @@ pub fn requests_without_ledger(conn: &mut AnyConnection, limit: i64) -> QueryRes
 }
 
 pub fn count_requests_without_ledger(conn: &mut AnyConnection) -> QueryResult<i64> {
-    let with = request_stretches::table.select(request_stretches::request_id);
+    let with = request_facts::table.filter(request_facts::seq.eq(0)).select(request_facts::request_id);
     requests::table.filter(diesel::dsl::not(requests::id.eq_any(with))).count().get_result(conn)
 }

@@ -4,6 +4,7 @@
 pub mod schema;
 
 mod audit;
+mod facts;
 mod ledger;
 mod mail;
 mod reports;
@@ -14,6 +15,7 @@ mod teams;
 mod users;
 
 pub use audit::*;
+pub use facts::*;
 pub use ledger::*;
 pub use mail::*;
 pub use reports::*;

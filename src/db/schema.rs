@@ -183,6 +183,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    request_facts (request_id, seq) {
+        request_id -> Text,
+        seq -> Integer,
+        scope -> Text,
+        team_key -> Text,
+        category -> Text,
+        sla_version -> Integer,
+        started_at -> Timestamp,
+        passed_on_at -> Nullable<Timestamp>,
+        held_business_minutes -> Nullable<BigInt>,
+        click_without_answer -> Bool,
+        fr_breach_team -> Nullable<Text>,
+        res_breach_team -> Nullable<Text>,
+        fr_target -> Nullable<Integer>,
+        fr_calendar -> Nullable<Text>,
+        fr_due_at -> Nullable<Timestamp>,
+        fr_at_risk_at -> Nullable<Timestamp>,
+        fr_breached_at -> Nullable<Timestamp>,
+        fr_stopped_at -> Nullable<Timestamp>,
+        fr_elapsed_ns -> Nullable<BigInt>,
+        fr_running_since -> Nullable<Timestamp>,
+        fr_business_minutes -> Nullable<BigInt>,
+        fr_wall_minutes -> Nullable<BigInt>,
+        res_target -> Nullable<Integer>,
+        res_calendar -> Nullable<Text>,
+        res_due_at -> Nullable<Timestamp>,
+        res_at_risk_at -> Nullable<Timestamp>,
+        res_breached_at -> Nullable<Timestamp>,
+        res_stopped_at -> Nullable<Timestamp>,
+        res_elapsed_ns -> Nullable<BigInt>,
+        res_running_since -> Nullable<Timestamp>,
+        res_business_minutes -> Nullable<BigInt>,
+        res_wall_minutes -> Nullable<BigInt>,
+        fa_target -> Nullable<Integer>,
+        fa_calendar -> Nullable<Text>,
+        fa_due_at -> Nullable<Timestamp>,
+        fa_at_risk_at -> Nullable<Timestamp>,
+        fa_breached_at -> Nullable<Timestamp>,
+        fa_stopped_at -> Nullable<Timestamp>,
+        fa_elapsed_ns -> Nullable<BigInt>,
+        fa_running_since -> Nullable<Timestamp>,
+        fa_business_minutes -> Nullable<BigInt>,
+        fa_wall_minutes -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(team_members -> teams (team_key));
@@ -190,6 +237,7 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(requests -> teams (team_key));
 diesel::joinable!(request_events -> requests (request_id));
 diesel::joinable!(request_stretches -> requests (request_id));
+diesel::joinable!(request_facts -> requests (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
@@ -201,6 +249,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     requests,
     request_events,
     request_stretches,
+    request_facts,
     audit_events,
     sla_versions,
     sla_escalations,

@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod escalation;
 pub mod event;
+pub mod facts;
 pub mod ledger;
 pub mod metrics;
 pub mod priority;

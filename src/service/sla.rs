@@ -11,8 +11,8 @@ use crate::db::{self, AnyConnection, ClockColumns, EscalationRow, RequestRow, St
 use crate::domain::Priority;
 use crate::domain::escalation::{self, Ladder};
 use crate::domain::event::{self, Event};
-use crate::domain::ledger;
 use crate::domain::sla::{Change, ClockKind, ClockPlan, ClockState, SlaConfig, Timeline, derive_all};
+use crate::domain::{facts, ledger};
 use crate::service::Error;
 use crate::service::notify::Notifier;
 
@@ -66,6 +66,8 @@ pub struct Derived {
     pub plans: BTreeMap<ClockKind, ClockPlan>,
     pub clocks: ClockColumns,
     pub ledger: Vec<ledger::Stretch>,
+    /// The report facts: the request's own row and one per hold.
+    pub facts: Vec<db::FactsRow>,
     pub first_response_at: Option<chrono::NaiveDateTime>,
     pub first_answer_at: Option<chrono::NaiveDateTime>,
 }
@@ -83,6 +85,10 @@ pub fn derive_state(
     Derived {
         clocks: columns(&plans, recorded, row.escalate_from),
         ledger: ledger::stretches(&timeline, config),
+        facts: facts::facts(&timeline, config, &row.category)
+            .iter()
+            .map(|f| db::FactsRow::new(&row.id, row.sla_version, f))
+            .collect(),
         first_response_at: first(|c| matches!(c, Change::FirstResponse)),
         first_answer_at: first(|c| matches!(c, Change::FirstAnswer)),
         plans,
@@ -99,6 +105,7 @@ pub fn refresh(conn: &mut AnyConnection, row: &mut RequestRow) -> Result<BTreeMa
     row.clocks = derived.clocks;
     db::save_clocks(conn, &row.id, &row.clocks)?;
     db::save_ledger(conn, &row.id, &derived.ledger)?;
+    db::save_facts(conn, &row.id, &derived.facts)?;
     Ok(derived.plans)
 }
 

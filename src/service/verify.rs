@@ -1,5 +1,5 @@
-//! `changedesk verify`: the stored state (clock columns, ledger, first response and first
-//! answer) recomputed from the events, which define it, and any drift named and, when asked,
+//! `changedesk verify`: the stored state (clock columns, ledger, report facts, first response
+//! and first answer) recomputed from the events, which define it, and any drift named and, when asked,
 //! repaired. Batches of requests are read in one query each (requests, events, escalations,
 //! ledgers); a repair rewrites a batch's drifting requests in one transaction.
 
@@ -16,7 +16,7 @@ const BATCH: i64 = 1000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drift {
     pub key: String,
-    /// Of `clocks`, `ledger`, `first_response_at`, `first_answer_at`.
+    /// Of `clocks`, `ledger`, `facts`, `first_response_at`, `first_answer_at`.
     pub parts: Vec<&'static str>,
 }
 
@@ -68,6 +68,10 @@ fn check_batch(
     for s in db::ledgers_of_many(conn, &ids)? {
         ledgers.entry(s.request_id.clone()).or_default().push(s);
     }
+    let mut facts: HashMap<String, Vec<db::FactsRow>> = HashMap::new();
+    for f in db::facts_of_many(conn, &ids)? {
+        facts.entry(f.request_id.clone()).or_default().push(f);
+    }
     let mut drift = Vec::new();
     for row in &rows {
         let config = configs.get(conn, row.sla_version)?;
@@ -85,6 +89,9 @@ fn check_batch(
         }
         if stored != derived.ledger {
             parts.push("ledger");
+        }
+        if facts.get(&row.id).map_or(&[][..], Vec::as_slice) != derived.facts.as_slice() {
+            parts.push("facts");
         }
         if row.first_response_at != derived.first_response_at {
             parts.push("first_response_at");
@@ -105,6 +112,7 @@ fn check_batch(
             db::save_request(conn, &repaired)?;
             db::save_clocks(conn, &repaired.id, &repaired.clocks)?;
             db::save_ledger(conn, &repaired.id, &derived.ledger)?;
+            db::save_facts(conn, &repaired.id, &derived.facts)?;
         }
         drift.push(Drift { key: request_key(row.number), parts });
     }

@@ -162,8 +162,9 @@ on_both_backends! {
         assert_eq!(before.0.len(), 3 + 2, "CR-1: IT, marketing, resolved; CR-2: marketing, the requester");
         {
             let pool = connect(&app.database_url);
-            let reverted = changedesk::db::revert_last_migration(&mut pool.get().unwrap()).unwrap();
-            assert_eq!(reverted, "20261202000007", "the ledger's migration");
+            let mut conn = pool.get().unwrap();
+            let reverted = [(); 2].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
+            assert_eq!(reverted, ["20261202000008", "20261202000007"], "the facts' and the ledger's migrations");
         }
         let run = |args: &[&str]| {
             Command::new(env!("CARGO_BIN_EXE_changedesk"))

@@ -68,6 +68,11 @@ impl SlaConfig {
             .map_or(Calendar::Always, |c| Calendar::Business(c.clone()))
     }
 
+    /// A calendar by the name a clock records (`24x7` or a business calendar's; 24x7 if unknown).
+    pub fn calendar_named(&self, name: &str) -> Calendar {
+        self.calendars.iter().find(|c| c.name == name).map_or(Calendar::Always, |c| Calendar::Business(c.clone()))
+    }
+
     /// The calendar a policy counts on.
     pub fn calendar_of(&self, policy: &Policy) -> Calendar {
         if policy.calendar == ALWAYS { Calendar::Always } else { self.business_calendar(&policy.team) }
@@ -263,6 +268,18 @@ pub struct ClockPlan {
 impl ClockPlan {
     pub fn breached_at(&self) -> Option<DateTime<Utc>> {
         self.levels[1]
+    }
+
+    /// Open time counted by the runs that ended, and the start of the one still running
+    /// (None when stopped or paused): with the calendar, what `elapsed` needs at any `now`.
+    pub fn progress(&self) -> (TimeDelta, Option<DateTime<Utc>>) {
+        let ended = self.runs.iter().filter_map(|(from, to, cal)| to.map(|to| cal.open_between(*from, to))).sum();
+        (ended, self.runs.iter().find(|(_, to, _)| to.is_none()).map(|(from, _, _)| *from))
+    }
+
+    /// The calendar the running stretch counts on, if one runs.
+    pub fn running_calendar(&self) -> Option<&Calendar> {
+        self.runs.iter().find(|(_, to, _)| to.is_none()).map(|(_, _, cal)| cal)
     }
 
     /// Open time counted up to `now`.

@@ -16,13 +16,13 @@ use uuid::{NoContext, Timestamp, Uuid};
 
 use super::admin::looks_like_email;
 use super::sla::columns;
-use crate::db::schema::{counters, request_events, request_stretches, requests, users};
+use crate::db::schema::{counters, request_events, request_facts, request_stretches, requests, users};
 use crate::db::{self, AnyConnection, EventRow, RequestRow, StretchRow, to_db, write_tx};
 use crate::domain::event::{Event, Imported};
-use crate::domain::ledger;
 use crate::domain::request::parse_text;
 use crate::domain::sla::{SlaConfig, Timeline, derive_all};
 use crate::domain::{Priority, Role, Status};
+use crate::domain::{facts, ledger};
 use crate::service::Error;
 
 /// The header's columns: all required, in any order, and no others.
@@ -56,6 +56,8 @@ const REQUESTS_PER_INSERT: usize = 1000;
 const EVENTS_PER_INSERT: usize = 5000;
 /// 8 columns: 32,000 parameters, within SQLite's 32,766.
 const STRETCHES_PER_INSERT: usize = 4000;
+/// 42 columns: 31,920 parameters.
+const FACTS_PER_INSERT: usize = 760;
 const USERS_PER_INSERT: usize = 1000;
 const EMAILS_PER_QUERY: usize = 5000;
 /// Threads deriving SLA columns during an import, at most (and at most one per core).

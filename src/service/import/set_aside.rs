@@ -20,18 +20,18 @@ pub(super) fn set_aside(conn: &mut AnyConnection) -> QueryResult<Vec<SetAside>> 
     let query = match conn {
         AnyConnection::Sqlite(_) => {
             "SELECT 'DROP INDEX \"' || name || '\"' AS \"drop\", sql AS \"create\" FROM sqlite_master \
-             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('requests', 'request_events', 'request_stretches')"
+             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('requests', 'request_events', 'request_stretches', 'request_facts')"
         }
         AnyConnection::Postgresql(_) => {
             "SELECT format('DROP INDEX %I', i.relname) AS drop, pg_get_indexdef(i.oid) AS create \
              FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
-             WHERE t.relname IN ('requests', 'request_events', 'request_stretches') AND pg_table_is_visible(t.oid) \
+             WHERE t.relname IN ('requests', 'request_events', 'request_stretches', 'request_facts') AND pg_table_is_visible(t.oid) \
              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid) \
              UNION ALL \
              SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', t.relname, c.conname), \
              format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname, c.conname, pg_get_constraintdef(c.oid)) \
              FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
-             WHERE c.contype = 'f' AND t.relname IN ('requests', 'request_events', 'request_stretches') AND pg_table_is_visible(t.oid)"
+             WHERE c.contype = 'f' AND t.relname IN ('requests', 'request_events', 'request_stretches', 'request_facts') AND pg_table_is_visible(t.oid)"
         }
     };
     let set_aside: Vec<SetAside> = diesel::sql_query(query).load(conn)?;

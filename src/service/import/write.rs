@@ -199,7 +199,7 @@ fn ensure_requesters(
 
 /// A row's request, its event, and its SLA columns derived from it (past escalation levels
 /// are history, not news: `sla_check_at` waits for the first level after `now`).
-fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> (RequestRow, EventRow, Vec<StretchRow>) {
+fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> Built {
     let created = r.created_at;
     let since_epoch = Timestamp::from_unix(NoContext, created.timestamp() as u64, created.timestamp_subsec_nanos());
     let (resolved_at, closed_at) = match r.status {
@@ -251,9 +251,13 @@ fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> (Re
     let plans = derive_all(&timeline, shared.config);
     let ledger = ledger::stretches(&timeline, shared.config);
     let stretches = ledger.iter().enumerate().map(|(i, s)| StretchRow::new(&row.id, i, s)).collect();
+    let facts = facts::facts(&timeline, shared.config, &row.category)
+        .iter()
+        .map(|f| db::FactsRow::new(&row.id, row.sla_version, f))
+        .collect();
     let event = imported_event(&row, imported);
     row.clocks = columns(&plans, &[], row.escalate_from);
-    (row, event, stretches)
+    Built { request: row, event, stretches, facts }
 }
 
 /// The request's one event: `imported`, at its creation, by its requester, holding the facts
@@ -274,7 +278,15 @@ macro_rules! insert_rows {
     }};
 }
 
-type Batch = Vec<(RequestRow, EventRow, Vec<StretchRow>)>;
+/// A row's request with everything written beside it.
+struct Built {
+    request: RequestRow,
+    event: EventRow,
+    stretches: Vec<StretchRow>,
+    facts: Vec<db::FactsRow>,
+}
+
+type Batch = Vec<Built>;
 
 /// Writes each batch's requests, then their events, in multi-row INSERTs of fixed sizes.
 fn write_batches(
@@ -334,13 +346,15 @@ fn write_batches(
     // Events and stretches wait for a full INSERT; their requests are always written before them.
     let mut events = Vec::new();
     let mut stretches = Vec::new();
+    let mut facts = Vec::new();
     for batch in batches {
         let written = batch.len() as u64;
         let mut requests = Vec::with_capacity(batch.len());
-        for (request, event, ledger) in batch {
-            requests.push(request_values(request));
-            events.push(event_values(event));
-            stretches.extend(ledger);
+        for built in batch {
+            requests.push(request_values(built.request));
+            events.push(event_values(built.event));
+            stretches.extend(built.stretches);
+            facts.extend(built.facts);
         }
         insert_rows!(conn, requests::table, requests, REQUESTS_PER_INSERT)?;
         while events.len() >= EVENTS_PER_INSERT {
@@ -356,6 +370,10 @@ fn write_batches(
                 STRETCHES_PER_INSERT
             )?;
         }
+        while facts.len() >= FACTS_PER_INSERT {
+            let rest = facts.split_off(FACTS_PER_INSERT);
+            insert_rows!(conn, request_facts::table, std::mem::replace(&mut facts, rest), FACTS_PER_INSERT)?;
+        }
         progress(written);
     }
     if !events.is_empty() {
@@ -363,6 +381,9 @@ fn write_batches(
     }
     if !stretches.is_empty() {
         insert_rows!(conn, request_stretches::table, stretches, STRETCHES_PER_INSERT)?;
+    }
+    if !facts.is_empty() {
+        insert_rows!(conn, request_facts::table, facts, FACTS_PER_INSERT)?;
     }
     Ok(())
 }

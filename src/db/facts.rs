@@ -1,0 +1,416 @@
+//! The stored report facts (see `domain::facts`): one row per request and per hold, kept equal
+//! to the derivation by every write, and the queries the reports run over them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::request_facts;
+use super::{AnyConnection, from_db, to_db};
+use crate::domain::facts::{ClockFacts, Facts, Scope};
+
+/// One clock's columns, whichever clock: the conversions written once.
+struct ClockColumns {
+    target: Option<i32>,
+    calendar: Option<String>,
+    due_at: Option<NaiveDateTime>,
+    at_risk_at: Option<NaiveDateTime>,
+    breached_at: Option<NaiveDateTime>,
+    stopped_at: Option<NaiveDateTime>,
+    elapsed_ns: Option<i64>,
+    running_since: Option<NaiveDateTime>,
+    business_minutes: Option<i64>,
+    wall_minutes: Option<i64>,
+}
+
+impl From<Option<&ClockFacts>> for ClockColumns {
+    fn from(c: Option<&ClockFacts>) -> Self {
+        Self {
+            target: c.map(|c| c.target_minutes as i32),
+            calendar: c.map(|c| c.calendar.clone()),
+            due_at: c.and_then(|c| c.due_at).map(to_db),
+            at_risk_at: c.and_then(|c| c.at_risk_at).map(to_db),
+            breached_at: c.and_then(|c| c.breached_at).map(to_db),
+            stopped_at: c.and_then(|c| c.stopped_at).map(to_db),
+            elapsed_ns: c.and_then(|c| c.elapsed.num_nanoseconds()),
+            running_since: c.and_then(|c| c.running_since).map(to_db),
+            business_minutes: c.and_then(|c| c.span).map(|s| s.0),
+            wall_minutes: c.and_then(|c| c.span).map(|s| s.1),
+        }
+    }
+}
+
+impl ClockColumns {
+    fn clock(self) -> Option<ClockFacts> {
+        Some(ClockFacts {
+            target_minutes: i64::from(self.target?),
+            calendar: self.calendar.unwrap_or_default(),
+            due_at: self.due_at.map(from_db),
+            at_risk_at: self.at_risk_at.map(from_db),
+            breached_at: self.breached_at.map(from_db),
+            stopped_at: self.stopped_at.map(from_db),
+            elapsed: chrono::TimeDelta::nanoseconds(self.elapsed_ns.unwrap_or_default()),
+            running_since: self.running_since.map(from_db),
+            span: self.business_minutes.zip(self.wall_minutes),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_facts)]
+pub struct FirstResponseColumns {
+    #[diesel(column_name = fr_target)]
+    pub target: Option<i32>,
+    #[diesel(column_name = fr_calendar)]
+    pub calendar: Option<String>,
+    #[diesel(column_name = fr_due_at)]
+    pub due_at: Option<NaiveDateTime>,
+    #[diesel(column_name = fr_at_risk_at)]
+    pub at_risk_at: Option<NaiveDateTime>,
+    #[diesel(column_name = fr_breached_at)]
+    pub breached_at: Option<NaiveDateTime>,
+    #[diesel(column_name = fr_stopped_at)]
+    pub stopped_at: Option<NaiveDateTime>,
+    #[diesel(column_name = fr_elapsed_ns)]
+    pub elapsed_ns: Option<i64>,
+    #[diesel(column_name = fr_running_since)]
+    pub running_since: Option<NaiveDateTime>,
+    #[diesel(column_name = fr_business_minutes)]
+    pub business_minutes: Option<i64>,
+    #[diesel(column_name = fr_wall_minutes)]
+    pub wall_minutes: Option<i64>,
+}
+
+impl From<Option<&ClockFacts>> for FirstResponseColumns {
+    fn from(c: Option<&ClockFacts>) -> Self {
+        let ClockColumns {
+            target,
+            calendar,
+            due_at,
+            at_risk_at,
+            breached_at,
+            stopped_at,
+            elapsed_ns,
+            running_since,
+            business_minutes,
+            wall_minutes,
+        } = ClockColumns::from(c);
+        Self {
+            target,
+            calendar,
+            due_at,
+            at_risk_at,
+            breached_at,
+            stopped_at,
+            elapsed_ns,
+            running_since,
+            business_minutes,
+            wall_minutes,
+        }
+    }
+}
+
+impl FirstResponseColumns {
+    fn clock(&self) -> Option<ClockFacts> {
+        ClockColumns {
+            target: self.target,
+            calendar: self.calendar.clone(),
+            due_at: self.due_at,
+            at_risk_at: self.at_risk_at,
+            breached_at: self.breached_at,
+            stopped_at: self.stopped_at,
+            elapsed_ns: self.elapsed_ns,
+            running_since: self.running_since,
+            business_minutes: self.business_minutes,
+            wall_minutes: self.wall_minutes,
+        }
+        .clock()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_facts)]
+pub struct ResolutionColumns {
+    #[diesel(column_name = res_target)]
+    pub target: Option<i32>,
+    #[diesel(column_name = res_calendar)]
+    pub calendar: Option<String>,
+    #[diesel(column_name = res_due_at)]
+    pub due_at: Option<NaiveDateTime>,
+    #[diesel(column_name = res_at_risk_at)]
+    pub at_risk_at: Option<NaiveDateTime>,
+    #[diesel(column_name = res_breached_at)]
+    pub breached_at: Option<NaiveDateTime>,
+    #[diesel(column_name = res_stopped_at)]
+    pub stopped_at: Option<NaiveDateTime>,
+    #[diesel(column_name = res_elapsed_ns)]
+    pub elapsed_ns: Option<i64>,
+    #[diesel(column_name = res_running_since)]
+    pub running_since: Option<NaiveDateTime>,
+    #[diesel(column_name = res_business_minutes)]
+    pub business_minutes: Option<i64>,
+    #[diesel(column_name = res_wall_minutes)]
+    pub wall_minutes: Option<i64>,
+}
+
+impl From<Option<&ClockFacts>> for ResolutionColumns {
+    fn from(c: Option<&ClockFacts>) -> Self {
+        let ClockColumns {
+            target,
+            calendar,
+            due_at,
+            at_risk_at,
+            breached_at,
+            stopped_at,
+            elapsed_ns,
+            running_since,
+            business_minutes,
+            wall_minutes,
+        } = ClockColumns::from(c);
+        Self {
+            target,
+            calendar,
+            due_at,
+            at_risk_at,
+            breached_at,
+            stopped_at,
+            elapsed_ns,
+            running_since,
+            business_minutes,
+            wall_minutes,
+        }
+    }
+}
+
+impl ResolutionColumns {
+    fn clock(&self) -> Option<ClockFacts> {
+        ClockColumns {
+            target: self.target,
+            calendar: self.calendar.clone(),
+            due_at: self.due_at,
+            at_risk_at: self.at_risk_at,
+            breached_at: self.breached_at,
+            stopped_at: self.stopped_at,
+            elapsed_ns: self.elapsed_ns,
+            running_since: self.running_since,
+            business_minutes: self.business_minutes,
+            wall_minutes: self.wall_minutes,
+        }
+        .clock()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_facts)]
+pub struct FirstAnswerColumns {
+    #[diesel(column_name = fa_target)]
+    pub target: Option<i32>,
+    #[diesel(column_name = fa_calendar)]
+    pub calendar: Option<String>,
+    #[diesel(column_name = fa_due_at)]
+    pub due_at: Option<NaiveDateTime>,
+    #[diesel(column_name = fa_at_risk_at)]
+    pub at_risk_at: Option<NaiveDateTime>,
+    #[diesel(column_name = fa_breached_at)]
+    pub breached_at: Option<NaiveDateTime>,
+    #[diesel(column_name = fa_stopped_at)]
+    pub stopped_at: Option<NaiveDateTime>,
+    #[diesel(column_name = fa_elapsed_ns)]
+    pub elapsed_ns: Option<i64>,
+    #[diesel(column_name = fa_running_since)]
+    pub running_since: Option<NaiveDateTime>,
+    #[diesel(column_name = fa_business_minutes)]
+    pub business_minutes: Option<i64>,
+    #[diesel(column_name = fa_wall_minutes)]
+    pub wall_minutes: Option<i64>,
+}
+
+impl From<Option<&ClockFacts>> for FirstAnswerColumns {
+    fn from(c: Option<&ClockFacts>) -> Self {
+        let ClockColumns {
+            target,
+            calendar,
+            due_at,
+            at_risk_at,
+            breached_at,
+            stopped_at,
+            elapsed_ns,
+            running_since,
+            business_minutes,
+            wall_minutes,
+        } = ClockColumns::from(c);
+        Self {
+            target,
+            calendar,
+            due_at,
+            at_risk_at,
+            breached_at,
+            stopped_at,
+            elapsed_ns,
+            running_since,
+            business_minutes,
+            wall_minutes,
+        }
+    }
+}
+
+impl FirstAnswerColumns {
+    fn clock(&self) -> Option<ClockFacts> {
+        ClockColumns {
+            target: self.target,
+            calendar: self.calendar.clone(),
+            due_at: self.due_at,
+            at_risk_at: self.at_risk_at,
+            breached_at: self.breached_at,
+            stopped_at: self.stopped_at,
+            elapsed_ns: self.elapsed_ns,
+            running_since: self.running_since,
+            business_minutes: self.business_minutes,
+            wall_minutes: self.wall_minutes,
+        }
+        .clock()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_facts)]
+pub struct FactsRow {
+    pub request_id: String,
+    pub seq: i32,
+    pub scope: String,
+    pub team_key: String,
+    pub category: String,
+    pub sla_version: i32,
+    pub started_at: NaiveDateTime,
+    pub passed_on_at: Option<NaiveDateTime>,
+    pub held_business_minutes: Option<i64>,
+    pub click_without_answer: bool,
+    pub fr_breach_team: Option<String>,
+    pub res_breach_team: Option<String>,
+    #[diesel(embed)]
+    pub fr: FirstResponseColumns,
+    #[diesel(embed)]
+    pub res: ResolutionColumns,
+    #[diesel(embed)]
+    pub fa: FirstAnswerColumns,
+}
+
+impl FactsRow {
+    pub fn new(request_id: &str, sla_version: i32, f: &Facts) -> Self {
+        Self {
+            request_id: request_id.to_owned(),
+            seq: f.seq,
+            scope: match f.scope {
+                Scope::Request => "request",
+                Scope::Hold => "hold",
+            }
+            .to_owned(),
+            team_key: f.team.clone(),
+            category: f.category.clone(),
+            sla_version,
+            started_at: to_db(f.started_at),
+            passed_on_at: f.passed_on_at.map(to_db),
+            held_business_minutes: f.held_business_minutes,
+            click_without_answer: f.click_without_answer,
+            fr_breach_team: f.first_response_breach_team.clone(),
+            res_breach_team: f.resolution_breach_team.clone(),
+            fr: f.first_response.as_ref().into(),
+            res: f.resolution.as_ref().into(),
+            fa: f.first_answer.as_ref().into(),
+        }
+    }
+
+    pub fn facts(&self) -> Facts {
+        Facts {
+            scope: if self.scope == "hold" { Scope::Hold } else { Scope::Request },
+            seq: self.seq,
+            team: self.team_key.clone(),
+            category: self.category.clone(),
+            started_at: from_db(self.started_at),
+            passed_on_at: self.passed_on_at.map(from_db),
+            held_business_minutes: self.held_business_minutes,
+            click_without_answer: self.click_without_answer,
+            first_response: self.fr.clock(),
+            resolution: self.res.clock(),
+            first_answer: self.fa.clock(),
+            first_response_breach_team: self.fr_breach_team.clone(),
+            resolution_breach_team: self.res_breach_team.clone(),
+        }
+    }
+}
+
+pub fn facts_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<FactsRow>> {
+    request_facts::table
+        .filter(request_facts::request_id.eq(request_id))
+        .order(request_facts::seq)
+        .select(FactsRow::as_select())
+        .load(conn)
+}
+
+/// The facts of several requests in one query, each in order.
+pub fn facts_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<FactsRow>> {
+    request_facts::table
+        .filter(request_facts::request_id.eq_any(ids))
+        .order((request_facts::request_id, request_facts::seq))
+        .select(FactsRow::as_select())
+        .load(conn)
+}
+
+/// Makes the stored facts of a request equal to `wanted`, writing only the rows that differ.
+pub fn save_facts(conn: &mut AnyConnection, request_id: &str, wanted: &[FactsRow]) -> QueryResult<()> {
+    let stored = facts_of(conn, request_id)?;
+    if stored == wanted {
+        return Ok(());
+    }
+    for row in wanted {
+        if stored.iter().any(|s| s == row) {
+            continue;
+        }
+        diesel::delete(request_facts::table.find((request_id, row.seq))).execute(conn)?;
+        diesel::insert_into(request_facts::table).values(row).execute(conn)?;
+    }
+    diesel::delete(
+        request_facts::table
+            .filter(request_facts::request_id.eq(request_id))
+            .filter(request_facts::seq.ge(wanted.len() as i32)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The facts rows of `scope` started in [start, end), optionally of one team.
+pub fn facts_started_between(
+    conn: &mut AnyConnection,
+    scope: &str,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    team: Option<&str>,
+) -> QueryResult<Vec<FactsRow>> {
+    let mut q = request_facts::table
+        .filter(request_facts::scope.eq(scope))
+        .filter(request_facts::started_at.ge(start))
+        .filter(request_facts::started_at.lt(end))
+        .select(FactsRow::as_select())
+        .into_boxed();
+    if let Some(team) = team {
+        q = q.filter(request_facts::team_key.eq(team.to_owned()));
+    }
+    q.load(conn)
+}
+
+/// Request-scope facts whose first-response or resolution clock breached in [start, end).
+pub fn facts_breached_between(
+    conn: &mut AnyConnection,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> QueryResult<Vec<FactsRow>> {
+    request_facts::table
+        .filter(request_facts::scope.eq("request"))
+        .filter(
+            request_facts::fr_breached_at
+                .ge(start)
+                .and(request_facts::fr_breached_at.lt(end))
+                .or(request_facts::res_breached_at.ge(start).and(request_facts::res_breached_at.lt(end))),
+        )
+        .select(FactsRow::as_select())
+        .load(conn)
+}
