@@ -355,6 +355,15 @@ pub fn facts_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// The request-scope facts (seq 0) of several requests in one query: a page's clocks.
+pub fn request_facts_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<FactsRow>> {
+    request_facts::table
+        .filter(request_facts::request_id.eq_any(ids))
+        .filter(request_facts::seq.eq(0))
+        .select(FactsRow::as_select())
+        .load(conn)
+}
+
 /// Makes the stored facts of a request equal to `wanted`, writing only the rows that differ.
 pub fn save_facts(conn: &mut AnyConnection, request_id: &str, wanted: &[FactsRow]) -> QueryResult<()> {
     let stored = facts_of(conn, request_id)?;
@@ -377,40 +386,95 @@ pub fn save_facts(conn: &mut AnyConnection, request_id: &str, wanted: &[FactsRow
     Ok(())
 }
 
-/// The facts rows of `scope` started in [start, end), optionally of one team.
-pub fn facts_started_between(
+/// What a report reads of a facts row: no more than it counts.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = request_facts)]
+pub struct ReportFactsRow {
+    pub request_id: String,
+    pub seq: i32,
+    pub team_key: String,
+    pub category: String,
+    pub sla_version: i32,
+    pub started_at: NaiveDateTime,
+    pub passed_on_at: Option<NaiveDateTime>,
+    pub held_business_minutes: Option<i64>,
+    pub click_without_answer: bool,
+    pub fr_target: Option<i32>,
+    pub fr_calendar: Option<String>,
+    pub fr_breached_at: Option<NaiveDateTime>,
+    pub fr_stopped_at: Option<NaiveDateTime>,
+    pub fr_elapsed_ns: Option<i64>,
+    pub fr_running_since: Option<NaiveDateTime>,
+    pub fr_business_minutes: Option<i64>,
+    pub fr_wall_minutes: Option<i64>,
+    pub res_target: Option<i32>,
+    pub res_breached_at: Option<NaiveDateTime>,
+    pub res_stopped_at: Option<NaiveDateTime>,
+    pub res_business_minutes: Option<i64>,
+    pub res_wall_minutes: Option<i64>,
+    pub fa_target: Option<i32>,
+    pub fa_breached_at: Option<NaiveDateTime>,
+    pub fa_stopped_at: Option<NaiveDateTime>,
+    pub fa_business_minutes: Option<i64>,
+    pub fa_wall_minutes: Option<i64>,
+}
+
+/// Calls `each` for every facts row of `scope` started in [start, end) (of one team), one at a
+/// time: a report over all time never holds a million rows at once.
+pub fn each_report_fact(
     conn: &mut AnyConnection,
     scope: &str,
     start: NaiveDateTime,
     end: NaiveDateTime,
     team: Option<&str>,
-) -> QueryResult<Vec<FactsRow>> {
+    mut each: impl FnMut(ReportFactsRow) -> Result<(), crate::service::Error>,
+) -> Result<(), crate::service::Error> {
     let mut q = request_facts::table
         .filter(request_facts::scope.eq(scope))
         .filter(request_facts::started_at.ge(start))
         .filter(request_facts::started_at.lt(end))
-        .select(FactsRow::as_select())
+        .select(ReportFactsRow::as_select())
         .into_boxed();
     if let Some(team) = team {
         q = q.filter(request_facts::team_key.eq(team.to_owned()));
     }
-    q.load(conn)
+    for row in q.load_iter::<ReportFactsRow, diesel::connection::DefaultLoadingMode>(conn)? {
+        each(row?)?;
+    }
+    Ok(())
 }
 
-/// Request-scope facts whose first-response or resolution clock breached in [start, end).
-pub fn facts_breached_between(
+/// The requests that `team` held from `start` on.
+pub fn requests_held_by(conn: &mut AnyConnection, team: &str, start: NaiveDateTime) -> QueryResult<Vec<String>> {
+    request_facts::table
+        .filter(request_facts::scope.eq("hold"))
+        .filter(request_facts::team_key.eq(team))
+        .filter(request_facts::started_at.ge(start))
+        .select(request_facts::request_id)
+        .distinct()
+        .load(conn)
+}
+
+/// Requester clocks that breached in [start, end), counted by the team holding the request
+/// when they did.
+pub fn breaches_charged_between(
     conn: &mut AnyConnection,
     start: NaiveDateTime,
     end: NaiveDateTime,
-) -> QueryResult<Vec<FactsRow>> {
-    request_facts::table
+) -> QueryResult<Vec<(Option<String>, i64)>> {
+    let fr: Vec<(Option<String>, i64)> = request_facts::table
         .filter(request_facts::scope.eq("request"))
-        .filter(
-            request_facts::fr_breached_at
-                .ge(start)
-                .and(request_facts::fr_breached_at.lt(end))
-                .or(request_facts::res_breached_at.ge(start).and(request_facts::res_breached_at.lt(end))),
-        )
-        .select(FactsRow::as_select())
-        .load(conn)
+        .filter(request_facts::fr_breached_at.ge(start))
+        .filter(request_facts::fr_breached_at.lt(end))
+        .group_by(request_facts::fr_breach_team)
+        .select((request_facts::fr_breach_team, diesel::dsl::count_star()))
+        .load(conn)?;
+    let res: Vec<(Option<String>, i64)> = request_facts::table
+        .filter(request_facts::scope.eq("request"))
+        .filter(request_facts::res_breached_at.ge(start))
+        .filter(request_facts::res_breached_at.lt(end))
+        .group_by(request_facts::res_breach_team)
+        .select((request_facts::res_breach_team, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(fr.into_iter().chain(res).collect())
 }

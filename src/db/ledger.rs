@@ -143,3 +143,90 @@ pub fn count_requests_without_ledger(conn: &mut AnyConnection) -> QueryResult<i6
     let with = request_facts::table.filter(request_facts::seq.eq(0)).select(request_facts::request_id);
     requests::table.filter(diesel::dsl::not(requests::id.eq_any(with))).count().get_result(conn)
 }
+
+/// Stretches of an open request (its team's or its requester's) that contain `cut`: started at
+/// or before it (a first stretch strictly before: a request filed at `cut` is not yet open
+/// then) and not ended by it.
+macro_rules! open_at {
+    ($cut:expr) => {
+        request_stretches::holder.eq_any(["team", "requester"]).and(
+            request_stretches::started_at
+                .lt($cut)
+                .or(request_stretches::started_at.eq($cut).and(request_stretches::seq.gt(0))),
+        )
+    };
+}
+
+/// Per team, how many requests were open at `cut`.
+pub fn open_counts_at(
+    conn: &mut AnyConnection,
+    cut: NaiveDateTime,
+    team: Option<&str>,
+) -> QueryResult<Vec<(String, i64)>> {
+    // Two range scans rather than one OR: the stretches still lasting, and those ended since.
+    let mut counts: Vec<(String, i64)> = Vec::new();
+    for lasting in [true, false] {
+        let mut q = request_stretches::table
+            .filter(open_at!(cut))
+            .group_by(request_stretches::team_key)
+            .select((request_stretches::team_key, diesel::dsl::count_star()))
+            .into_boxed();
+        q = if lasting {
+            q.filter(request_stretches::ended_at.is_null())
+        } else {
+            q.filter(request_stretches::ended_at.gt(cut))
+        };
+        if let Some(team) = team {
+            q = q.filter(request_stretches::team_key.eq(team.to_owned()));
+        }
+        for (team, n) in q.load::<(String, i64)>(conn)? {
+            match counts.iter_mut().find(|(t, _)| *t == team) {
+                Some(entry) => entry.1 += n,
+                None => counts.push((team, n)),
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// The `limit` oldest requests open at `cut` (of one team then), with the team then.
+pub fn oldest_open_at(
+    conn: &mut AnyConnection,
+    cut: NaiveDateTime,
+    team: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<(super::RequestRow, String)>> {
+    use super::RequestRow;
+    // Oldest first, each checked for a stretch containing `cut` (of `team`): the oldest open
+    // requests are found without reading the younger ones.
+    macro_rules! oldest {
+        ($containing:expr) => {
+            requests::table
+                .filter(requests::created_at.lt(cut))
+                .filter(diesel::dsl::exists($containing.select(request_stretches::seq)))
+                .order((requests::created_at, requests::id))
+                .limit(limit)
+                .select(RequestRow::as_select())
+                .load(conn)?
+        };
+    }
+    let containing = request_stretches::table
+        .filter(request_stretches::request_id.eq(requests::id))
+        .filter(open_at!(cut))
+        .filter(request_stretches::ended_at.is_null().or(request_stretches::ended_at.gt(cut)));
+    let rows: Vec<RequestRow> = match team {
+        Some(team) => oldest!(containing.filter(request_stretches::team_key.eq(team))),
+        None => oldest!(containing),
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let then = ledger_of(conn, &row.id)?
+            .into_iter()
+            .rev()
+            .find(|s| s.started_at <= cut && s.ended_at.is_none_or(|e| e > cut))
+            .map(|s| s.team_key)
+            .unwrap_or_else(|| row.team_key.clone());
+        out.push((row, then));
+    }
+    Ok(out)
+}

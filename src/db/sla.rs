@@ -36,6 +36,15 @@ pub fn sla_version(conn: &mut AnyConnection, version: i32) -> QueryResult<Versio
     decode(version, &json)
 }
 
+/// Every stored version (there are few: one per admin change).
+pub fn all_sla_versions(conn: &mut AnyConnection) -> QueryResult<Vec<VersionedSla>> {
+    let rows: Vec<(i32, String)> = sla_versions::table
+        .order(sla_versions::version)
+        .select((sla_versions::version, sla_versions::config))
+        .load(conn)?;
+    rows.iter().map(|(v, json)| decode(*v, json)).collect()
+}
+
 pub fn insert_sla_version(
     conn: &mut AnyConnection,
     config: &SlaConfig,

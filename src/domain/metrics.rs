@@ -6,12 +6,12 @@ use utoipa::ToSchema;
 
 /// Nearest-rank percentile: the value at 1-based position ceil(p·n) of the ascending values.
 /// The median is p = 0.5. None for no values.
-pub fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
+pub fn percentile<T: Copy + Into<i64>>(sorted: &[T], p: f64) -> Option<i64> {
     if sorted.is_empty() || !(p > 0.0 && p <= 1.0) {
         return None;
     }
     let rank = (p * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
+    sorted.get(rank.clamp(1, sorted.len()) - 1).map(|v| (*v).into())
 }
 
 /// How a clock ended up, as of the report.
@@ -28,7 +28,6 @@ pub enum Outcome {
 /// One request, as the reports see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
-    pub key: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub team: String,
     pub category: String,
@@ -56,34 +55,16 @@ pub struct Durations {
 }
 
 impl Durations {
-    pub fn of(values: impl Iterator<Item = (i64, i64)>) -> Self {
-        let (mut business, mut wall): (Vec<i64>, Vec<i64>) = values.unzip();
-        business.sort_unstable();
-        wall.sort_unstable();
+    /// Median and p90 of ascending business and wall-clock minutes.
+    fn of_sorted(business: &[i32], wall: &[i32]) -> Self {
         Self {
             count: business.len(),
-            median_business_minutes: percentile(&business, 0.5),
-            p90_business_minutes: percentile(&business, 0.9),
-            median_wall_minutes: percentile(&wall, 0.5),
-            p90_wall_minutes: percentile(&wall, 0.9),
+            median_business_minutes: percentile(business, 0.5),
+            p90_business_minutes: percentile(business, 0.9),
+            median_wall_minutes: percentile(wall, 0.5),
+            p90_wall_minutes: percentile(wall, 0.9),
         }
     }
-}
-
-/// Share of decided clocks that met their target (0..1); None when none is decided.
-pub fn attainment<'a>(outcomes: impl Iterator<Item = &'a Outcome>) -> Option<f64> {
-    let (mut met, mut decided) = (0usize, 0usize);
-    for o in outcomes {
-        match o {
-            Outcome::Met => {
-                met += 1;
-                decided += 1;
-            }
-            Outcome::Breached => decided += 1,
-            Outcome::Undecided | Outcome::None => {}
-        }
-    }
-    (decided > 0).then(|| met as f64 / decided as f64)
 }
 
 /// The statistics of a group of requests (a team, a category).
@@ -106,19 +87,70 @@ pub struct Stats {
     pub breaches: usize,
 }
 
-pub fn stats<'a>(facts: impl Iterator<Item = &'a Facts> + Clone) -> Stats {
-    Stats {
-        requests: facts.clone().count(),
-        first_responses: facts.clone().filter(|f| f.first_response.is_some()).count(),
-        first_response: Durations::of(facts.clone().filter_map(|f| f.first_response)),
-        resolution: Durations::of(facts.clone().filter_map(|f| f.resolution)),
-        first_answer: Durations::of(facts.clone().filter_map(|f| f.first_answer)),
-        first_response_attainment: attainment(facts.clone().map(|f| &f.first_response_outcome)),
-        resolution_attainment: attainment(facts.clone().map(|f| &f.resolution_outcome)),
-        first_answer_attainment: attainment(facts.clone().map(|f| &f.first_answer_outcome)),
-        breaches: facts
-            .filter(|f| f.first_response_outcome == Outcome::Breached || f.resolution_outcome == Outcome::Breached)
-            .count(),
+pub fn stats<'a>(facts: impl Iterator<Item = &'a Facts>) -> Stats {
+    facts
+        .fold(Tally::default(), |mut tally, f| {
+            tally.add(f);
+            tally
+        })
+        .stats()
+}
+
+/// `Stats` counted one request at a time, keeping only the durations the percentiles need
+/// (as 32-bit minutes): a report over a million requests never holds the requests.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    requests: usize,
+    first_responses: usize,
+    breaches: usize,
+    /// Business and wall-clock minutes of first responses, resolutions, first answers.
+    spans: [(Vec<i32>, Vec<i32>); 3],
+    /// (met, decided) of the first-response, resolution and first-answer clocks.
+    outcomes: [(usize, usize); 3],
+}
+
+impl Tally {
+    pub fn add(&mut self, f: &Facts) {
+        self.requests += 1;
+        self.first_responses += usize::from(f.first_response.is_some());
+        let breached = |o: Outcome| o == Outcome::Breached;
+        self.breaches += usize::from(breached(f.first_response_outcome) || breached(f.resolution_outcome));
+        let minutes = |m: i64| i32::try_from(m).unwrap_or(i32::MAX);
+        for (i, span) in [f.first_response, f.resolution, f.first_answer].into_iter().enumerate() {
+            if let Some((business, wall)) = span {
+                self.spans[i].0.push(minutes(business));
+                self.spans[i].1.push(minutes(wall));
+            }
+        }
+        for (i, o) in [f.first_response_outcome, f.resolution_outcome, f.first_answer_outcome].into_iter().enumerate() {
+            match o {
+                Outcome::Met => self.outcomes[i] = (self.outcomes[i].0 + 1, self.outcomes[i].1 + 1),
+                Outcome::Breached => self.outcomes[i].1 += 1,
+                Outcome::Undecided | Outcome::None => {}
+            }
+        }
+    }
+
+    pub fn stats(self) -> Stats {
+        let [fr, res, fa] = self.spans.map(|(mut business, mut wall)| {
+            business.sort_unstable();
+            wall.sort_unstable();
+            Durations::of_sorted(&business, &wall)
+        });
+        // Attainment: met ÷ decided; undecided clocks count neither way; None when none is decided.
+        let [fr_a, res_a, fa_a] =
+            self.outcomes.map(|(met, decided)| (decided > 0).then(|| met as f64 / decided as f64));
+        Stats {
+            requests: self.requests,
+            first_responses: self.first_responses,
+            first_response: fr,
+            resolution: res,
+            first_answer: fa,
+            first_response_attainment: fr_a,
+            resolution_attainment: res_a,
+            first_answer_attainment: fa_a,
+            breaches: self.breaches,
+        }
     }
 }
 
@@ -139,14 +171,30 @@ mod tests {
         assert_eq!(percentile(&[1, 2, 3, 4], 0.5), Some(2));
         // ceil(0.9·10) = 9th.
         assert_eq!(percentile(&(1..=10).collect::<Vec<_>>(), 0.9), Some(9));
-        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(percentile::<i64>(&[], 0.5), None);
         assert_eq!(percentile(&[7], 0.9), Some(7));
     }
 
     #[test]
     fn attainment_counts_only_decided_clocks() {
         use Outcome::*;
-        assert_eq!(attainment([Met, Met, Breached, Undecided, None].iter()), Some(2.0 / 3.0));
-        assert_eq!(attainment([Undecided, None].iter()), Option::None);
+        let at = chrono::DateTime::UNIX_EPOCH;
+        let fact = |o: Outcome| Facts {
+            created_at: at,
+            team: "it".into(),
+            category: "bug".into(),
+            first_response: Some((10, 10)),
+            resolution: Option::None,
+            first_answer: Option::None,
+            first_response_outcome: o,
+            resolution_outcome: Undecided,
+            first_answer_outcome: None,
+        };
+        let decided = [Met, Met, Breached, Undecided, None].map(fact);
+        let s = stats(decided.iter());
+        assert_eq!(s.first_response_attainment, Some(2.0 / 3.0));
+        assert_eq!((s.resolution_attainment, s.first_answer_attainment), (Option::None, Option::None));
+        assert_eq!((s.requests, s.first_responses, s.breaches, s.first_response.count), (5, 5, 1, 5));
+        assert_eq!(stats([Undecided, None].map(fact).iter()).first_response_attainment, Option::None);
     }
 }

@@ -10,11 +10,12 @@ use super::reports::{self, CategoryReport, Gap, Period, TeamReport};
 use super::views::request_key;
 use crate::config::Settings;
 use crate::db::{self, AnyConnection, to_db};
+use crate::domain::facts::Facts;
 use crate::domain::metrics::Stats;
-use crate::domain::sla::derive_all;
+use crate::domain::sla::ClockKind;
 use crate::service::Error;
 use crate::service::notify::Notifier;
-use crate::service::sla::{Configs, timeline};
+use crate::service::sla::Configs;
 
 /// An ISO week such as 2026-W47.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,9 +132,8 @@ pub fn build(
     let period = Period::new(week.monday, week.sunday(), tz)?;
     let (start, end) = (period.start(), period.end());
     let cut = end.min(now);
-    let oldest_open = reports::open_requests_at(conn, cut, None)?
+    let oldest_open = reports::oldest_open_at(conn, cut, None, TOP as i64)?
         .into_iter()
-        .take(TOP)
         .map(|(r, team)| Item {
             key: request_key(r.number),
             link: notifier.link(&r),
@@ -211,18 +211,23 @@ pub(crate) fn worst_breaches(
 ) -> Result<Vec<Item>, Error> {
     let rows = db::breached_between(conn, to_db(start), to_db(end.min(now)))?;
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut events: std::collections::HashMap<String, Vec<db::StoredEvent>> = Default::default();
-    for e in db::events_of_many(conn, &ids)? {
-        events.entry(e.request_id.clone()).or_default().push(e);
-    }
+    // The requester's clocks, as stored: each request's row of seq 0.
+    let facts: std::collections::HashMap<String, Facts> = db::facts_of_many(conn, &ids)?
+        .into_iter()
+        .filter(|f| f.seq == 0)
+        .map(|f| (f.request_id.clone(), f.facts()))
+        .collect();
     let mut configs = Configs::default();
     let mut items = Vec::new();
     for r in &rows {
+        let Some(f) = facts.get(&r.id) else { continue };
         let config = configs.get(conn, r.sla_version)?;
-        let plans = derive_all(&timeline(r, events.get(&r.id).map_or(&[][..], Vec::as_slice)), config);
-        for (kind, plan) in plans {
-            let Some(breached) = plan.breached_at().filter(|b| *b >= start && *b < end) else { continue };
-            let over = plan.elapsed(plan.stopped_at.unwrap_or(now).min(now)).num_minutes() - plan.target_minutes;
+        for (kind, clock) in [(ClockKind::FirstResponse, &f.first_response), (ClockKind::Resolution, &f.resolution)] {
+            let Some(clock) = clock else { continue };
+            let Some(breached) = clock.breached_at.filter(|b| *b >= start && *b < end) else { continue };
+            let calendar = config.calendar_named(&clock.calendar);
+            let over =
+                clock.elapsed(clock.stopped_at.unwrap_or(now).min(now), &calendar).num_minutes() - clock.target_minutes;
             items.push(Item {
                 key: request_key(r.number),
                 title: r.title.clone(),
@@ -231,8 +236,8 @@ pub(crate) fn worst_breaches(
                 detail: format!(
                     "{} target of {} minutes ({}) breached {}, {over} minutes over",
                     kind.as_str().replace('_', " "),
-                    plan.target_minutes,
-                    plan.calendar,
+                    clock.target_minutes,
+                    clock.calendar,
                     breached.format("%a %d %b %H:%M UTC"),
                 ),
                 link: notifier.link(r),

@@ -9,10 +9,11 @@ use utoipa::ToSchema;
 
 use crate::db::{self, AnyConnection, RequestRow, StoredEvent, UserRow, from_db};
 use crate::domain::Event;
+use crate::domain::facts::{ClockFacts, Facts};
 use crate::domain::ledger::Stretch;
-use crate::domain::sla::{Segment, derive_all, segments};
+use crate::domain::sla::{Segment, SlaConfig, derive_all, segments};
 use crate::service::Error;
-use crate::service::sla::{Configs, SlaView, sla_view, timeline};
+use crate::service::sla::{ClockView, Configs, SlaView, sla_view, timeline};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Person {
@@ -127,7 +128,8 @@ fn view(row: RequestRow, users: &HashMap<String, UserRow>, sla: SlaView) -> Requ
     }
 }
 
-/// Views of a page of requests: one query for everyone they name, one for all their events.
+/// Views of a page of requests: one query for everyone they name, one for their clocks as
+/// stored (never their events).
 pub fn request_views(
     conn: &mut AnyConnection,
     rows: Vec<RequestRow>,
@@ -137,19 +139,33 @@ pub fn request_views(
         rows.iter().flat_map(|r| std::iter::once(r.requester_id.as_str()).chain(r.assignee_id.as_deref())).collect();
     let users = db::users_by_ids(conn, &ids)?;
     let request_ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut events: HashMap<String, Vec<StoredEvent>> = HashMap::new();
-    for e in db::events_of_many(conn, &request_ids)? {
-        events.entry(e.request_id.clone()).or_default().push(e);
-    }
+    let facts: HashMap<String, Facts> =
+        db::request_facts_of_many(conn, &request_ids)?.into_iter().map(|f| (f.request_id.clone(), f.facts())).collect();
     let mut configs = Configs::default();
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
         let config = configs.get(conn, row.sla_version)?;
-        let timeline = timeline(&row, events.get(&row.id).map_or(&[][..], Vec::as_slice));
-        let sla = sla_view(&derive_all(&timeline, config), now);
+        let clock = |c: &Option<ClockFacts>| c.as_ref().map(|c| stored_clock_view(c, config, now));
+        let sla = match facts.get(&row.id) {
+            Some(f) => SlaView { first_response: clock(&f.first_response), resolution: clock(&f.resolution) },
+            None => SlaView { first_response: None, resolution: None },
+        };
         views.push(view(row, &users, sla));
     }
     Ok(views)
+}
+
+/// A clock as stored, at `now`: what `clock_view` shows of the same clock derived.
+fn stored_clock_view(c: &ClockFacts, config: &SlaConfig, now: DateTime<Utc>) -> ClockView {
+    ClockView {
+        target_minutes: c.target_minutes,
+        calendar: c.calendar.clone(),
+        due_at: c.due_at,
+        state: c.state(now),
+        elapsed_minutes: c.elapsed(now, &config.calendar_named(&c.calendar)).num_minutes(),
+        breached_at: c.breached_at.filter(|t| *t <= now),
+        stopped_at: c.stopped_at,
+    }
 }
 
 /// A request with its events; `show_internal` decides whether internal notes are included.

@@ -387,3 +387,33 @@ on_both_backends! {
         assert_eq!(broken.status.code(), Some(1), "any other failure");
     }
 }
+
+on_both_backends! {
+    async fn a_report_covers_five_years_and_all_of_their_requests(app: TestApp) {
+        let lee = app.user("lee@example.org", Role::Lead, &["it"]);
+        let mut csv = String::from("title,category,team,priority,requester_email,created_at,first_response_at,resolved_at,status\n");
+        for year in 2021..=2025 {
+            csv.push_str(&format!(
+                "Year {year},bug,it,P3,ann@example.org,{year}-03-02T09:00:00Z,{year}-03-02T09:30:00Z,{year}-03-02T12:00:00Z,closed\n"
+            ));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("history.csv");
+        std::fs::write(&file, csv).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_changedesk"))
+            .arg("import")
+            .arg(&file)
+            .env("DATABASE_URL", &app.database_url)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let r = app.get("/api/v1/reports/sla?from=2021-01-01&to=2025-12-31", &lee).await.ok();
+        let it = team(&r["teams"], "it");
+        assert_eq!(it["requests"], 5, "one a year, all counted");
+        assert_eq!(it["first_response"]["median_business_minutes"], 30);
+        assert_eq!(it["first_response_attainment"], 1.0);
+        let one_year = app.get("/api/v1/reports/sla?from=2023-01-01&to=2023-12-31", &lee).await.ok();
+        assert_eq!(team(&one_year["teams"], "it")["requests"], 1);
+    }
+}

@@ -1,26 +1,14 @@
-//! Per request, the facts the report counts: the requester's view (category rows) and each
-//! team's holds (team rows), derived once per request from its events and the ledger rules.
+//! The report's view of the stored facts (`db::request_facts`): each row turned into what a
+//! team row (a hold) or a category row (a request) counts, as of `now`.
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-
-use crate::db::{self, AnyConnection, RequestRow, StoredEvent, from_db};
-use crate::domain::ledger::{answer_timeline, holder_at, holds};
+use crate::db::{self, AnyConnection, ReportFactsRow, from_db, to_db};
 use crate::domain::metrics::{Facts, Outcome};
-use crate::domain::sla::{ClockKind, ClockState, derive, derive_all};
-use crate::read::views::request_key;
+use crate::domain::sla::SlaConfig;
 use crate::service::Error;
-use crate::service::sla::{Configs, timeline};
-
-/// Per request: the requester's facts (the category rows), each team's hold of it (the team
-/// rows), and who held it when its requester's clocks breached.
-pub(super) struct Row {
-    pub(super) facts: Facts,
-    pub(super) holds: Vec<HoldRow>,
-    /// Breach moments of the requester's clocks, with the team holding the request then.
-    pub(super) breaches: Vec<(DateTime<Utc>, String)>,
-}
 
 /// One team's hold, as its team row counts it.
 pub(super) struct HoldRow {
@@ -33,98 +21,71 @@ pub(super) struct HoldRow {
     pub(super) target_share: Option<f64>,
 }
 
-fn outcome(state: Option<ClockState>) -> Outcome {
-    match state {
-        Some(ClockState::Met) => Outcome::Met,
-        Some(ClockState::Breached) => Outcome::Breached,
-        Some(_) => Outcome::Undecided,
+/// How a stored clock stands at `now`: breached once its breach moment has passed, met once
+/// stopped, else undecided; none without a policy.
+fn outcome(
+    target: Option<i32>,
+    breached: Option<NaiveDateTime>,
+    stopped: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Outcome {
+    match target {
         None => Outcome::None,
+        Some(_) if breached.is_some_and(|b| b <= now) => Outcome::Breached,
+        Some(_) if stopped.is_some() => Outcome::Met,
+        Some(_) => Outcome::Undecided,
     }
 }
 
-pub(super) fn load_events(
-    conn: &mut AnyConnection,
-    rows: &[RequestRow],
-) -> Result<HashMap<String, Vec<StoredEvent>>, Error> {
-    let mut events: HashMap<String, Vec<StoredEvent>> = HashMap::new();
-    // Chunked so the IN list stays within every engine's parameter limit.
-    for chunk in rows.chunks(5000) {
-        let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
-        for e in db::events_of_many(conn, &ids)? {
-            events.entry(e.request_id.clone()).or_default().push(e);
+/// What a category row (a request) or the durations of a team row (a hold) count.
+pub(super) fn facts(r: &ReportFactsRow, now: DateTime<Utc>) -> Facts {
+    let now = to_db(now);
+    Facts {
+        created_at: from_db(r.started_at),
+        team: r.team_key.clone(),
+        category: r.category.clone(),
+        first_response: r.fr_business_minutes.zip(r.fr_wall_minutes),
+        resolution: r.res_business_minutes.zip(r.res_wall_minutes),
+        first_answer: r.fa_business_minutes.zip(r.fa_wall_minutes),
+        first_response_outcome: outcome(r.fr_target, r.fr_breached_at, r.fr_stopped_at, now),
+        resolution_outcome: outcome(r.res_target, r.res_breached_at, r.res_stopped_at, now),
+        first_answer_outcome: outcome(r.fa_target, r.fa_breached_at, r.fa_stopped_at, now),
+    }
+}
+
+/// Every SLA version's configuration, by version: loaded once per report (there are few), so
+/// rows can be counted while they are read.
+pub(super) type Configs = HashMap<i32, SlaConfig>;
+
+pub(super) fn configs(conn: &mut AnyConnection) -> Result<Configs, Error> {
+    Ok(db::all_sla_versions(conn)?.into_iter().map(|v| (v.version, v.config)).collect())
+}
+
+/// A hold's row, with the share of its first-response target used when that clock is decided.
+pub(super) fn hold(configs: &Configs, r: &ReportFactsRow, now: DateTime<Utc>) -> Result<HoldRow, Error> {
+    let facts = facts(r, now);
+    let decided = matches!(facts.first_response_outcome, Outcome::Met | Outcome::Breached);
+    let target_share = match (decided, r.fr_target) {
+        (true, Some(target)) => {
+            let mut elapsed = TimeDelta::nanoseconds(r.fr_elapsed_ns.unwrap_or_default());
+            if let (None, Some(since)) = (r.fr_stopped_at, r.fr_running_since) {
+                // Breached and still running: counted up to now.
+                let config = configs
+                    .get(&r.sla_version)
+                    .ok_or_else(|| Error::Internal(anyhow::anyhow!("no SLA version {}", r.sla_version)))?;
+                let calendar = config.calendar_named(r.fr_calendar.as_deref().unwrap_or_default());
+                elapsed += calendar.open_between(from_db(since), now.max(from_db(since)));
+            }
+            Some(elapsed.num_seconds() as f64 / (i64::from(target) * 60) as f64)
         }
-    }
-    Ok(events)
-}
-
-pub(super) fn facts(conn: &mut AnyConnection, rows: &[RequestRow], now: DateTime<Utc>) -> Result<Vec<Row>, Error> {
-    let events = load_events(conn, rows)?;
-    let mut configs = Configs::default();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let config = configs.get(conn, row.sla_version)?;
-        let timeline = timeline(row, events.get(&row.id).map_or(&[][..], Vec::as_slice));
-        let plans = derive_all(&timeline, config);
-        let answer = derive(&answer_timeline(&timeline), config, ClockKind::FirstResponse);
-        let duration = |team: &str, from: DateTime<Utc>, end: Option<DateTime<Utc>>| {
-            let business = config.business_calendar(team);
-            end.map(|end| (business.open_between(from, end).num_minutes(), (end - from).num_minutes()))
-        };
-        let created = from_db(row.created_at);
-        let finished = matches!(row.status.as_str(), "resolved" | "closed");
-        let holds = holds(&timeline, config, now);
-        let facts = Facts {
-            key: request_key(row.number),
-            created_at: created,
-            team: row.team_key.clone(),
-            category: row.category.clone(),
-            first_response: duration(&row.team_key, created, row.first_response_at.map(from_db)),
-            resolution: if finished { duration(&row.team_key, created, row.resolved_at.map(from_db)) } else { None },
-            first_answer: duration(&row.team_key, created, row.first_answer_at.map(from_db)),
-            first_response_outcome: outcome(plans.get(&ClockKind::FirstResponse).map(|p| p.state(now))),
-            resolution_outcome: outcome(plans.get(&ClockKind::Resolution).map(|p| p.state(now))),
-            first_answer_outcome: outcome(answer.as_ref().map(|p| p.state(now))),
-        };
-        let breaches = plans
-            .values()
-            .filter_map(|p| p.breached_at().filter(|b| *b <= now))
-            .filter_map(|b| Some((b, holder_at(&holds, b)?.to_owned())))
-            .collect();
-        let holds = holds
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let fr_state = h.state(ClockKind::FirstResponse, now);
-                let target_share = h
-                    .first_response
-                    .as_ref()
-                    .filter(|_| matches!(fr_state, Some(ClockState::Met | ClockState::Breached)))
-                    .map(|p| {
-                        let until = p.stopped_at.unwrap_or(h.judged_at(now)).min(h.judged_at(now));
-                        p.elapsed(until).num_seconds() as f64 / (p.target_minutes * 60) as f64
-                    });
-                HoldRow {
-                    facts: Facts {
-                        key: facts.key.clone(),
-                        created_at: h.received_at,
-                        team: h.team.clone(),
-                        category: row.category.clone(),
-                        first_response: duration(&h.team, h.received_at, h.first_response_at),
-                        resolution: duration(&h.team, h.received_at, h.resolved_at.filter(|_| finished)),
-                        first_answer: duration(&h.team, h.received_at, h.first_answer_at),
-                        first_response_outcome: outcome(fr_state),
-                        resolution_outcome: outcome(h.state(ClockKind::Resolution, now)),
-                        first_answer_outcome: outcome(h.answer_state(now)),
-                    },
-                    passed_on: h.passed_on.is_some(),
-                    by_hand_over: i > 0,
-                    held_business_minutes: h.held_business_minutes,
-                    click_without_answer: h.first_response_was_click && h.first_answer_at.is_none(),
-                    target_share,
-                }
-            })
-            .collect();
-        out.push(Row { facts, holds, breaches });
-    }
-    Ok(out)
+        _ => None,
+    };
+    Ok(HoldRow {
+        passed_on: r.passed_on_at.is_some(),
+        by_hand_over: r.seq > 1,
+        held_business_minutes: r.held_business_minutes.unwrap_or_default(),
+        click_without_answer: r.click_without_answer,
+        target_share,
+        facts,
+    })
 }

@@ -10,12 +10,8 @@ use utoipa::ToSchema;
 use super::views::request_key;
 use crate::db::{self, AnyConnection, RequestRow, from_db, to_db};
 use crate::domain::Event;
-use crate::domain::Status;
-use crate::domain::metrics::{Facts, Stats, percentile, stats};
-use crate::domain::sla::Change;
+use crate::domain::metrics::{Facts, Stats, Tally, percentile};
 use crate::service::Error;
-use crate::service::sla::timeline;
-use facts::{HoldRow, Row, facts, load_events};
 
 mod export;
 mod facts;
@@ -89,16 +85,6 @@ pub struct Gap {
     pub summary: String,
 }
 
-/// The status a request had at `at`, from its events.
-fn status_at(changes: &[(DateTime<Utc>, Change)], at: DateTime<Utc>) -> Status {
-    changes
-        .iter()
-        .rev()
-        .filter(|(t, _)| *t <= at)
-        .find_map(|(_, c)| if let Change::Status(s) = c { Some(*s) } else { None })
-        .unwrap_or(Status::New)
-}
-
 fn ratio(a: Option<i64>, b: Option<i64>) -> Option<f64> {
     match (a, b) {
         (Some(a), Some(b)) if b > 0 => Some(a as f64 / b as f64),
@@ -144,28 +130,14 @@ fn gap(teams: &[TeamReport], team: &str, baseline: &str) -> Gap {
     }
 }
 
-/// Requests open at `at`, each with the team that owned it then, oldest first.
-pub fn open_requests_at(
+/// The `limit` oldest requests open at `at` (of one team then), each with the team then.
+pub fn oldest_open_at(
     conn: &mut AnyConnection,
     at: DateTime<Utc>,
     team: Option<&str>,
+    limit: i64,
 ) -> Result<Vec<(RequestRow, String)>, Error> {
-    let candidates = db::maybe_open_at(conn, to_db(at), team)?;
-    let events = load_events(conn, &candidates)?;
-    let mut open = Vec::new();
-    for r in candidates {
-        let t = timeline(&r, events.get(&r.id).map_or(&[][..], Vec::as_slice));
-        if status_at(&t.changes, at).is_open() {
-            let team_then = t
-                .changes
-                .iter()
-                .filter(|(when, _)| *when <= at)
-                .fold(t.team.clone(), |team, (_, c)| if let Change::Team(to) = c { to.clone() } else { team });
-            open.push((r, team_then));
-        }
-    }
-    open.sort_by_key(|(r, _)| r.created_at);
-    Ok(open)
+    Ok(db::oldest_open_at(conn, to_db(at), team, limit)?)
 }
 
 /// Builds the report for `period` as of `now`, optionally for one team.
@@ -176,11 +148,11 @@ pub fn sla_report(
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
 ) -> Result<SlaReport, Error> {
-    Ok(report_within(conn, period, period, team, gap_teams, now)?.0)
+    Ok(build(conn, period, None, team, gap_teams, now)?.0)
 }
 
 /// The report for `period` and the facts of every team's hold started in `wider`, a span that
-/// holds the period, deriving each request's clocks once (the dashboard's report and trend).
+/// holds the period, read in one pass (the dashboard's report and trend).
 pub fn report_within(
     conn: &mut AnyConnection,
     period: Period,
@@ -189,56 +161,79 @@ pub fn report_within(
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
 ) -> Result<(SlaReport, Vec<Facts>), Error> {
-    let (from, to) = (to_db(wider.start()), to_db(wider.end()));
-    // Requests filed in the span, and those handed over in it: a team's hold counts in the
-    // period it started, whenever the request was filed.
-    let mut loaded = db::requests_created_between(conn, from, to, None)?;
-    let known: std::collections::HashSet<String> = loaded.iter().map(|r| r.id.clone()).collect();
-    loaded.extend(db::requests_handed_over_between(conn, from, to)?.into_iter().filter(|r| !known.contains(&r.id)));
-    let rows = facts(conn, &loaded, now)?;
-    let report = assemble(conn, period, team, gap_teams, now, &rows)?;
-    let in_wider = |f: &Facts| f.created_at >= wider.start() && f.created_at < wider.end();
-    let holds = rows
-        .into_iter()
-        .flat_map(|r| r.holds)
-        .map(|h| h.facts)
-        .filter(|f| in_wider(f) && team.is_none_or(|t| f.team == t))
-        .collect();
-    Ok((report, holds))
+    build(conn, period, Some(wider), team, gap_teams, now)
 }
 
-/// The report for `period` from the facts of the requests created in it.
-fn assemble(
+/// Per team, what its row counts of the holds started in the period.
+#[derive(Default)]
+struct TeamTally {
+    stats: Tally,
+    shares: Vec<i64>,
+    handed_over: HandedOver,
+    clicks_without_answer: usize,
+}
+
+/// The report from the stored facts: the holds started in the period (team rows), the
+/// requests filed in it (category rows), the breaches charged, the backlog and the routing
+/// misses, each one query over an index; rows are counted as they are read.
+fn build(
     conn: &mut AnyConnection,
     period: Period,
+    wider: Option<Period>,
     team: Option<&str>,
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
-    rows: &[Row],
-) -> Result<SlaReport, Error> {
+) -> Result<(SlaReport, Vec<Facts>), Error> {
     let (start, end) = (period.start(), period.end());
     let in_period = |at: DateTime<Utc>| at >= start && at < end;
-    // The category rows: the requester's view of the requests filed in the period (of the
-    // team's requests, with a team filter). The team rows: each team's holds started in it.
-    let requests: Vec<&Row> = rows
-        .iter()
-        .filter(|r| in_period(r.facts.created_at) && team.is_none_or(|t| r.holds.iter().any(|h| h.facts.team == t)))
-        .collect();
-    let holds: Vec<&HoldRow> = rows.iter().flat_map(|r| &r.holds).filter(|h| in_period(h.facts.created_at)).collect();
-    let mut charged: HashMap<&str, usize> = HashMap::new();
-    for (_, holder) in rows.iter().flat_map(|r| &r.breaches).filter(|(at, _)| in_period(*at)) {
-        *charged.entry(holder.as_str()).or_default() += 1;
+    let span = wider.unwrap_or(period);
+    let configs = facts::configs(conn)?;
+    let mut tallies: BTreeMap<String, TeamTally> = BTreeMap::new();
+    let mut kept = Vec::new();
+    db::each_report_fact(conn, "hold", to_db(span.start()), to_db(span.end()), team, |row| {
+        let hold = facts::hold(&configs, &row, now)?;
+        if in_period(hold.facts.created_at) {
+            let t = tallies.entry(hold.facts.team.clone()).or_default();
+            t.stats.add(&hold.facts);
+            t.shares.extend(hold.target_share.map(|s| (s * 10_000.0).round() as i64));
+            if hold.passed_on {
+                t.handed_over.out += 1;
+                t.handed_over.minutes_before_out += hold.held_business_minutes;
+            }
+            t.handed_over.received += usize::from(hold.by_hand_over);
+            t.clicks_without_answer += usize::from(hold.click_without_answer);
+        }
+        if wider.is_some() {
+            kept.push(hold.facts);
+        }
+        Ok(())
+    })?;
+
+    // The category rows: the requester's view of the requests filed in the period (with a
+    // team filter, of the requests that team held).
+    let held: Option<std::collections::HashSet<String>> = match team {
+        Some(t) => Some(db::requests_held_by(conn, t, to_db(start))?.into_iter().collect()),
+        None => None,
+    };
+    let mut categories: BTreeMap<String, Tally> = BTreeMap::new();
+    db::each_report_fact(conn, "request", to_db(start), to_db(end), None, |row| {
+        if held.as_ref().is_none_or(|h| h.contains(&row.request_id)) {
+            let f = facts::facts(&row, now);
+            categories.entry(f.category.clone()).or_default().add(&f);
+        }
+        Ok(())
+    })?;
+
+    let mut charged: HashMap<String, usize> = HashMap::new();
+    for (holder, n) in db::breaches_charged_between(conn, to_db(start), to_db(end.min(now)))? {
+        if let Some(holder) = holder {
+            *charged.entry(holder).or_default() += n as usize;
+        }
     }
 
     // The backlog at the end of the period (or now, if that is earlier).
     let cut = end.min(now);
-    let mut backlog: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
-    for (r, team_then) in open_requests_at(conn, cut, team)? {
-        backlog
-            .entry(team_then)
-            .or_default()
-            .push(((cut - from_db(r.created_at)).num_minutes(), request_key(r.number)));
-    }
+    let backlog: HashMap<String, i64> = db::open_counts_at(conn, to_db(cut), team)?.into_iter().collect();
 
     let mut misses_by_team: HashMap<String, usize> = HashMap::new();
     let mut misses_by_category: HashMap<String, usize> = HashMap::new();
@@ -256,48 +251,40 @@ fn assemble(
         Some(t) => vec![t.to_owned()],
         None => db::team_keys(conn)?,
     };
-    let teams: Vec<TeamReport> = team_keys
+    let mut teams = Vec::with_capacity(team_keys.len());
+    for key in team_keys {
+        let mut t = tallies.remove(&key).unwrap_or_default();
+        t.shares.sort_unstable();
+        let oldest = match backlog.get(&key) {
+            Some(n) if *n > 0 => db::oldest_open_at(conn, to_db(cut), Some(&key), 1)?.into_iter().next(),
+            _ => None,
+        };
+        teams.push(TeamReport {
+            stats: t.stats.stats(),
+            open_backlog: backlog.get(&key).copied().unwrap_or(0) as usize,
+            oldest_open_minutes: oldest.as_ref().map(|(r, _)| (cut - from_db(r.created_at)).num_minutes()),
+            oldest_open_key: oldest.as_ref().map(|(r, _)| request_key(r.number)),
+            reassignments_away: misses_by_team.get(&key).copied().unwrap_or(0),
+            median_first_response_target_share: percentile(&t.shares, 0.5).map(|s| s as f64 / 10_000.0),
+            handed_over: t.handed_over,
+            first_responses_without_answer: t.clicks_without_answer,
+            sla_breaches_charged: charged.get(&key).copied().unwrap_or(0),
+            team: key,
+        });
+    }
+    for category in misses_by_category.keys() {
+        categories.entry(category.clone()).or_default();
+    }
+    let categories = categories
         .into_iter()
-        .map(|key| {
-            let mine = || holds.iter().filter(|h| h.facts.team == key);
-            let mut shares: Vec<i64> =
-                mine().filter_map(|h| h.target_share).map(|s| (s * 10_000.0).round() as i64).collect();
-            shares.sort_unstable();
-            let open = backlog.get(&key);
-            let oldest = open.and_then(|o| o.iter().max());
-            let passed_on = || mine().filter(|h| h.passed_on);
-            TeamReport {
-                stats: stats(mine().map(|h| &h.facts)),
-                open_backlog: open.map_or(0, Vec::len),
-                oldest_open_minutes: oldest.map(|o| o.0),
-                oldest_open_key: oldest.map(|o| o.1.clone()),
-                reassignments_away: misses_by_team.get(&key).copied().unwrap_or(0),
-                median_first_response_target_share: percentile(&shares, 0.5).map(|s| s as f64 / 10_000.0),
-                handed_over: HandedOver {
-                    out: passed_on().count(),
-                    received: mine().filter(|h| h.by_hand_over).count(),
-                    minutes_before_out: passed_on().map(|h| h.held_business_minutes).sum(),
-                },
-                first_responses_without_answer: mine().filter(|h| h.click_without_answer).count(),
-                sla_breaches_charged: charged.get(key.as_str()).copied().unwrap_or(0),
-                team: key,
-            }
-        })
-        .collect();
-    let mut category_keys: Vec<String> = requests.iter().map(|r| r.facts.category.clone()).collect();
-    category_keys.extend(misses_by_category.keys().cloned());
-    category_keys.sort();
-    category_keys.dedup();
-    let categories = category_keys
-        .into_iter()
-        .map(|key| CategoryReport {
-            stats: stats(requests.iter().filter(|r| r.facts.category == key).map(|r| &r.facts)),
+        .map(|(key, tally)| CategoryReport {
+            stats: tally.stats(),
             reassignments_away: misses_by_category.get(&key).copied().unwrap_or(0),
             category: key,
         })
         .collect();
     let gap = gap(&teams, gap_teams.0, gap_teams.1);
-    Ok(SlaReport {
+    let report = SlaReport {
         from: period.from,
         to: period.to,
         timezone: period.timezone.name().to_owned(),
@@ -305,5 +292,6 @@ fn assemble(
         teams,
         categories,
         gap,
-    })
+    };
+    Ok((report, kept))
 }

@@ -6,7 +6,8 @@ use chrono_tz::Tz;
 use crate::domain::FieldErrors;
 use crate::service::Error;
 
-/// Whole days `from..=to`, local to `timezone`.
+/// Whole days `from..=to`, local to `timezone`: any span, all time included (reports read
+/// stored facts over an index, so their cost follows the requests in the span, not its length).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Period {
     pub from: NaiveDate,
@@ -15,15 +16,10 @@ pub struct Period {
 }
 
 impl Period {
-    pub const MAX_DAYS: i64 = 400;
-
     pub fn new(from: NaiveDate, to: NaiveDate, timezone: Tz) -> Result<Self, Error> {
         let mut errors = FieldErrors::default();
         if to < from {
             errors.add("to", "must not be before from");
-        }
-        if (to - from).num_days() >= Self::MAX_DAYS {
-            errors.add("to", format!("a report covers at most {} days", Self::MAX_DAYS));
         }
         errors.finish(|| Self { from, to, timezone }).map_err(Error::Validation)
     }
