@@ -32,6 +32,7 @@ if [ -n "$pg_url" ] || [ "$start_pg" = 1 ]; then
 fi
 began=$EPOCHREALTIME
 cargo build --release --quiet
+built="$(git describe --always --dirty 2>/dev/null || echo unknown) at $(date -u +%FT%TZ)"
 bin=$PWD/target/release/changedesk
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -90,7 +91,7 @@ EOF
 }
 
 declare -a summary=()
-add() { summary+=("$(printf '| %-8s | %-44s | %-30s | %-16s |' "$1" "$2" "$3" "$4")"); }
+add() { summary+=("$(printf '| %-10s | %-50s | %-46s | %-24s |' "$1" "$2" "$3" "$4")"); }
 ms() { python3 -c "import sys; print(f'{float(sys.argv[1]) * 1000:.1f} ms')" "$1"; }
 
 # GETs a URL once cold and 5 times warm with curl; prints and records the times.
@@ -108,7 +109,9 @@ timed() {
     add "$backend" "$label" "$(ms "$out") (cold $(ms "$cold"))" "$bound"
   else
     echo "   $label: HTTP $code in $(ms "$out"): $(head -c 300 "$work/body")"
-    add "$backend" "$label" "HTTP $code" "$bound"
+    add "$backend" "$label" "HTTP $code: $(python3 -c 'import json, sys
+try: print(json.load(sys.stdin)["error"]["message"].removeprefix("invalid input: "))
+except Exception: print("(not JSON)")' <"$work/body")" "$bound"
   fi
 }
 
@@ -118,12 +121,14 @@ bench_wrk() {
   echo "== GET $path, 8 connections, ${secs}s"
   TOKEN=$TOKEN BENCH_PATH=$path wrk -t2 -c8 -d"${secs}s" --latency -s tests/bench/get.lua "$url" >"$work/wrk.out"
   grep -E "Requests/sec|50%|99%|Non-2xx" "$work/wrk.out"
-  local rps p99
+  local rps p50 p99
   rps=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$work/wrk.out")
-  p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000; printf "%.1f ms", v }' "$work/wrk.out")
+  # wrk's latencies in ms, whatever unit it printed them in (us, ms, s).
+  latency() { awk -v q="$1" '$1 == q { v = $2; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000; printf "%.1f ms", v }' "$work/wrk.out"; }
+  p50=$(latency 50%) p99=$(latency 99%)
   local non2xx
   non2xx=$(awk '/Non-2xx/ { print $NF }' "$work/wrk.out")
-  add "$backend" "$label req/s, p99" "$rps/s, p99 $p99${non2xx:+, $non2xx non-2xx}" ">= 3,000/s, <= 15 ms"
+  add "$backend" "$label: req/s, latency" "$rps/s, p50 $p50, p99 $p99${non2xx:+, $non2xx non-2xx}" ">= 3,000/s, p99 <= 15 ms"
 }
 
 # run BACKEND DATABASE_URL
@@ -131,7 +136,7 @@ run() {
   local backend=$1 t0=$EPOCHREALTIME
   export DATABASE_URL=$2
   echo
-  echo "######## $backend ($rows rows + 5,000 live)"
+  echo "######## $backend ($rows rows + 5,000 live; $(uptime | sed 's/.*load/load/'))"
   live_rows | cat "$work/history.csv" - >"$work/import.csv"
   $bin migrate >/dev/null
   echo "== import"
@@ -202,7 +207,7 @@ except Exception as e: print(f"not a list ({e})")')
   else
     local psql=(psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL")
     { echo '\timing on'; cat "$work/reads.sql"; } | "${psql[@]}" >"$work/reads.out"
-    rate=$(awk '/^Time:/ { s += $2; n++ } END { printf "%.0f", n / (s / 1000) }' "$work/reads.out")
+    rate=$(awk '/^Time:/ { s += $2; n++ } END { print n / (s / 1000) }' "$work/reads.out" | python3 -c 'print(f"{float(input()):,.0f}")')
     printf '\\timing on\n%s\n%s\n' "$scan_q" "$scan_q" | "${psql[@]}" -A -t >"$work/scan.out"
     grep -v '^Time' "$work/scan.out" | head -1 | sed 's/^/   count, sum: /'
     scan=$(awk '/^Time:/ { s = $2 } END { printf "%.0f ms", s }' "$work/scan.out")
@@ -234,8 +239,8 @@ if [ "$start_pg" = 1 ]; then
 fi
 
 echo
-echo "== summary ($rows rows + 5,000 live; wrk ${secs}s at 8 connections; curl: median of 5 warm)"
-printf '| %-8s | %-44s | %-30s | %-16s |\n' backend figure measured bound
-printf '| %-8s | %-44s | %-30s | %-16s |\n' --- --- --- ---
+echo "== summary ($rows rows + 5,000 live; wrk ${secs}s at 8 connections; curl: median of 5 warm; built from $built)"
+printf '| %-10s | %-50s | %-46s | %-24s |\n' backend figure measured bound
+printf '| %-10s | %-50s | %-46s | %-24s |\n' --- --- --- ---
 printf '%s\n' "${summary[@]}"
 printf 'end to end: %.0f s\n' "$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$began" "$EPOCHREALTIME")"
