@@ -299,11 +299,7 @@ impl FactsRow {
         Self {
             request_id: request_id.to_owned(),
             seq: f.seq,
-            scope: match f.scope {
-                Scope::Request => "request",
-                Scope::Hold => "hold",
-            }
-            .to_owned(),
+            scope: f.scope.as_str().to_owned(),
             team_key: f.team.clone(),
             category: f.category.clone(),
             sla_version,
@@ -321,7 +317,7 @@ impl FactsRow {
 
     pub fn facts(&self) -> Facts {
         Facts {
-            scope: if self.scope == "hold" { Scope::Hold } else { Scope::Request },
+            scope: Scope::parse(&self.scope),
             seq: self.seq,
             team: self.team_key.clone(),
             category: self.category.clone(),
@@ -423,14 +419,14 @@ pub struct ReportFactsRow {
 /// time: a report over all time never holds a million rows at once.
 pub fn each_report_fact(
     conn: &mut AnyConnection,
-    scope: &str,
+    scopes: &[&str],
     start: NaiveDateTime,
     end: NaiveDateTime,
     team: Option<&str>,
     mut each: impl FnMut(ReportFactsRow) -> Result<(), crate::service::Error>,
 ) -> Result<(), crate::service::Error> {
     let mut q = request_facts::table
-        .filter(request_facts::scope.eq(scope))
+        .filter(request_facts::scope.eq_any(scopes.to_vec()))
         .filter(request_facts::started_at.ge(start))
         .filter(request_facts::started_at.lt(end))
         .select(ReportFactsRow::as_select())
@@ -447,7 +443,7 @@ pub fn each_report_fact(
 /// The requests that `team` held from `start` on.
 pub fn requests_held_by(conn: &mut AnyConnection, team: &str, start: NaiveDateTime) -> QueryResult<Vec<String>> {
     request_facts::table
-        .filter(request_facts::scope.eq("hold"))
+        .filter(request_facts::scope.eq_any(Scope::HOLDS))
         .filter(request_facts::team_key.eq(team))
         .filter(request_facts::started_at.ge(start))
         .select(request_facts::request_id)
@@ -456,25 +452,30 @@ pub fn requests_held_by(conn: &mut AnyConnection, team: &str, start: NaiveDateTi
 }
 
 /// Requester clocks that breached in [start, end), counted by the team holding the request
-/// when they did.
+/// when they did. Only request rows name that team, so the breach-moment indexes serve alone.
 pub fn breaches_charged_between(
     conn: &mut AnyConnection,
     start: NaiveDateTime,
     end: NaiveDateTime,
 ) -> QueryResult<Vec<(Option<String>, i64)>> {
-    let fr: Vec<(Option<String>, i64)> = request_facts::table
-        .filter(request_facts::scope.eq("request"))
+    let fr: Vec<Option<String>> = request_facts::table
         .filter(request_facts::fr_breached_at.ge(start))
         .filter(request_facts::fr_breached_at.lt(end))
-        .group_by(request_facts::fr_breach_team)
-        .select((request_facts::fr_breach_team, diesel::dsl::count_star()))
+        .filter(request_facts::fr_breach_team.is_not_null())
+        .select(request_facts::fr_breach_team)
         .load(conn)?;
-    let res: Vec<(Option<String>, i64)> = request_facts::table
-        .filter(request_facts::scope.eq("request"))
+    let res: Vec<Option<String>> = request_facts::table
         .filter(request_facts::res_breached_at.ge(start))
         .filter(request_facts::res_breached_at.lt(end))
-        .group_by(request_facts::res_breach_team)
-        .select((request_facts::res_breach_team, diesel::dsl::count_star()))
+        .filter(request_facts::res_breach_team.is_not_null())
+        .select(request_facts::res_breach_team)
         .load(conn)?;
-    Ok(fr.into_iter().chain(res).collect())
+    let mut counts: Vec<(Option<String>, i64)> = Vec::new();
+    for team in fr.into_iter().chain(res) {
+        match counts.iter_mut().find(|(t, _)| *t == team) {
+            Some(entry) => entry.1 += 1,
+            None => counts.push((team, 1)),
+        }
+    }
+    Ok(counts)
 }

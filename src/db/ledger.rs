@@ -157,39 +157,58 @@ macro_rules! open_at {
     };
 }
 
-/// Per team, how many requests were open at `cut`.
+/// Per team, how many requests were open at `cut`: those open now, less those whose current
+/// stretch began after `cut`, plus those whose stretch containing `cut` has ended since. The
+/// first is a count over the covering index `requests_by_team`, one team at a time; the others
+/// read only the stretches that began or ended after `cut` (and are counted here, so that no
+/// GROUP BY tempts the planner into a full scan).
 pub fn open_counts_at(
     conn: &mut AnyConnection,
     cut: NaiveDateTime,
     team: Option<&str>,
 ) -> QueryResult<Vec<(String, i64)>> {
-    // Two range scans rather than one OR: the stretches still lasting, and those ended since.
-    let mut counts: Vec<(String, i64)> = Vec::new();
-    for lasting in [true, false] {
-        let mut q = request_stretches::table
-            .filter(open_at!(cut))
-            .group_by(request_stretches::team_key)
-            .select((request_stretches::team_key, diesel::dsl::count_star()))
-            .into_boxed();
-        q = if lasting {
-            q.filter(request_stretches::ended_at.is_null())
-        } else {
-            q.filter(request_stretches::ended_at.gt(cut))
-        };
-        if let Some(team) = team {
-            q = q.filter(request_stretches::team_key.eq(team.to_owned()));
-        }
-        for (team, n) in q.load::<(String, i64)>(conn)? {
-            match counts.iter_mut().find(|(t, _)| *t == team) {
-                Some(entry) => entry.1 += n,
-                None => counts.push((team, n)),
+    let open = ["new", "acknowledged", "in_progress", "waiting_on_requester"];
+    let teams: Vec<String> = match team {
+        Some(t) => vec![t.to_owned()],
+        None => super::team_keys(conn)?,
+    };
+    let mut counts = Vec::with_capacity(teams.len());
+    for t in teams {
+        let n: i64 = requests::table
+            .filter(requests::team_key.eq(&t))
+            .filter(requests::status.eq_any(open))
+            .count()
+            .get_result(conn)?;
+        counts.push((t, n));
+    }
+    let began_since: Vec<String> = request_stretches::table
+        .filter(request_stretches::ended_at.is_null())
+        .filter(
+            request_stretches::started_at
+                .gt(cut)
+                .or(request_stretches::started_at.eq(cut).and(request_stretches::seq.eq(0))),
+        )
+        .filter(request_stretches::holder.eq_any(["team", "requester"]))
+        .select(request_stretches::team_key)
+        .load(conn)?;
+    let ended_since: Vec<String> = request_stretches::table
+        .filter(request_stretches::ended_at.gt(cut))
+        .filter(open_at!(cut))
+        .select(request_stretches::team_key)
+        .load(conn)?;
+    for (teams, sign) in [(began_since, -1), (ended_since, 1)] {
+        for t in teams {
+            if let Some(entry) = counts.iter_mut().find(|(k, _)| *k == t) {
+                entry.1 += sign;
             }
         }
     }
     Ok(counts)
 }
 
-/// The `limit` oldest requests open at `cut` (of one team then), with the team then.
+/// The `limit` oldest requests open at `cut` (of one team then), with the team then. Requests
+/// are read oldest first, in pages, each checked for a stretch containing `cut` by its primary
+/// key: the oldest open requests are found without reading the younger ones.
 pub fn oldest_open_at(
     conn: &mut AnyConnection,
     cut: NaiveDateTime,
@@ -197,36 +216,42 @@ pub fn oldest_open_at(
     limit: i64,
 ) -> QueryResult<Vec<(super::RequestRow, String)>> {
     use super::RequestRow;
-    // Oldest first, each checked for a stretch containing `cut` (of `team`): the oldest open
-    // requests are found without reading the younger ones.
-    macro_rules! oldest {
-        ($containing:expr) => {
-            requests::table
-                .filter(requests::created_at.lt(cut))
-                .filter(diesel::dsl::exists($containing.select(request_stretches::seq)))
-                .order((requests::created_at, requests::id))
-                .limit(limit)
-                .select(RequestRow::as_select())
-                .load(conn)?
-        };
-    }
-    let containing = request_stretches::table
-        .filter(request_stretches::request_id.eq(requests::id))
-        .filter(open_at!(cut))
-        .filter(request_stretches::ended_at.is_null().or(request_stretches::ended_at.gt(cut)));
-    let rows: Vec<RequestRow> = match team {
-        Some(team) => oldest!(containing.filter(request_stretches::team_key.eq(team))),
-        None => oldest!(containing),
-    };
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let then = ledger_of(conn, &row.id)?
-            .into_iter()
-            .rev()
-            .find(|s| s.started_at <= cut && s.ended_at.is_none_or(|e| e > cut))
-            .map(|s| s.team_key)
-            .unwrap_or_else(|| row.team_key.clone());
-        out.push((row, then));
+    const PAGE: i64 = 200;
+    let mut out = Vec::new();
+    let mut after: Option<(NaiveDateTime, String)> = None;
+    while (out.len() as i64) < limit {
+        let containing = request_stretches::table
+            .filter(request_stretches::request_id.eq(requests::id))
+            .filter(open_at!(cut))
+            .filter(request_stretches::ended_at.is_null().or(request_stretches::ended_at.gt(cut)));
+        let mut q = requests::table
+            .filter(requests::created_at.lt(cut))
+            .filter(diesel::dsl::exists(containing.select(request_stretches::seq)))
+            .order((requests::created_at, requests::id))
+            .limit(PAGE)
+            .select(RequestRow::as_select())
+            .into_boxed();
+        if let Some((at, id)) = &after {
+            q = q
+                .filter(requests::created_at.gt(*at).or(requests::created_at.eq(*at).and(requests::id.gt(id.clone()))));
+        }
+        let rows: Vec<RequestRow> = q.load(conn)?;
+        let last_page = (rows.len() as i64) < PAGE;
+        after = rows.last().map(|r| (r.created_at, r.id.clone()));
+        for row in rows {
+            let then = ledger_of(conn, &row.id)?
+                .into_iter()
+                .rev()
+                .find(|s| s.started_at <= cut && s.ended_at.is_none_or(|e| e > cut))
+                .map(|s| s.team_key)
+                .unwrap_or_else(|| row.team_key.clone());
+            if team.is_none_or(|t| t == then) && (out.len() as i64) < limit {
+                out.push((row, then));
+            }
+        }
+        if last_page {
+            break;
+        }
     }
     Ok(out)
 }

@@ -7,8 +7,10 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::calendar::Calendar;
-use super::ledger::{Hold, answer_timeline, holder_at, holds};
-use super::sla::{ClockKind, ClockPlan, ClockState, SlaConfig, Timeline, derive, derive_all};
+use super::ledger::{Hold, answer_timeline, holder_at, holds, resolved_at};
+use std::collections::BTreeMap;
+
+use super::sla::{Change, ClockKind, ClockPlan, ClockState, SlaConfig, Timeline, derive};
 
 /// One clock, by its moments.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,10 +83,35 @@ impl ClockFacts {
 /// Whose view a facts row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// The requester's: the request's own clocks, from filing.
+    /// A request that one team held all along: its own clocks are that team's, so one row
+    /// serves both views (most requests; half the rows to write and to read).
+    Only,
+    /// The requester's view of a request several teams held: its clocks, from filing.
     Request,
-    /// A team's: its own clocks over its hold.
+    /// A team's view: its own clocks over its hold.
     Hold,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Only => "only",
+            Self::Request => "request",
+            Self::Hold => "hold",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "request" => Self::Request,
+            "hold" => Self::Hold,
+            _ => Self::Only,
+        }
+    }
+
+    /// The scopes a team row counts, and those a category row counts.
+    pub const HOLDS: [&'static str; 2] = ["only", "hold"];
+    pub const REQUESTS: [&'static str; 2] = ["only", "request"];
 }
 
 /// One facts row.
@@ -112,34 +139,41 @@ pub struct Facts {
     pub resolution_breach_team: Option<String>,
 }
 
-/// The facts of a request: its own row, then one per hold. A resolution counts as a duration
-/// only while the request is resolved or closed.
-pub fn facts(t: &Timeline, config: &SlaConfig, category: &str) -> Vec<Facts> {
+/// The facts of a request from its timeline and its clocks (`derive_all` of the timeline): one
+/// row when one team held it all along, else its own row then one per hold. A resolution
+/// counts as a duration only while the request is resolved or closed.
+pub fn facts(t: &Timeline, config: &SlaConfig, category: &str, plans: &BTreeMap<ClockKind, ClockPlan>) -> Vec<Facts> {
     let last_change = t.changes.last().map_or(t.created_at, |c| c.0);
-    let holds = holds(t, config, last_change);
-    let finished = holds.last().is_some_and(|h| h.resolved_at.is_some());
+    let handed_over = t.changes.iter().any(|(_, c)| matches!(c, super::sla::Change::Team(_)));
+    let holds = if handed_over { holds(t, config, last_change) } else { Vec::new() };
+    let resolved_at = match holds.last() {
+        Some(h) => h.resolved_at,
+        None => resolved_at(&t.changes),
+    };
+    let finished = resolved_at.is_some();
     let span = |team: &str, from: DateTime<Utc>, to: Option<DateTime<Utc>>| {
         let cal = config.business_calendar(team);
         to.map(|to| (cal.open_between(from, to).num_minutes(), (to - from).num_minutes()))
     };
-    let plans = derive_all(t, config);
     let answer = derive(&answer_timeline(t), config, ClockKind::FirstResponse);
     let team = holds.last().map_or_else(|| t.team.clone(), |h| h.team.clone());
-    let first = |want: fn(&super::sla::Change) -> bool| t.changes.iter().find(|(_, c)| want(c)).map(|(at, _)| *at);
-    let first_response_at = first(|c| matches!(c, super::sla::Change::FirstResponse));
-    let first_answer_at = first(|c| matches!(c, super::sla::Change::FirstAnswer));
-    let resolved_at = holds.last().and_then(|h| h.resolved_at);
-    let breach_team =
-        |kind| plans.get(&kind).and_then(|p| p.breached_at()).and_then(|b| holder_at(&holds, b)).map(str::to_owned);
+    let first = |want: fn(&Change) -> bool| t.changes.iter().find(|(_, c)| want(c)).map(|(at, _)| *at);
+    let first_response_at = first(|c| matches!(c, Change::FirstResponse));
+    let first_answer_at = first(|c| matches!(c, Change::FirstAnswer));
+    let breach_team = |kind| {
+        let breached = plans.get(&kind).and_then(|p| p.breached_at())?;
+        if handed_over { holder_at(&holds, breached).map(str::to_owned) } else { Some(team.clone()) }
+    };
     let mut out = vec![Facts {
-        scope: Scope::Request,
+        scope: if handed_over { Scope::Request } else { Scope::Only },
         seq: 0,
         team: team.clone(),
         category: category.to_owned(),
         started_at: t.created_at,
         passed_on_at: None,
         held_business_minutes: None,
-        click_without_answer: false,
+        // The one team's first response was a click, and it has not answered.
+        click_without_answer: !handed_over && first_response_at.is_some() && first_answer_at.is_none(),
         first_response: plans
             .get(&ClockKind::FirstResponse)
             .map(|p| ClockFacts::of(p, None, span(&team, t.created_at, first_response_at))),

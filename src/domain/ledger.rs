@@ -144,15 +144,7 @@ pub fn holds(t: &Timeline, config: &SlaConfig, now: DateTime<Utc>) -> Vec<Hold> 
         let first_of = |want: fn(&Change) -> bool| inside.iter().find(|(_, c)| want(c)).map(|(at, _)| *at);
         let first_response_at = first_of(|c| matches!(c, Change::FirstResponse));
         let first_answer_at = first_of(|c| matches!(c, Change::FirstAnswer));
-        let mut resolved_at = None;
-        for (at, c) in inside {
-            match c {
-                Change::Status(Status::Resolved) => resolved_at = Some(*at),
-                Change::Status(Status::Closed) if resolved_at.is_none() => resolved_at = Some(*at),
-                Change::Status(s) if s.is_open() => resolved_at = None,
-                _ => {}
-            }
-        }
+        let resolved_at = resolved_at(inside);
         let until = passed_on.as_ref().map_or(now, |p| p.0);
         let held_business_minutes = stretches
             .iter()
@@ -191,6 +183,21 @@ pub fn answer_timeline(t: &Timeline) -> Timeline {
         .map(|(at, c)| (*at, if matches!(c, Change::FirstAnswer) { Change::FirstResponse } else { c.clone() }))
         .collect();
     Timeline { changes, ..t.clone() }
+}
+
+/// When these changes left the request resolved (or closed) for the last time, if they did: a
+/// reopening forgets the resolution before it.
+pub fn resolved_at(changes: &[(DateTime<Utc>, Change)]) -> Option<DateTime<Utc>> {
+    let mut resolved = None;
+    for (at, c) in changes {
+        match c {
+            Change::Status(Status::Resolved) => resolved = Some(*at),
+            Change::Status(Status::Closed) if resolved.is_none() => resolved = Some(*at),
+            Change::Status(s) if s.is_open() => resolved = None,
+            _ => {}
+        }
+    }
+    resolved
 }
 
 /// The team that held the request at `at` (whose stretch it fell in), if any team did.

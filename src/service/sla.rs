@@ -85,7 +85,7 @@ pub fn derive_state(
     Derived {
         clocks: columns(&plans, recorded, row.escalate_from),
         ledger: ledger::stretches(&timeline, config),
-        facts: facts::facts(&timeline, config, &row.category)
+        facts: facts::facts(&timeline, config, &row.category, &plans)
             .iter()
             .map(|f| db::FactsRow::new(&row.id, row.sla_version, f))
             .collect(),

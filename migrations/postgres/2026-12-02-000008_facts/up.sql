@@ -1,11 +1,12 @@
--- What the reports count, stored (docs/metrics.md): one row for the request as its requester
--- sees it (seq 0, scope 'request') and one for each team's hold of it (seq 1, 2, ...). Clocks
+-- What the reports count, stored (docs/metrics.md): for a request one team held all along, one
+-- row serving both views (seq 0, scope 'only'); for one handed over, a row for the request as
+-- its requester sees it (seq 0, scope 'request') and one for each team's hold (seq 1, 2, ...). Clocks
 -- are stored by their moments, never by a state: fr_ (first response), res_ (resolution),
 -- fa_ (first answer); a clock's columns are null when no policy applies (its _target is null).
 CREATE TABLE request_facts (
     request_id TEXT NOT NULL REFERENCES requests (id),
     seq INTEGER NOT NULL,
-    scope TEXT NOT NULL CHECK (scope IN ('request', 'hold')),
+    scope TEXT NOT NULL CHECK (scope IN ('only', 'request', 'hold')),
     team_key TEXT NOT NULL,
     category TEXT NOT NULL,
     sla_version INTEGER NOT NULL,
@@ -54,3 +55,6 @@ CREATE INDEX request_facts_by_res_breach ON request_facts (res_breached_at);
 
 -- Requests already stored get their facts from `changedesk migrate`, as their ledger.
 UPDATE counters SET value = 0 WHERE name = 'ledger' AND EXISTS (SELECT 1 FROM requests);
+
+-- The backlog at a moment: stretches still lasting, or ended since.
+CREATE INDEX request_stretches_by_end ON request_stretches (ended_at, started_at);

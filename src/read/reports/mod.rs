@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::views::request_key;
 use crate::db::{self, AnyConnection, RequestRow, from_db, to_db};
 use crate::domain::Event;
+use crate::domain::facts::Scope;
 use crate::domain::metrics::{Facts, Stats, Tally, percentile};
 use crate::service::Error;
 
@@ -190,7 +191,7 @@ fn build(
     let configs = facts::configs(conn)?;
     let mut tallies: BTreeMap<String, TeamTally> = BTreeMap::new();
     let mut kept = Vec::new();
-    db::each_report_fact(conn, "hold", to_db(span.start()), to_db(span.end()), team, |row| {
+    db::each_report_fact(conn, &Scope::HOLDS, to_db(span.start()), to_db(span.end()), team, |row| {
         let hold = facts::hold(&configs, &row, now)?;
         if in_period(hold.facts.created_at) {
             let t = tallies.entry(hold.facts.team.clone()).or_default();
@@ -216,7 +217,7 @@ fn build(
         None => None,
     };
     let mut categories: BTreeMap<String, Tally> = BTreeMap::new();
-    db::each_report_fact(conn, "request", to_db(start), to_db(end), None, |row| {
+    db::each_report_fact(conn, &Scope::REQUESTS, to_db(start), to_db(end), None, |row| {
         if held.as_ref().is_none_or(|h| h.contains(&row.request_id)) {
             let f = facts::facts(&row, now);
             categories.entry(f.category.clone()).or_default().add(&f);

@@ -251,7 +251,7 @@ fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> Bui
     let plans = derive_all(&timeline, shared.config);
     let ledger = ledger::stretches(&timeline, shared.config);
     let stretches = ledger.iter().enumerate().map(|(i, s)| StretchRow::new(&row.id, i, s)).collect();
-    let facts = facts::facts(&timeline, shared.config, &row.category)
+    let facts = facts::facts(&timeline, shared.config, &row.category, &plans)
         .iter()
         .map(|f| db::FactsRow::new(&row.id, row.sla_version, f))
         .collect();
