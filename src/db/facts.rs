@@ -1,23 +1,32 @@
 //! The stored report facts (see `domain::facts`): one row per request and per hold, kept equal
 //! to the derivation by every write, and the queries the reports run over them.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::AnyConnection;
 use super::schema::request_facts;
-use super::{AnyConnection, from_db, to_db};
 use crate::domain::facts::{ClockFacts, Facts, Scope};
+use chrono::{DateTime, Utc};
+
+/// An instant as the facts table stores it: microseconds since 1970, UTC.
+pub fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub fn from_micros(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or_default()
+}
 
 /// One clock's columns, whichever clock: the conversions written once.
 struct ClockColumns {
     target: Option<i32>,
     calendar: Option<String>,
-    due_at: Option<NaiveDateTime>,
-    at_risk_at: Option<NaiveDateTime>,
-    breached_at: Option<NaiveDateTime>,
-    stopped_at: Option<NaiveDateTime>,
+    due_at: Option<i64>,
+    at_risk_at: Option<i64>,
+    breached_at: Option<i64>,
+    stopped_at: Option<i64>,
     elapsed_ns: Option<i64>,
-    running_since: Option<NaiveDateTime>,
+    running_since: Option<i64>,
     business_minutes: Option<i64>,
     wall_minutes: Option<i64>,
 }
@@ -27,12 +36,12 @@ impl From<Option<&ClockFacts>> for ClockColumns {
         Self {
             target: c.map(|c| c.target_minutes as i32),
             calendar: c.map(|c| c.calendar.clone()),
-            due_at: c.and_then(|c| c.due_at).map(to_db),
-            at_risk_at: c.and_then(|c| c.at_risk_at).map(to_db),
-            breached_at: c.and_then(|c| c.breached_at).map(to_db),
-            stopped_at: c.and_then(|c| c.stopped_at).map(to_db),
+            due_at: c.and_then(|c| c.due_at).map(micros),
+            at_risk_at: c.and_then(|c| c.at_risk_at).map(micros),
+            breached_at: c.and_then(|c| c.breached_at).map(micros),
+            stopped_at: c.and_then(|c| c.stopped_at).map(micros),
             elapsed_ns: c.and_then(|c| c.elapsed.num_nanoseconds()),
-            running_since: c.and_then(|c| c.running_since).map(to_db),
+            running_since: c.and_then(|c| c.running_since).map(micros),
             business_minutes: c.and_then(|c| c.span).map(|s| s.0),
             wall_minutes: c.and_then(|c| c.span).map(|s| s.1),
         }
@@ -44,12 +53,12 @@ impl ClockColumns {
         Some(ClockFacts {
             target_minutes: i64::from(self.target?),
             calendar: self.calendar.unwrap_or_default(),
-            due_at: self.due_at.map(from_db),
-            at_risk_at: self.at_risk_at.map(from_db),
-            breached_at: self.breached_at.map(from_db),
-            stopped_at: self.stopped_at.map(from_db),
+            due_at: self.due_at.map(from_micros),
+            at_risk_at: self.at_risk_at.map(from_micros),
+            breached_at: self.breached_at.map(from_micros),
+            stopped_at: self.stopped_at.map(from_micros),
             elapsed: chrono::TimeDelta::nanoseconds(self.elapsed_ns.unwrap_or_default()),
-            running_since: self.running_since.map(from_db),
+            running_since: self.running_since.map(from_micros),
             span: self.business_minutes.zip(self.wall_minutes),
         })
     }
@@ -63,17 +72,17 @@ pub struct FirstResponseColumns {
     #[diesel(column_name = fr_calendar)]
     pub calendar: Option<String>,
     #[diesel(column_name = fr_due_at)]
-    pub due_at: Option<NaiveDateTime>,
+    pub due_at: Option<i64>,
     #[diesel(column_name = fr_at_risk_at)]
-    pub at_risk_at: Option<NaiveDateTime>,
+    pub at_risk_at: Option<i64>,
     #[diesel(column_name = fr_breached_at)]
-    pub breached_at: Option<NaiveDateTime>,
+    pub breached_at: Option<i64>,
     #[diesel(column_name = fr_stopped_at)]
-    pub stopped_at: Option<NaiveDateTime>,
+    pub stopped_at: Option<i64>,
     #[diesel(column_name = fr_elapsed_ns)]
     pub elapsed_ns: Option<i64>,
     #[diesel(column_name = fr_running_since)]
-    pub running_since: Option<NaiveDateTime>,
+    pub running_since: Option<i64>,
     #[diesel(column_name = fr_business_minutes)]
     pub business_minutes: Option<i64>,
     #[diesel(column_name = fr_wall_minutes)]
@@ -135,17 +144,17 @@ pub struct ResolutionColumns {
     #[diesel(column_name = res_calendar)]
     pub calendar: Option<String>,
     #[diesel(column_name = res_due_at)]
-    pub due_at: Option<NaiveDateTime>,
+    pub due_at: Option<i64>,
     #[diesel(column_name = res_at_risk_at)]
-    pub at_risk_at: Option<NaiveDateTime>,
+    pub at_risk_at: Option<i64>,
     #[diesel(column_name = res_breached_at)]
-    pub breached_at: Option<NaiveDateTime>,
+    pub breached_at: Option<i64>,
     #[diesel(column_name = res_stopped_at)]
-    pub stopped_at: Option<NaiveDateTime>,
+    pub stopped_at: Option<i64>,
     #[diesel(column_name = res_elapsed_ns)]
     pub elapsed_ns: Option<i64>,
     #[diesel(column_name = res_running_since)]
-    pub running_since: Option<NaiveDateTime>,
+    pub running_since: Option<i64>,
     #[diesel(column_name = res_business_minutes)]
     pub business_minutes: Option<i64>,
     #[diesel(column_name = res_wall_minutes)]
@@ -207,17 +216,17 @@ pub struct FirstAnswerColumns {
     #[diesel(column_name = fa_calendar)]
     pub calendar: Option<String>,
     #[diesel(column_name = fa_due_at)]
-    pub due_at: Option<NaiveDateTime>,
+    pub due_at: Option<i64>,
     #[diesel(column_name = fa_at_risk_at)]
-    pub at_risk_at: Option<NaiveDateTime>,
+    pub at_risk_at: Option<i64>,
     #[diesel(column_name = fa_breached_at)]
-    pub breached_at: Option<NaiveDateTime>,
+    pub breached_at: Option<i64>,
     #[diesel(column_name = fa_stopped_at)]
-    pub stopped_at: Option<NaiveDateTime>,
+    pub stopped_at: Option<i64>,
     #[diesel(column_name = fa_elapsed_ns)]
     pub elapsed_ns: Option<i64>,
     #[diesel(column_name = fa_running_since)]
-    pub running_since: Option<NaiveDateTime>,
+    pub running_since: Option<i64>,
     #[diesel(column_name = fa_business_minutes)]
     pub business_minutes: Option<i64>,
     #[diesel(column_name = fa_wall_minutes)]
@@ -280,8 +289,8 @@ pub struct FactsRow {
     pub team_key: String,
     pub category: String,
     pub sla_version: i32,
-    pub started_at: NaiveDateTime,
-    pub passed_on_at: Option<NaiveDateTime>,
+    pub started_at: i64,
+    pub passed_on_at: Option<i64>,
     pub held_business_minutes: Option<i64>,
     pub click_without_answer: bool,
     pub fr_breach_team: Option<String>,
@@ -303,8 +312,8 @@ impl FactsRow {
             team_key: f.team.clone(),
             category: f.category.clone(),
             sla_version,
-            started_at: to_db(f.started_at),
-            passed_on_at: f.passed_on_at.map(to_db),
+            started_at: micros(f.started_at),
+            passed_on_at: f.passed_on_at.map(micros),
             held_business_minutes: f.held_business_minutes,
             click_without_answer: f.click_without_answer,
             fr_breach_team: f.first_response_breach_team.clone(),
@@ -321,8 +330,8 @@ impl FactsRow {
             seq: self.seq,
             team: self.team_key.clone(),
             category: self.category.clone(),
-            started_at: from_db(self.started_at),
-            passed_on_at: self.passed_on_at.map(from_db),
+            started_at: from_micros(self.started_at),
+            passed_on_at: self.passed_on_at.map(from_micros),
             held_business_minutes: self.held_business_minutes,
             click_without_answer: self.click_without_answer,
             first_response: self.fr.clock(),
@@ -391,26 +400,26 @@ pub struct ReportFactsRow {
     pub team_key: String,
     pub category: String,
     pub sla_version: i32,
-    pub started_at: NaiveDateTime,
-    pub passed_on_at: Option<NaiveDateTime>,
+    pub started_at: i64,
+    pub passed_on_at: Option<i64>,
     pub held_business_minutes: Option<i64>,
     pub click_without_answer: bool,
     pub fr_target: Option<i32>,
     pub fr_calendar: Option<String>,
-    pub fr_breached_at: Option<NaiveDateTime>,
-    pub fr_stopped_at: Option<NaiveDateTime>,
+    pub fr_breached_at: Option<i64>,
+    pub fr_stopped_at: Option<i64>,
     pub fr_elapsed_ns: Option<i64>,
-    pub fr_running_since: Option<NaiveDateTime>,
+    pub fr_running_since: Option<i64>,
     pub fr_business_minutes: Option<i64>,
     pub fr_wall_minutes: Option<i64>,
     pub res_target: Option<i32>,
-    pub res_breached_at: Option<NaiveDateTime>,
-    pub res_stopped_at: Option<NaiveDateTime>,
+    pub res_breached_at: Option<i64>,
+    pub res_stopped_at: Option<i64>,
     pub res_business_minutes: Option<i64>,
     pub res_wall_minutes: Option<i64>,
     pub fa_target: Option<i32>,
-    pub fa_breached_at: Option<NaiveDateTime>,
-    pub fa_stopped_at: Option<NaiveDateTime>,
+    pub fa_breached_at: Option<i64>,
+    pub fa_stopped_at: Option<i64>,
     pub fa_business_minutes: Option<i64>,
     pub fa_wall_minutes: Option<i64>,
 }
@@ -420,8 +429,8 @@ pub struct ReportFactsRow {
 pub fn each_report_fact(
     conn: &mut AnyConnection,
     scopes: &[&str],
-    start: NaiveDateTime,
-    end: NaiveDateTime,
+    start: i64,
+    end: i64,
     team: Option<&str>,
     mut each: impl FnMut(ReportFactsRow) -> Result<(), crate::service::Error>,
 ) -> Result<(), crate::service::Error> {
@@ -441,7 +450,7 @@ pub fn each_report_fact(
 }
 
 /// The requests that `team` held from `start` on.
-pub fn requests_held_by(conn: &mut AnyConnection, team: &str, start: NaiveDateTime) -> QueryResult<Vec<String>> {
+pub fn requests_held_by(conn: &mut AnyConnection, team: &str, start: i64) -> QueryResult<Vec<String>> {
     request_facts::table
         .filter(request_facts::scope.eq_any(Scope::HOLDS))
         .filter(request_facts::team_key.eq(team))
@@ -455,8 +464,8 @@ pub fn requests_held_by(conn: &mut AnyConnection, team: &str, start: NaiveDateTi
 /// when they did. Only request rows name that team, so the breach-moment indexes serve alone.
 pub fn breaches_charged_between(
     conn: &mut AnyConnection,
-    start: NaiveDateTime,
-    end: NaiveDateTime,
+    start: i64,
+    end: i64,
 ) -> QueryResult<Vec<(Option<String>, i64)>> {
     let fr: Vec<Option<String>> = request_facts::table
         .filter(request_facts::fr_breached_at.ge(start))

@@ -31,15 +31,17 @@ struct Year {
 }
 
 /// A calendar's years, built in order from FIRST_YEAR; `prefix[i]` is the open time of all
-/// years before `years[i]`.
-#[derive(Default)]
+/// years before `years[i]`. The calendar is parsed once, here, not per lookup.
 struct Index {
+    rules: Rules,
     years: Vec<Year>,
     prefix: Vec<i64>,
 }
 
-fn cache() -> &'static Mutex<HashMap<String, Arc<Mutex<Index>>>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Mutex<Index>>>>> = OnceLock::new();
+type Cache = Mutex<HashMap<BusinessCalendar, Arc<Mutex<Index>>>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
@@ -71,13 +73,13 @@ fn build_year(rules: &Rules, year: i32) -> Option<Year> {
 
 impl Index {
     /// Builds years up to and including `year`; false when it cannot (outside the range).
-    fn reach(&mut self, rules: &Rules, year: i32) -> bool {
+    fn reach(&mut self, year: i32) -> bool {
         if !(FIRST_YEAR..LAST_YEAR).contains(&year) {
             return false;
         }
         while self.years.len() <= (year - FIRST_YEAR) as usize {
             let y = FIRST_YEAR + self.years.len() as i32;
-            let Some(built) = build_year(rules, y) else { return false };
+            let Some(built) = build_year(&self.rules, y) else { return false };
             let before = self.prefix.last().copied().unwrap_or(0) + self.years.last().map_or(0, |y| y.total);
             self.prefix.push(before);
             self.years.push(built);
@@ -86,11 +88,11 @@ impl Index {
     }
 
     /// Open nanoseconds from the start of FIRST_YEAR to `t`.
-    fn open_until(&mut self, rules: &Rules, t: DateTime<Utc>) -> Option<i64> {
-        let local_year = t.with_timezone(&rules.tz).year();
+    fn open_until(&mut self, t: DateTime<Utc>) -> Option<i64> {
+        let local_year = t.with_timezone(&self.rules.tz).year();
         // The local year by the index's own boundaries (a midnight moved by DST may differ).
         let mut year = local_year;
-        if !self.reach(rules, year + 1) {
+        if !self.reach(year + 1) {
             return None;
         }
         let secs = t.timestamp_nanos_opt()?;
@@ -99,7 +101,7 @@ impl Index {
         }
         while secs >= self.years[(year + 1 - FIRST_YEAR) as usize].start {
             year += 1;
-            if !self.reach(rules, year + 1) {
+            if !self.reach(year + 1) {
                 return None;
             }
         }
@@ -116,18 +118,20 @@ impl Index {
 }
 
 /// Open time between `a` and `b` (a < b) by the index, or None when either lies outside it.
-pub(super) fn open_between(
-    cal: &BusinessCalendar,
-    rules: &Rules,
-    a: DateTime<Utc>,
-    b: DateTime<Utc>,
-) -> Option<TimeDelta> {
-    let key = serde_json::to_string(cal).ok()?;
+pub(super) fn open_between(cal: &BusinessCalendar, a: DateTime<Utc>, b: DateTime<Utc>) -> Option<TimeDelta> {
     let index = {
         let mut cache = cache().lock().ok()?;
-        cache.entry(key).or_default().clone()
+        match cache.get(cal) {
+            Some(index) => index.clone(),
+            None => {
+                let index =
+                    Arc::new(Mutex::new(Index { rules: Rules::new(cal), years: Vec::new(), prefix: Vec::new() }));
+                cache.insert(cal.clone(), index.clone());
+                index
+            }
+        }
     };
     let mut index = index.lock().ok()?;
-    let (from, to) = (index.open_until(rules, a)?, index.open_until(rules, b)?);
+    let (from, to) = (index.open_until(a)?, index.open_until(b)?);
     Some(TimeDelta::nanoseconds(to - from))
 }

@@ -26,7 +26,7 @@ const MAX_CLOSED_DAYS: u32 = 3000;
 const MINUTES_PER_DAY: u32 = 24 * 60;
 
 /// A named business calendar, as stored in configuration and shown by the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessCalendar {
     pub name: String,
@@ -43,7 +43,7 @@ pub struct BusinessCalendar {
 
 /// Opening hours per weekday: optional keys mon..sun, each a list of "HH:MM-HH:MM" local times.
 /// The end may be "24:00"; several intervals a day are allowed (lunch break).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeekHours {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -234,13 +234,12 @@ impl Calendar {
         match self {
             Self::Always => b - a,
             Self::Business(cal) => {
-                let rules = Rules::new(cal);
                 if b - a >= index::WALK_UNDER
-                    && let Some(open) = index::open_between(cal, &rules, a, b)
+                    && let Some(open) = index::open_between(cal, a, b)
                 {
                     return open;
                 }
-                walk_open_between(&rules, a, b)
+                walk_open_between(&Rules::new(cal), a, b)
             }
         }
     }

@@ -1,11 +1,12 @@
 //! The report's view of the stored facts (`db::request_facts`): each row turned into what a
 //! team row (a hold) or a category row (a request) counts, as of `now`.
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use std::collections::HashMap;
 
-use crate::db::{self, AnyConnection, ReportFactsRow, from_db, to_db};
+use crate::db::{self, AnyConnection, ReportFactsRow, from_micros, micros};
+use crate::domain::calendar::{ALWAYS, Calendar};
 use crate::domain::metrics::{Facts, Outcome};
 use crate::domain::sla::SlaConfig;
 use crate::service::Error;
@@ -23,12 +24,7 @@ pub(super) struct HoldRow {
 
 /// How a stored clock stands at `now`: breached once its breach moment has passed, met once
 /// stopped, else undecided; none without a policy.
-fn outcome(
-    target: Option<i32>,
-    breached: Option<NaiveDateTime>,
-    stopped: Option<NaiveDateTime>,
-    now: NaiveDateTime,
-) -> Outcome {
+fn outcome(target: Option<i32>, breached: Option<i64>, stopped: Option<i64>, now: i64) -> Outcome {
     match target {
         None => Outcome::None,
         Some(_) if breached.is_some_and(|b| b <= now) => Outcome::Breached,
@@ -39,9 +35,9 @@ fn outcome(
 
 /// What a category row (a request) or the durations of a team row (a hold) count.
 pub(super) fn facts(r: &ReportFactsRow, now: DateTime<Utc>) -> Facts {
-    let now = to_db(now);
+    let now = micros(now);
     Facts {
-        created_at: from_db(r.started_at),
+        created_at: from_micros(r.started_at),
         team: r.team_key.clone(),
         category: r.category.clone(),
         first_response: r.fr_business_minutes.zip(r.fr_wall_minutes),
@@ -53,16 +49,35 @@ pub(super) fn facts(r: &ReportFactsRow, now: DateTime<Utc>) -> Facts {
     }
 }
 
-/// Every SLA version's configuration, by version: loaded once per report (there are few), so
-/// rows can be counted while they are read.
-pub(super) type Configs = HashMap<i32, SlaConfig>;
+/// Every SLA version's calendars, by version and name: loaded once per report (versions are
+/// few), so rows can be counted while they are read, each calendar built once.
+pub(super) struct Calendars(HashMap<i32, HashMap<String, Calendar>>);
 
-pub(super) fn configs(conn: &mut AnyConnection) -> Result<Configs, Error> {
-    Ok(db::all_sla_versions(conn)?.into_iter().map(|v| (v.version, v.config)).collect())
+impl Calendars {
+    pub(super) fn load(conn: &mut AnyConnection) -> Result<Self, Error> {
+        let named = |config: &SlaConfig| {
+            let mut calendars: HashMap<String, Calendar> =
+                config.calendars.iter().map(|c| (c.name.clone(), Calendar::Business(c.clone()))).collect();
+            calendars.insert(ALWAYS.to_owned(), Calendar::Always);
+            calendars
+        };
+        Ok(Self(db::all_sla_versions(conn)?.into_iter().map(|v| (v.version, named(&v.config))).collect()))
+    }
+
+    fn get(&self, version: i32, name: &str) -> Calendar {
+        self.0.get(&version).and_then(|c| c.get(name)).cloned().unwrap_or(Calendar::Always)
+    }
+
+    fn open_between(&self, version: i32, name: &str, a: DateTime<Utc>, b: DateTime<Utc>) -> TimeDelta {
+        match self.0.get(&version).and_then(|c| c.get(name)) {
+            Some(calendar) => calendar.open_between(a, b),
+            None => self.get(version, name).open_between(a, b),
+        }
+    }
 }
 
 /// A hold's row, with the share of its first-response target used when that clock is decided.
-pub(super) fn hold(configs: &Configs, r: &ReportFactsRow, now: DateTime<Utc>) -> Result<HoldRow, Error> {
+pub(super) fn hold(calendars: &Calendars, r: &ReportFactsRow, now: DateTime<Utc>) -> Result<HoldRow, Error> {
     let facts = facts(r, now);
     let decided = matches!(facts.first_response_outcome, Outcome::Met | Outcome::Breached);
     let target_share = match (decided, r.fr_target) {
@@ -70,11 +85,8 @@ pub(super) fn hold(configs: &Configs, r: &ReportFactsRow, now: DateTime<Utc>) ->
             let mut elapsed = TimeDelta::nanoseconds(r.fr_elapsed_ns.unwrap_or_default());
             if let (None, Some(since)) = (r.fr_stopped_at, r.fr_running_since) {
                 // Breached and still running: counted up to now.
-                let config = configs
-                    .get(&r.sla_version)
-                    .ok_or_else(|| Error::Internal(anyhow::anyhow!("no SLA version {}", r.sla_version)))?;
-                let calendar = config.calendar_named(r.fr_calendar.as_deref().unwrap_or_default());
-                elapsed += calendar.open_between(from_db(since), now.max(from_db(since)));
+                let name = r.fr_calendar.as_deref().unwrap_or_default();
+                elapsed += calendars.open_between(r.sla_version, name, from_micros(since), now.max(from_micros(since)));
             }
             Some(elapsed.num_seconds() as f64 / (i64::from(target) * 60) as f64)
         }

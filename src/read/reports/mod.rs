@@ -188,11 +188,11 @@ fn build(
     let (start, end) = (period.start(), period.end());
     let in_period = |at: DateTime<Utc>| at >= start && at < end;
     let span = wider.unwrap_or(period);
-    let configs = facts::configs(conn)?;
+    let calendars = facts::Calendars::load(conn)?;
     let mut tallies: BTreeMap<String, TeamTally> = BTreeMap::new();
     let mut kept = Vec::new();
-    db::each_report_fact(conn, &Scope::HOLDS, to_db(span.start()), to_db(span.end()), team, |row| {
-        let hold = facts::hold(&configs, &row, now)?;
+    db::each_report_fact(conn, &Scope::HOLDS, db::micros(span.start()), db::micros(span.end()), team, |row| {
+        let hold = facts::hold(&calendars, &row, now)?;
         if in_period(hold.facts.created_at) {
             let t = tallies.entry(hold.facts.team.clone()).or_default();
             t.stats.add(&hold.facts);
@@ -213,11 +213,11 @@ fn build(
     // The category rows: the requester's view of the requests filed in the period (with a
     // team filter, of the requests that team held).
     let held: Option<std::collections::HashSet<String>> = match team {
-        Some(t) => Some(db::requests_held_by(conn, t, to_db(start))?.into_iter().collect()),
+        Some(t) => Some(db::requests_held_by(conn, t, db::micros(start))?.into_iter().collect()),
         None => None,
     };
     let mut categories: BTreeMap<String, Tally> = BTreeMap::new();
-    db::each_report_fact(conn, &Scope::REQUESTS, to_db(start), to_db(end), None, |row| {
+    db::each_report_fact(conn, &Scope::REQUESTS, db::micros(start), db::micros(end), None, |row| {
         if held.as_ref().is_none_or(|h| h.contains(&row.request_id)) {
             let f = facts::facts(&row, now);
             categories.entry(f.category.clone()).or_default().add(&f);
@@ -226,7 +226,7 @@ fn build(
     })?;
 
     let mut charged: HashMap<String, usize> = HashMap::new();
-    for (holder, n) in db::breaches_charged_between(conn, to_db(start), to_db(end.min(now)))? {
+    for (holder, n) in db::breaches_charged_between(conn, db::micros(start), db::micros(end.min(now)))? {
         if let Some(holder) = holder {
             *charged.entry(holder).or_default() += n as usize;
         }
