@@ -397,6 +397,7 @@ pub fn save_facts(conn: &mut AnyConnection, request_id: &str, wanted: &[FactsRow
 pub struct ReportFactsRow {
     pub request_id: String,
     pub seq: i32,
+    pub scope: String,
     pub team_key: String,
     pub category: String,
     pub sla_version: i32,

@@ -112,6 +112,7 @@ impl Scope {
     /// The scopes a team row counts, and those a category row counts.
     pub const HOLDS: [&'static str; 2] = ["only", "hold"];
     pub const REQUESTS: [&'static str; 2] = ["only", "request"];
+    pub const ALL: [&'static str; 3] = ["only", "request", "hold"];
 }
 
 /// One facts row.

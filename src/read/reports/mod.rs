@@ -190,9 +190,9 @@ fn build(
     let span = wider.unwrap_or(period);
     let calendars = facts::Calendars::load(conn)?;
     let mut tallies: BTreeMap<String, TeamTally> = BTreeMap::new();
+    let mut categories: BTreeMap<String, Tally> = BTreeMap::new();
     let mut kept = Vec::new();
-    db::each_report_fact(conn, &Scope::HOLDS, db::micros(span.start()), db::micros(span.end()), team, |row| {
-        let hold = facts::hold(&calendars, &row, now)?;
+    let mut count_hold = |hold: facts::HoldRow| {
         if in_period(hold.facts.created_at) {
             let t = tallies.entry(hold.facts.team.clone()).or_default();
             t.stats.add(&hold.facts);
@@ -207,23 +207,44 @@ fn build(
         if wider.is_some() {
             kept.push(hold.facts);
         }
-        Ok(())
-    })?;
-
-    // The category rows: the requester's view of the requests filed in the period (with a
-    // team filter, of the requests that team held).
-    let held: Option<std::collections::HashSet<String>> = match team {
-        Some(t) => Some(db::requests_held_by(conn, t, db::micros(start))?.into_iter().collect()),
-        None => None,
     };
-    let mut categories: BTreeMap<String, Tally> = BTreeMap::new();
-    db::each_report_fact(conn, &Scope::REQUESTS, db::micros(start), db::micros(end), None, |row| {
-        if held.as_ref().is_none_or(|h| h.contains(&row.request_id)) {
-            let f = facts::facts(&row, now);
-            categories.entry(f.category.clone()).or_default().add(&f);
+    let mut count_request = |f: &Facts| categories.entry(f.category.clone()).or_default().add(f);
+    let (from, to) = (db::micros(span.start()), db::micros(span.end()));
+    match team {
+        // One pass over every row started in the span: a request one team held all along is
+        // one row that counts for its team and for its category.
+        None => db::each_report_fact(conn, &Scope::ALL, from, to, None, |row| {
+            let scope = Scope::parse(&row.scope);
+            if scope == Scope::Request {
+                let f = facts::facts(&row, now);
+                if in_period(f.created_at) {
+                    count_request(&f);
+                }
+                return Ok(());
+            }
+            let hold = facts::hold(&calendars, &row, now)?;
+            if scope == Scope::Only && in_period(hold.facts.created_at) {
+                count_request(&hold.facts);
+            }
+            count_hold(hold);
+            Ok(())
+        })?,
+        // The team's holds, then the category rows of the requests it held.
+        Some(t) => {
+            db::each_report_fact(conn, &Scope::HOLDS, from, to, Some(t), |row| {
+                count_hold(facts::hold(&calendars, &row, now)?);
+                Ok(())
+            })?;
+            let held: std::collections::HashSet<String> =
+                db::requests_held_by(conn, t, db::micros(start))?.into_iter().collect();
+            db::each_report_fact(conn, &Scope::REQUESTS, db::micros(start), db::micros(end), None, |row| {
+                if held.contains(&row.request_id) {
+                    count_request(&facts::facts(&row, now));
+                }
+                Ok(())
+            })?;
         }
-        Ok(())
-    })?;
+    }
 
     let mut charged: HashMap<String, usize> = HashMap::new();
     for (holder, n) in db::breaches_charged_between(conn, db::micros(start), db::micros(end.min(now)))? {
