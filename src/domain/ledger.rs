@@ -12,7 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Status;
-use super::sla::{Change, ClockKind, ClockPlan, ClockState, Holder, SlaConfig, Timeline, derive, segments};
+use super::sla::{Change, ClockKind, ClockPlan, Holder, SlaConfig, Timeline, derive, segments};
 
 /// One stretch of a request's life with one holder, with its length. `to` and the minutes are
 /// null while the stretch lasts: they are written when the event that ends it is.
@@ -83,38 +83,6 @@ pub struct Hold {
     pub resolution: Option<ClockPlan>,
     /// The first-response clock stopped by the first answer instead (see `answer_timeline`).
     pub first_answer: Option<ClockPlan>,
-}
-
-impl Hold {
-    /// The moment the hold is judged at: its end, or `now` while it lasts.
-    pub fn judged_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        self.passed_on.as_ref().map_or(now, |(at, _)| (*at).min(now))
-    }
-
-    /// How the team's own clock of `kind` stands: a hold passed on before its clock was
-    /// decided is neither met nor breached (the receiving team's clock takes over).
-    pub fn state(&self, kind: ClockKind, now: DateTime<Utc>) -> Option<ClockState> {
-        let plan = match kind {
-            ClockKind::FirstResponse => self.first_response.as_ref()?,
-            ClockKind::Resolution => self.resolution.as_ref()?,
-        };
-        self.judge(plan, now)
-    }
-
-    /// How the first answer stands against the team's first-response target.
-    pub fn answer_state(&self, now: DateTime<Utc>) -> Option<ClockState> {
-        self.judge(self.first_answer.as_ref()?, now)
-    }
-
-    fn judge(&self, plan: &ClockPlan, now: DateTime<Utc>) -> Option<ClockState> {
-        let state = plan.state(self.judged_at(now));
-        Some(match state {
-            ClockState::Running | ClockState::AtRisk | ClockState::Paused if self.passed_on.is_some() => {
-                ClockState::Paused
-            }
-            other => other,
-        })
-    }
 }
 
 /// Every team's hold of the request, in order.
