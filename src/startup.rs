@@ -79,6 +79,7 @@ impl Application {
             settings: Arc::new(settings),
             notifier,
             throttle: Default::default(),
+            sla_versions: Default::default(),
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {

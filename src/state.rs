@@ -20,6 +20,8 @@ pub struct AppState {
     pub notifier: Arc<Notifier>,
     /// Failed sign-ins, shared by every worker (built once, outside the app factory).
     pub throttle: Arc<crate::web::LoginThrottle>,
+    /// The SLA configurations read so far, by version (versions never change once stored).
+    pub sla_versions: Arc<crate::service::sla::SlaVersions>,
 }
 
 impl AppState {

@@ -360,13 +360,26 @@ pub fn facts_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// The request-scope facts (seq 0) of several requests in one query: a page's clocks.
-pub fn request_facts_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<FactsRow>> {
-    request_facts::table
-        .filter(request_facts::request_id.eq_any(ids))
-        .filter(request_facts::seq.eq(0))
-        .select(FactsRow::as_select())
-        .load(conn)
+/// A request's clocks to the requester, as a page of requests shows them: no more columns
+/// than that (the facts row has 42).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = request_facts)]
+pub struct RequestClocksRow {
+    pub request_id: String,
+    #[diesel(embed)]
+    fr: FirstResponseColumns,
+    #[diesel(embed)]
+    res: ResolutionColumns,
+}
+
+impl RequestClocksRow {
+    pub fn first_response(&self) -> Option<ClockFacts> {
+        self.fr.clock()
+    }
+
+    pub fn resolution(&self) -> Option<ClockFacts> {
+        self.res.clock()
+    }
 }
 
 /// Makes the stored facts of a request equal to `wanted`, writing only the rows that differ.

@@ -7,9 +7,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::{RequestView, request_views};
 use crate::auth::Actor;
-use crate::db::{self, AnyConnection, AssigneeFilter, RequestFilter, RequestRow, SlaFilter, Sort};
+use crate::db::{self, AnyConnection, AssigneeFilter, ListedRequest, RequestFilter, SlaFilter, Sort};
 use crate::domain::{FieldErrors, Priority, Status};
 use crate::service::Error;
+use crate::service::sla::SlaVersions;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -59,10 +60,10 @@ fn sort_tag(sort: Sort) -> &'static str {
 }
 
 /// Opaque to clients: the sort, the last row's sort key and its id.
-fn encode_cursor(sort: Sort, row: &RequestRow) -> String {
+fn encode_cursor(sort: Sort, row: &ListedRequest) -> String {
     let at = match sort {
         Sort::Created => row.created_at,
-        Sort::Due => row.clocks.queue_due_at,
+        Sort::Due => row.queue_due_at,
     };
     hex::encode(format!("{}|{}|{}", sort_tag(sort), at.and_utc().timestamp_micros(), row.id))
 }
@@ -140,13 +141,18 @@ impl ListQuery {
     }
 }
 
-pub fn list(conn: &mut AnyConnection, filter: &RequestFilter, now: DateTime<Utc>) -> Result<RequestPage, Error> {
+pub fn list(
+    conn: &mut AnyConnection,
+    versions: &SlaVersions,
+    filter: &RequestFilter,
+    now: DateTime<Utc>,
+) -> Result<RequestPage, Error> {
     // One extra row tells whether another page exists.
     let mut rows = db::list_requests(conn, &RequestFilter { limit: filter.limit + 1, ..filter.clone() })?;
     let more = rows.len() as i64 > filter.limit;
     rows.truncate(filter.limit as usize);
-    let next_cursor = if more { rows.last().map(|r| encode_cursor(filter.sort, r)) } else { None };
-    let items = request_views(conn, rows, now)?;
+    let next_cursor = if more { rows.last().map(|r| encode_cursor(filter.sort, &r.0)) } else { None };
+    let items = request_views(conn, versions, rows, now)?;
     Ok(RequestPage { items, next_cursor })
 }
 

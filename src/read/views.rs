@@ -7,13 +7,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{self, AnyConnection, RequestRow, StoredEvent, UserRow, from_db};
+use crate::db::{self, AnyConnection, ListedRequest, RequestRow, StoredEvent, UserRow, from_db};
 use crate::domain::Event;
-use crate::domain::facts::{ClockFacts, Facts};
+use crate::domain::facts::ClockFacts;
 use crate::domain::ledger::Stretch;
 use crate::domain::sla::{Segment, SlaConfig, derive_all, segments};
 use crate::service::Error;
-use crate::service::sla::{ClockView, Configs, SlaView, sla_view, timeline};
+use crate::service::sla::{ClockView, SlaView, SlaVersions, sla_view, timeline};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Person {
@@ -102,13 +102,25 @@ fn person(users: &HashMap<String, UserRow>, id: &str) -> Person {
     )
 }
 
-fn view(row: RequestRow, users: &HashMap<String, UserRow>, sla: SlaView) -> RequestView {
+/// The people a request names.
+struct People {
+    requester: Person,
+    assignee: Option<Person>,
+}
+
+impl People {
+    fn of(row: &RequestRow, users: &HashMap<String, UserRow>) -> Self {
+        Self { requester: person(users, &row.requester_id), assignee: row.assignee_id.as_deref().map(|id| person(users, id)) }
+    }
+}
+
+fn view(row: ListedRequest, people: People, sla: SlaView) -> RequestView {
     RequestView {
         sla,
         sla_version: row.sla_version,
         key: request_key(row.number),
-        assignee: row.assignee_id.as_deref().map(|id| person(users, id)),
-        requester: person(users, &row.requester_id),
+        assignee: people.assignee,
+        requester: people.requester,
         routing: RoutingView { rule: row.routing_rule, reason: row.routing_reason, version: row.routing_version },
         created_at: from_db(row.created_at),
         updated_at: from_db(row.updated_at),
@@ -128,29 +140,27 @@ fn view(row: RequestRow, users: &HashMap<String, UserRow>, sla: SlaView) -> Requ
     }
 }
 
-/// Views of a page of requests: one query for everyone they name, one for their clocks as
-/// stored (never their events).
+/// Views of a page of requests, each listed with its clocks as stored and its people (never
+/// its events).
 pub fn request_views(
     conn: &mut AnyConnection,
-    rows: Vec<RequestRow>,
+    versions: &SlaVersions,
+    rows: Vec<db::ListedRow>,
     now: DateTime<Utc>,
 ) -> Result<Vec<RequestView>, Error> {
-    let ids: Vec<&str> =
-        rows.iter().flat_map(|r| std::iter::once(r.requester_id.as_str()).chain(r.assignee_id.as_deref())).collect();
-    let users = db::users_by_ids(conn, &ids)?;
-    let request_ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let facts: HashMap<String, Facts> =
-        db::request_facts_of_many(conn, &request_ids)?.into_iter().map(|f| (f.request_id.clone(), f.facts())).collect();
-    let mut configs = Configs::default();
     let mut views = Vec::with_capacity(rows.len());
-    for row in rows {
-        let config = configs.get(conn, row.sla_version)?;
-        let clock = |c: &Option<ClockFacts>| c.as_ref().map(|c| stored_clock_view(c, config, now));
-        let sla = match facts.get(&row.id) {
-            Some(f) => SlaView { first_response: clock(&f.first_response), resolution: clock(&f.resolution) },
+    for (row, clocks, (email, name), assignee) in rows {
+        let config = versions.get(conn, row.sla_version)?;
+        let clock = |c: Option<ClockFacts>| c.map(|c| stored_clock_view(&c, &config, now));
+        let sla = match clocks {
+            Some(c) => SlaView { first_response: clock(c.first_response()), resolution: clock(c.resolution()) },
             None => SlaView { first_response: None, resolution: None },
         };
-        views.push(view(row, &users, sla));
+        let people = People {
+            requester: Person { email, name },
+            assignee: assignee.map(|(email, name)| Person { email, name }),
+        };
+        views.push(view(row, people, sla));
     }
     Ok(views)
 }
@@ -199,7 +209,8 @@ pub fn request_detail(
             event: e.event,
         })
         .collect();
-    Ok(RequestDetail { request: view(row, &users, sla), events, segments, ledger })
+    let people = People::of(&row, &users);
+    Ok(RequestDetail { request: view(row.into(), people, sla), events, segments, ledger })
 }
 
 /// What `POST /requests/preview` answers: where the request would go, why, and when to

@@ -67,7 +67,8 @@ pub async fn list_requests(
 ) -> Result<web::Json<RequestPage>, ApiError> {
     let now = state.clock.now();
     let filter = query.to_filter(&actor, now)?;
-    Ok(web::Json(state.run(move |c| list::list(c, &filter, now)).await?))
+    let versions = state.sla_versions.clone();
+    Ok(web::Json(state.run(move |c| list::list(c, &versions, &filter, now)).await?))
 }
 
 /// One request with its history, oldest event first.

@@ -163,6 +163,23 @@ impl Configs {
     }
 }
 
+/// The SLA configurations read so far, by version, shared by every worker of one database. A
+/// stored version never changes (an admin's edit stores a new one), so an entry never goes
+/// stale: a page of requests parses no JSON once its versions have been seen.
+#[derive(Default)]
+pub struct SlaVersions(std::sync::RwLock<HashMap<i32, std::sync::Arc<SlaConfig>>>);
+
+impl SlaVersions {
+    pub fn get(&self, conn: &mut AnyConnection, version: i32) -> Result<std::sync::Arc<SlaConfig>, Error> {
+        if let Some(config) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(&version) {
+            return Ok(config.clone());
+        }
+        let config = std::sync::Arc::new(db::sla_version(conn, version)?.config);
+        self.0.write().unwrap_or_else(|e| e.into_inner()).insert(version, config.clone());
+        Ok(config)
+    }
+}
+
 /// Who a level of this request's ladder reaches (see `domain::escalation::Ladder`).
 fn recipients(
     conn: &mut AnyConnection,

@@ -120,6 +120,7 @@ async fn queue(
     };
     let filter = query.to_filter(&user.actor, now)?;
     let key = team.into_inner();
+    let versions = state.sla_versions.clone();
     let (team, teams, map, page) = state
         .run(move |conn| {
             let teams = admin::teams(conn)?;
@@ -129,7 +130,7 @@ async fn queue(
                 .cloned()
                 .ok_or_else(|| crate::service::Error::not_found(format!("team '{key}'")))?;
             let map = admin::current(conn)?.map;
-            Ok((team, teams, map, list::list(conn, &filter, now)?))
+            Ok((team, teams, map, list::list(conn, &versions, &filter, now)?))
         })
         .await?;
     let next_page = page.next_cursor.map(|cursor| {

@@ -192,7 +192,8 @@ async fn mine(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse
     let now = state.clock.now();
     let query = ListQuery { requester: Some(user.actor.email.clone()), limit: Some(200), ..ListQuery::default() };
     let filter = query.to_filter(&user.actor, now)?;
-    let page: RequestPage = state.run(move |conn| list::list(conn, &filter, now)).await?;
+    let versions = state.sla_versions.clone();
+    let page: RequestPage = state.run(move |conn| list::list(conn, &versions, &filter, now)).await?;
     html(MyRequestsPage { user, requests: page.items })
 }
 
