@@ -404,76 +404,6 @@ pub fn save_facts(conn: &mut AnyConnection, request_id: &str, wanted: &[FactsRow
     Ok(())
 }
 
-/// What a report reads of a facts row: no more than it counts.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = request_facts)]
-pub struct ReportFactsRow {
-    pub request_id: String,
-    pub seq: i32,
-    pub scope: String,
-    pub team_key: String,
-    pub category: String,
-    pub sla_version: i32,
-    pub started_at: i64,
-    pub passed_on_at: Option<i64>,
-    pub held_business_minutes: Option<i64>,
-    pub click_without_answer: bool,
-    pub fr_target: Option<i32>,
-    pub fr_calendar: Option<String>,
-    pub fr_breached_at: Option<i64>,
-    pub fr_stopped_at: Option<i64>,
-    pub fr_elapsed_ns: Option<i64>,
-    pub fr_running_since: Option<i64>,
-    pub fr_business_minutes: Option<i64>,
-    pub fr_wall_minutes: Option<i64>,
-    pub res_target: Option<i32>,
-    pub res_breached_at: Option<i64>,
-    pub res_stopped_at: Option<i64>,
-    pub res_business_minutes: Option<i64>,
-    pub res_wall_minutes: Option<i64>,
-    pub fa_target: Option<i32>,
-    pub fa_breached_at: Option<i64>,
-    pub fa_stopped_at: Option<i64>,
-    pub fa_business_minutes: Option<i64>,
-    pub fa_wall_minutes: Option<i64>,
-}
-
-/// Calls `each` for every facts row of `scope` started in [start, end) (of one team), one at a
-/// time: a report over all time never holds a million rows at once.
-pub fn each_report_fact(
-    conn: &mut AnyConnection,
-    scopes: &[&str],
-    start: i64,
-    end: i64,
-    team: Option<&str>,
-    mut each: impl FnMut(ReportFactsRow) -> Result<(), crate::service::Error>,
-) -> Result<(), crate::service::Error> {
-    let mut q = request_facts::table
-        .filter(request_facts::scope.eq_any(scopes.to_vec()))
-        .filter(request_facts::started_at.ge(start))
-        .filter(request_facts::started_at.lt(end))
-        .select(ReportFactsRow::as_select())
-        .into_boxed();
-    if let Some(team) = team {
-        q = q.filter(request_facts::team_key.eq(team.to_owned()));
-    }
-    for row in q.load_iter::<ReportFactsRow, diesel::connection::DefaultLoadingMode>(conn)? {
-        each(row?)?;
-    }
-    Ok(())
-}
-
-/// The requests that `team` held from `start` on.
-pub fn requests_held_by(conn: &mut AnyConnection, team: &str, start: i64) -> QueryResult<Vec<String>> {
-    request_facts::table
-        .filter(request_facts::scope.eq_any(Scope::HOLDS))
-        .filter(request_facts::team_key.eq(team))
-        .filter(request_facts::started_at.ge(start))
-        .select(request_facts::request_id)
-        .distinct()
-        .load(conn)
-}
-
 /// Requester clocks that breached in [start, end), counted by the team holding the request
 /// when they did. Only request rows name that team, so the breach-moment indexes serve alone.
 pub fn breaches_charged_between(
@@ -481,23 +411,26 @@ pub fn breaches_charged_between(
     start: i64,
     end: i64,
 ) -> QueryResult<Vec<(Option<String>, i64)>> {
-    let fr: Vec<Option<String>> = request_facts::table
+    use diesel::dsl::count_star;
+    let fr: Vec<(Option<String>, i64)> = request_facts::table
         .filter(request_facts::fr_breached_at.ge(start))
         .filter(request_facts::fr_breached_at.lt(end))
         .filter(request_facts::fr_breach_team.is_not_null())
-        .select(request_facts::fr_breach_team)
+        .group_by(request_facts::fr_breach_team)
+        .select((request_facts::fr_breach_team, count_star()))
         .load(conn)?;
-    let res: Vec<Option<String>> = request_facts::table
+    let res: Vec<(Option<String>, i64)> = request_facts::table
         .filter(request_facts::res_breached_at.ge(start))
         .filter(request_facts::res_breached_at.lt(end))
         .filter(request_facts::res_breach_team.is_not_null())
-        .select(request_facts::res_breach_team)
+        .group_by(request_facts::res_breach_team)
+        .select((request_facts::res_breach_team, count_star()))
         .load(conn)?;
     let mut counts: Vec<(Option<String>, i64)> = Vec::new();
-    for team in fr.into_iter().chain(res) {
+    for (team, n) in fr.into_iter().chain(res) {
         match counts.iter_mut().find(|(t, _)| *t == team) {
-            Some(entry) => entry.1 += 1,
-            None => counts.push((team, 1)),
+            Some(entry) => entry.1 += n,
+            None => counts.push((team, n)),
         }
     }
     Ok(counts)

@@ -149,10 +149,8 @@ pub fn count_requests_without_ledger(conn: &mut AnyConnection) -> QueryResult<i6
 /// then) and not ended by it.
 macro_rules! open_at {
     ($cut:expr) => {
-        request_stretches::holder.eq_any(["team", "requester"]).and(
-            request_stretches::started_at
-                .lt($cut)
-                .or(request_stretches::started_at.eq($cut).and(request_stretches::seq.gt(0))),
+        request_stretches::holder.eq_any(["team", "requester"]).and(request_stretches::started_at.le($cut)).and(
+            request_stretches::started_at.lt($cut).or(request_stretches::seq.gt(0)),
         )
     };
 }
@@ -162,32 +160,34 @@ macro_rules! open_at {
 /// first is a count over the covering index `requests_by_team`, one team at a time; the others
 /// read only the stretches that began or ended after `cut` (and are counted here, so that no
 /// GROUP BY tempts the planner into a full scan).
+/// The open statuses as the partial index `requests_open_by_team` names them.
+const OPEN_STATUSES: &str = "status IN ('new', 'acknowledged', 'in_progress', 'waiting_on_requester')";
+
 pub fn open_counts_at(
     conn: &mut AnyConnection,
     cut: NaiveDateTime,
     team: Option<&str>,
 ) -> QueryResult<Vec<(String, i64)>> {
-    let open = ["new", "acknowledged", "in_progress", "waiting_on_requester"];
     let teams: Vec<String> = match team {
         Some(t) => vec![t.to_owned()],
         None => super::team_keys(conn)?,
     };
     let mut counts = Vec::with_capacity(teams.len());
     for t in teams {
+        // Written as the partial index `requests_open_by_team` is, so both engines count its
+        // entries alone (a bound list of statuses would not prove the index applies).
         let n: i64 = requests::table
             .filter(requests::team_key.eq(&t))
-            .filter(requests::status.eq_any(open))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(OPEN_STATUSES))
             .count()
             .get_result(conn)?;
         counts.push((t, n));
     }
     let began_since: Vec<String> = request_stretches::table
         .filter(request_stretches::ended_at.is_null())
-        .filter(
-            request_stretches::started_at
-                .gt(cut)
-                .or(request_stretches::started_at.eq(cut).and(request_stretches::seq.eq(0))),
-        )
+        // A range on the start (an OR of two comparisons is not one for SQLite's planner).
+        .filter(request_stretches::started_at.ge(cut))
+        .filter(request_stretches::started_at.gt(cut).or(request_stretches::seq.eq(0)))
         .filter(request_stretches::holder.eq_any(["team", "requester"]))
         .select(request_stretches::team_key)
         .load(conn)?;

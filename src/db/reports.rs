@@ -22,19 +22,25 @@ pub fn reassignments_between(
     rows.into_iter().map(|(e, category)| Ok((e.read()?, category))).collect()
 }
 
-/// Requests with a clock that breached in [start, end).
-pub fn breached_between(
+/// The requester's clocks (seq 0), with their SLA version, of the requests with a clock that
+/// breached in [start, end): each breach-moment index read alone, a request found by both once.
+pub fn clocks_breached_between(
     conn: &mut AnyConnection,
-    start: NaiveDateTime,
-    end: NaiveDateTime,
-) -> QueryResult<Vec<RequestRow>> {
-    requests::table
-        .filter(
-            requests::fr_breached_at
-                .ge(start)
-                .and(requests::fr_breached_at.lt(end))
-                .or(requests::res_breached_at.ge(start).and(requests::res_breached_at.lt(end))),
-        )
-        .select(RequestRow::as_select())
-        .load(conn)
+    start: i64,
+    end: i64,
+) -> QueryResult<Vec<(super::RequestClocksRow, i32)>> {
+    use super::schema::request_facts as f;
+    let of_seq_0 = f::table.filter(f::seq.eq(0)).select((super::RequestClocksRow::as_select(), f::sla_version));
+    let mut rows: Vec<(super::RequestClocksRow, i32)> =
+        of_seq_0.filter(f::fr_breached_at.ge(start)).filter(f::fr_breached_at.lt(end)).load(conn)?;
+    let more: Vec<(super::RequestClocksRow, i32)> =
+        of_seq_0.filter(f::res_breached_at.ge(start)).filter(f::res_breached_at.lt(end)).load(conn)?;
+    let seen: std::collections::HashSet<String> = rows.iter().map(|(c, _)| c.request_id.clone()).collect();
+    rows.extend(more.into_iter().filter(|(c, _)| !seen.contains(&c.request_id)));
+    Ok(rows)
+}
+
+/// These requests, in no order.
+pub fn requests_by_ids(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<RequestRow>> {
+    requests::table.filter(requests::id.eq_any(ids)).select(RequestRow::as_select()).load(conn)
 }

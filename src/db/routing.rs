@@ -33,6 +33,18 @@ pub fn current_map(conn: &mut AnyConnection) -> QueryResult<Option<VersionedMap>
     row.map(|(v, json)| decode(v, &json)).transpose()
 }
 
+/// Every category key any version of the map has had (a request is filed, and its facts are
+/// stored, under one of them).
+pub fn categories_ever(conn: &mut AnyConnection) -> QueryResult<std::collections::BTreeSet<String>> {
+    let rows: Vec<(i32, String)> =
+        routing_versions::table.select((routing_versions::version, routing_versions::map)).load(conn)?;
+    let mut keys = std::collections::BTreeSet::new();
+    for (version, json) in rows {
+        keys.extend(decode(version, &json)?.map.categories.into_iter().map(|c| c.key));
+    }
+    Ok(keys)
+}
+
 pub fn map_version(conn: &mut AnyConnection, version: i32) -> QueryResult<VersionedMap> {
     let json: String = routing_versions::table.find(version).select(routing_versions::map).first(conn)?;
     decode(version, &json)

@@ -131,6 +131,40 @@ impl Tally {
         }
     }
 
+    /// Adds a group of requests counted elsewhere (summed by the database): how many, how many
+    /// had a first response, how many breached, (met, decided) of the first-response,
+    /// resolution and first-answer clocks, and their (business, wall) minutes in any order.
+    pub fn add_group(
+        &mut self,
+        requests: usize,
+        first_responses: usize,
+        breaches: usize,
+        outcomes: [(usize, usize); 3],
+        spans: [(Vec<i32>, Vec<i32>); 3],
+    ) {
+        self.requests += requests;
+        self.first_responses += first_responses;
+        self.breaches += breaches;
+        for (mine, (met, decided)) in self.outcomes.iter_mut().zip(outcomes) {
+            *mine = (mine.0 + met, mine.1 + decided);
+        }
+        for (mine, (business, wall)) in self.spans.iter_mut().zip(spans) {
+            mine.0.extend(business);
+            mine.1.extend(wall);
+        }
+    }
+
+    /// Adds everything `other` counted.
+    pub fn merge(&mut self, other: &Tally) {
+        let spans = other.spans.clone();
+        self.add_group(other.requests, other.first_responses, other.breaches, other.outcomes, spans);
+    }
+
+    /// The business minutes of the first responses counted, in no order.
+    pub fn first_response_business_minutes(&self) -> &[i32] {
+        &self.spans[0].0
+    }
+
     pub fn stats(self) -> Stats {
         let [fr, res, fa] = self.spans.map(|(mut business, mut wall)| {
             business.sort_unstable();
@@ -173,6 +207,39 @@ mod tests {
         assert_eq!(percentile(&(1..=10).collect::<Vec<_>>(), 0.9), Some(9));
         assert_eq!(percentile::<i64>(&[], 0.5), None);
         assert_eq!(percentile(&[7], 0.9), Some(7));
+    }
+
+    #[test]
+    fn a_group_summed_elsewhere_counts_as_its_requests_added_one_by_one() {
+        use Outcome::*;
+        let at = chrono::DateTime::UNIX_EPOCH;
+        let fact = |fr: Option<(i64, i64)>, o: Outcome, res_o: Outcome| Facts {
+            created_at: at,
+            team: "it".into(),
+            category: "bug".into(),
+            first_response: fr,
+            resolution: Option::None,
+            first_answer: fr,
+            first_response_outcome: o,
+            resolution_outcome: res_o,
+            first_answer_outcome: o,
+        };
+        let facts = [
+            fact(Some((30, 40)), Met, Undecided),
+            fact(Some((90, 600)), Breached, Breached),
+            fact(Option::None, Undecided, None),
+            fact(Some((10, 10)), Met, Met),
+        ];
+        let one_by_one = stats(facts.iter());
+        let mut first = Tally::default();
+        first.add_group(2, 2, 1, [(1, 2), (0, 1), (1, 2)], [(vec![90, 30], vec![600, 40]), (vec![], vec![]), (vec![30, 90], vec![40, 600])]);
+        let mut second = Tally::default();
+        second.add_group(2, 1, 0, [(1, 1), (1, 1), (1, 1)], [(vec![10], vec![10]), (vec![], vec![]), (vec![10], vec![10])]);
+        first.merge(&second);
+        assert_eq!(first.first_response_business_minutes(), &[90, 30, 10]);
+        assert_eq!(first.stats(), one_by_one);
+        assert_eq!(one_by_one.first_response.median_business_minutes, Some(30));
+        assert_eq!(one_by_one.breaches, 1);
     }
 
     #[test]

@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::digest::{IsoWeek, Item, TrendWeek, trend_point, worst_breaches};
+use super::digest::{IsoWeek, Item, TrendWeek, trend, worst_breaches};
 use super::reports::{Period, SlaReport, report_within};
 use crate::db::AnyConnection;
-use crate::domain::metrics::{Facts, stats};
 use crate::service::Error;
 use crate::service::notify::Notifier;
 
@@ -56,29 +55,24 @@ pub fn build(
     let first = weeks.first().map_or(period.from, |w| w.monday.min(period.from));
     let last = weeks.last().map_or(period.to, |w| w.sunday().max(period.to));
     let wider = Period::new(first, last, period.timezone)?;
-    let (report, facts) = report_within(conn, period, wider, None, gap_teams, now)?;
+    let week_span = |w: &IsoWeek| Period::new(w.monday, w.sunday(), period.timezone);
+    let cuts = weeks.iter().map(|w| Ok(week_span(w)?.start())).collect::<Result<Vec<_>, Error>>()?;
+    let (report, buckets) = report_within(conn, period, wider, &cuts, None, gap_teams, now)?;
     let (start, end) = (period.start(), period.end());
     let mut distribution: BTreeMap<String, [usize; BUCKETS.len()]> =
         report.teams.iter().map(|t| (t.team.clone(), [0; BUCKETS.len()])).collect();
-    for f in facts.iter().filter(|f| f.created_at >= start && f.created_at < end) {
-        if let (Some((business, _)), Some(counts)) = (f.first_response, distribution.get_mut(&f.team)) {
-            let bucket = BUCKETS.iter().position(|(upper, _)| business < *upper).unwrap_or(BUCKETS.len() - 1);
-            counts[bucket] += 1;
+    for b in buckets.iter().filter(|b| b.start >= start && b.end <= end) {
+        for (team, tally) in &b.teams {
+            let Some(counts) = distribution.get_mut(team) else { continue };
+            for &business in tally.first_response_business_minutes() {
+                let business = i64::from(business);
+                let bucket = BUCKETS.iter().position(|(upper, _)| business < *upper).unwrap_or(BUCKETS.len() - 1);
+                counts[bucket] += 1;
+            }
         }
     }
     let team_keys: Vec<&str> = report.teams.iter().map(|t| t.team.as_str()).collect();
-    let trend = weeks
-        .into_iter()
-        .map(|w| {
-            let in_week =
-                |f: &&Facts| IsoWeek::containing(f.created_at.with_timezone(&period.timezone).date_naive()) == w;
-            let teams = team_keys
-                .iter()
-                .map(|team| trend_point(team, &stats(facts.iter().filter(in_week).filter(|f| f.team == *team))))
-                .collect();
-            TrendWeek { week: w.to_string(), teams }
-        })
-        .collect();
+    let trend = trend(&weeks, period.timezone, &buckets, &team_keys)?;
     let breaches = worst_breaches(conn, notifier, period.start(), period.end(), now, MAX_BREACHES)?;
     Ok(Dashboard { report, distribution, trend, breaches })
 }

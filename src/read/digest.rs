@@ -6,12 +6,14 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc, Weekday};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::reports::{self, CategoryReport, Gap, Period, TeamReport};
+use std::collections::BTreeMap;
+
+use super::reports::{self, Bucket, CategoryReport, Gap, Period, TeamReport};
 use super::views::request_key;
 use crate::config::Settings;
-use crate::db::{self, AnyConnection, to_db};
-use crate::domain::facts::Facts;
-use crate::domain::metrics::Stats;
+use crate::db::{self, AnyConnection};
+use crate::domain::facts::ClockFacts;
+use crate::domain::metrics::{Stats, Tally};
 use crate::domain::sla::ClockKind;
 use crate::service::Error;
 use crate::service::notify::Notifier;
@@ -116,18 +118,19 @@ pub fn build(
 ) -> Result<Digest, Error> {
     let tz = settings.digest.timezone.unwrap_or(settings.org.timezone);
     let gap_teams = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
-    let report_of = |conn: &mut AnyConnection, w: IsoWeek| {
-        reports::sla_report(conn, Period::new(w.monday, w.sunday(), tz)?, None, gap_teams, now)
-    };
-    let report = report_of(conn, week)?;
-    let mut trend = Vec::new();
-    let mut w = week;
+    // The week and the four before it, oldest first: one pass over the stored facts of all
+    // five serves the week's report and the trend.
+    let mut weeks = vec![week];
     for _ in 0..4 {
-        w = w.previous();
-        trend.push(trend_week(w, &report_of(conn, w)?.teams));
+        weeks.push(weeks[weeks.len() - 1].previous());
     }
-    trend.reverse();
-    trend.push(trend_week(week, &report.teams));
+    weeks.reverse();
+    let span = |w: &IsoWeek| Period::new(w.monday, w.sunday(), tz);
+    let cuts = weeks.iter().map(|w| Ok(span(w)?.start())).collect::<Result<Vec<_>, Error>>()?;
+    let wider = Period::new(weeks[0].monday, week.sunday(), tz)?;
+    let (report, buckets) = reports::report_within(conn, span(&week)?, wider, &cuts, None, gap_teams, now)?;
+    let team_keys: Vec<&str> = report.teams.iter().map(|t| t.team.as_str()).collect();
+    let trend = trend(&weeks, tz, &buckets, &team_keys)?;
 
     let period = Period::new(week.monday, week.sunday(), tz)?;
     let (start, end) = (period.start(), period.end());
@@ -187,8 +190,28 @@ pub fn build(
     })
 }
 
-pub(crate) fn trend_week(w: IsoWeek, teams: &[TeamReport]) -> TrendWeek {
-    TrendWeek { week: w.to_string(), teams: teams.iter().map(|t| trend_point(&t.team, &t.stats)).collect() }
+/// Per week, each team's point, from the buckets of a report whose cuts include each week's
+/// start (so every bucket lies in one week).
+pub(crate) fn trend(
+    weeks: &[IsoWeek],
+    tz: chrono_tz::Tz,
+    buckets: &[Bucket],
+    team_keys: &[&str],
+) -> Result<Vec<TrendWeek>, Error> {
+    let mut trend = Vec::with_capacity(weeks.len());
+    for w in weeks {
+        let span = Period::new(w.monday, w.sunday(), tz)?;
+        let mut teams: BTreeMap<&str, Tally> = BTreeMap::new();
+        for b in buckets.iter().filter(|b| b.start >= span.start() && b.end <= span.end()) {
+            for (team, tally) in &b.teams {
+                teams.entry(team.as_str()).or_default().merge(tally);
+            }
+        }
+        let teams =
+            team_keys.iter().map(|team| trend_point(team, &teams.remove(team).unwrap_or_default().stats())).collect();
+        trend.push(TrendWeek { week: w.to_string(), teams });
+    }
+    Ok(trend)
 }
 
 pub(crate) fn trend_point(team: &str, stats: &Stats) -> TrendPoint {
@@ -209,40 +232,51 @@ pub(crate) fn worst_breaches(
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<Item>, Error> {
-    let rows = db::breached_between(conn, to_db(start), to_db(end.min(now)))?;
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    // The requester's clocks, as stored: each request's row of seq 0.
-    let facts: std::collections::HashMap<String, Facts> = db::facts_of_many(conn, &ids)?
-        .into_iter()
-        .filter(|f| f.seq == 0)
-        .map(|f| (f.request_id.clone(), f.facts()))
-        .collect();
+    // The clocks first, narrow, from the breach-moment indexes; the requests only for the
+    // `limit` furthest over.
+    let clocks = db::clocks_breached_between(conn, db::micros(start), db::micros(end.min(now)))?;
+    struct Over {
+        request_id: String,
+        kind: ClockKind,
+        clock: ClockFacts,
+        breached: DateTime<Utc>,
+        minutes: i64,
+    }
     let mut configs = Configs::default();
-    let mut items = Vec::new();
-    for r in &rows {
-        let Some(f) = facts.get(&r.id) else { continue };
-        let config = configs.get(conn, r.sla_version)?;
-        for (kind, clock) in [(ClockKind::FirstResponse, &f.first_response), (ClockKind::Resolution, &f.resolution)] {
+    let mut overs = Vec::new();
+    for (row, version) in clocks {
+        let config = configs.get(conn, version)?;
+        for (kind, clock) in [(ClockKind::FirstResponse, row.first_response()), (ClockKind::Resolution, row.resolution())] {
             let Some(clock) = clock else { continue };
             let Some(breached) = clock.breached_at.filter(|b| *b >= start && *b < end) else { continue };
             let calendar = config.calendar_named(&clock.calendar);
-            let over =
+            let minutes =
                 clock.elapsed(clock.stopped_at.unwrap_or(now).min(now), &calendar).num_minutes() - clock.target_minutes;
-            items.push(Item {
-                key: request_key(r.number),
-                title: r.title.clone(),
-                team: r.team_key.clone(),
-                minutes: over,
-                detail: format!(
-                    "{} target of {} minutes ({}) breached {}, {over} minutes over",
-                    kind.as_str().replace('_', " "),
-                    clock.target_minutes,
-                    clock.calendar,
-                    breached.format("%a %d %b %H:%M UTC"),
-                ),
-                link: notifier.link(r),
-            });
+            overs.push(Over { request_id: row.request_id.clone(), kind, clock, breached, minutes });
         }
+    }
+    overs.sort_by(|a, b| b.minutes.cmp(&a.minutes).then(a.request_id.cmp(&b.request_id)));
+    overs.truncate(limit);
+    let ids: Vec<&str> = overs.iter().map(|o| o.request_id.as_str()).collect();
+    let requests: std::collections::HashMap<String, db::RequestRow> =
+        db::requests_by_ids(conn, &ids)?.into_iter().map(|r| (r.id.clone(), r)).collect();
+    let mut items = Vec::with_capacity(overs.len());
+    for Over { request_id, kind, clock, breached, minutes } in overs {
+        let Some(r) = requests.get(&request_id) else { continue };
+        items.push(Item {
+            key: request_key(r.number),
+            title: r.title.clone(),
+            team: r.team_key.clone(),
+            minutes,
+            detail: format!(
+                "{} target of {} minutes ({}) breached {}, {minutes} minutes over",
+                kind.as_str().replace('_', " "),
+                clock.target_minutes,
+                clock.calendar,
+                breached.format("%a %d %b %H:%M UTC"),
+            ),
+            link: notifier.link(r),
+        });
     }
     items.sort_by(|a, b| b.minutes.cmp(&a.minutes).then(a.key.cmp(&b.key)));
     items.truncate(limit);

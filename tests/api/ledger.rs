@@ -163,8 +163,12 @@ on_both_backends! {
         {
             let pool = connect(&app.database_url);
             let mut conn = pool.get().unwrap();
-            let reverted = [(); 2].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
-            assert_eq!(reverted, ["20261202000008", "20261202000007"], "the facts' and the ledger's migrations");
+            let reverted = [(); 3].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
+            assert_eq!(
+                reverted,
+                ["20261202000009", "20261202000008", "20261202000007"],
+                "the report indexes', the facts' and the ledger's migrations"
+            );
         }
         let run = |args: &[&str]| {
             Command::new(env!("CARGO_BIN_EXE_changedesk"))

@@ -1,56 +1,96 @@
-//! The report's view of the stored facts (`db::request_facts`): each row turned into what a
-//! team row (a hold) or a category row (a request) counts, as of `now`.
-
-use chrono::{DateTime, TimeDelta, Utc};
+//! The report's view of the stored facts as the engine summed them (`db::report_groups`):
+//! each group turned into what a team row or a category row counts, as of `now`.
 
 use std::collections::HashMap;
 
-use crate::db::{self, AnyConnection, ReportFactsRow, from_micros, micros};
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::HandedOver;
+use crate::db::{self, AnyConnection, ReportGroup, from_micros, parse_list};
 use crate::domain::calendar::{ALWAYS, Calendar};
-use crate::domain::metrics::{Facts, Outcome};
+use crate::domain::metrics::Tally;
 use crate::domain::sla::SlaConfig;
 use crate::service::Error;
 
-/// One team's hold, as its team row counts it.
-pub(super) struct HoldRow {
-    pub(super) facts: Facts,
-    pub(super) passed_on: bool,
-    pub(super) by_hand_over: bool,
-    pub(super) held_business_minutes: i64,
-    pub(super) click_without_answer: bool,
-    /// Share of the team's first-response target used, for decided clocks.
-    pub(super) target_share: Option<f64>,
+/// What one group of facts rows counts.
+pub(super) struct Counted {
+    pub(super) tally: Tally,
+    /// Shares of the first-response target used by the decided clocks, in ten-thousandths.
+    pub(super) shares: Vec<i64>,
+    pub(super) handed_over: HandedOver,
+    pub(super) clicks_without_answer: usize,
 }
 
-/// How a stored clock stands at `now`: breached once its breach moment has passed, met once
-/// stopped, else undecided; none without a policy.
-fn outcome(target: Option<i32>, breached: Option<i64>, stopped: Option<i64>, now: i64) -> Outcome {
-    match target {
-        None => Outcome::None,
-        Some(_) if breached.is_some_and(|b| b <= now) => Outcome::Breached,
-        Some(_) if stopped.is_some() => Outcome::Met,
-        Some(_) => Outcome::Undecided,
-    }
+/// Share of a target of `target` minutes that `elapsed` used, in ten-thousandths, rounded
+/// half up: the same integer arithmetic as the engine's for clocks that no longer run.
+fn share(elapsed: TimeDelta, target: i64) -> i64 {
+    (elapsed.num_seconds() * 20_000 + target * 60) / (target * 120)
 }
 
-/// What a category row (a request) or the durations of a team row (a hold) count.
-pub(super) fn facts(r: &ReportFactsRow, now: DateTime<Utc>) -> Facts {
-    let now = micros(now);
-    Facts {
-        created_at: from_micros(r.started_at),
-        team: r.team_key.clone(),
-        category: r.category.clone(),
-        first_response: r.fr_business_minutes.zip(r.fr_wall_minutes),
-        resolution: r.res_business_minutes.zip(r.res_wall_minutes),
-        first_answer: r.fa_business_minutes.zip(r.fa_wall_minutes),
-        first_response_outcome: outcome(r.fr_target, r.fr_breached_at, r.fr_stopped_at, now),
-        resolution_outcome: outcome(r.res_target, r.res_breached_at, r.res_stopped_at, now),
-        first_answer_outcome: outcome(r.fa_target, r.fa_breached_at, r.fa_stopped_at, now),
+fn list(column: &Option<String>) -> Result<Vec<i64>, Error> {
+    parse_list(column.as_deref()).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
+}
+
+fn minutes(column: &Option<String>) -> Result<Vec<i32>, Error> {
+    Ok(list(column)?.into_iter().map(|m| i32::try_from(m).unwrap_or(i32::MAX)).collect())
+}
+
+fn count(n: i64) -> usize {
+    usize::try_from(n).unwrap_or_default()
+}
+
+/// A group's counts, durations and target shares; the shares of breached clocks still
+/// running are counted up to `now` on the group's calendar.
+pub(super) fn counted(
+    calendars: &Calendars,
+    names: &[String],
+    g: &ReportGroup,
+    now: DateTime<Utc>,
+) -> Result<Counted, Error> {
+    let mut tally = Tally::default();
+    tally.add_group(
+        count(g.n),
+        count(g.first_responses),
+        count(g.breaches),
+        [
+            (count(g.fr_met), count(g.fr_decided)),
+            (count(g.res_met), count(g.res_decided)),
+            (count(g.fa_met), count(g.fa_decided)),
+        ],
+        [
+            (minutes(&g.fr_business_list)?, minutes(&g.fr_wall_list)?),
+            (minutes(&g.res_business_list)?, minutes(&g.res_wall_list)?),
+            (minutes(&g.fa_business_list)?, minutes(&g.fa_wall_list)?),
+        ],
+    );
+    let mut shares = list(&g.share_list)?;
+    let running = list(&g.running_elapsed_ns_list)?
+        .into_iter()
+        .zip(list(&g.running_since_list)?)
+        .zip(list(&g.running_target_list)?)
+        .zip(list(&g.running_version_list)?.into_iter().zip(list(&g.running_calendar_list)?));
+    for (((elapsed_ns, since), target), (version, calendar)) in running {
+        let since = from_micros(since);
+        let name = usize::try_from(calendar).ok().and_then(|i| names.get(i)).map_or("", String::as_str);
+        let version = i32::try_from(version).unwrap_or_default();
+        let elapsed =
+            TimeDelta::nanoseconds(elapsed_ns) + calendars.open_between(version, name, since, now.max(since));
+        shares.push(share(elapsed, target));
     }
+    Ok(Counted {
+        tally,
+        shares,
+        handed_over: HandedOver {
+            out: count(g.passed_on),
+            received: count(g.received),
+            minutes_before_out: g.minutes_before_out,
+        },
+        clicks_without_answer: count(g.clicks_without_answer),
+    })
 }
 
 /// Every SLA version's calendars, by version and name: loaded once per report (versions are
-/// few), so rows can be counted while they are read, each calendar built once.
+/// few), each calendar built once.
 pub(super) struct Calendars(HashMap<i32, HashMap<String, Calendar>>);
 
 impl Calendars {
@@ -64,40 +104,37 @@ impl Calendars {
         Ok(Self(db::all_sla_versions(conn)?.into_iter().map(|v| (v.version, named(&v.config))).collect()))
     }
 
-    fn get(&self, version: i32, name: &str) -> Calendar {
-        self.0.get(&version).and_then(|c| c.get(name)).cloned().unwrap_or(Calendar::Always)
+    /// Every calendar name of every version, each once, in order.
+    pub(super) fn names(&self) -> Vec<String> {
+        let names: std::collections::BTreeSet<&String> = self.0.values().flat_map(|c| c.keys()).collect();
+        names.into_iter().cloned().collect()
     }
 
     fn open_between(&self, version: i32, name: &str, a: DateTime<Utc>, b: DateTime<Utc>) -> TimeDelta {
         match self.0.get(&version).and_then(|c| c.get(name)) {
             Some(calendar) => calendar.open_between(a, b),
-            None => self.get(version, name).open_between(a, b),
+            None => Calendar::Always.open_between(a, b),
         }
     }
 }
 
-/// A hold's row, with the share of its first-response target used when that clock is decided.
-pub(super) fn hold(calendars: &Calendars, r: &ReportFactsRow, now: DateTime<Utc>) -> Result<HoldRow, Error> {
-    let facts = facts(r, now);
-    let decided = matches!(facts.first_response_outcome, Outcome::Met | Outcome::Breached);
-    let target_share = match (decided, r.fr_target) {
-        (true, Some(target)) => {
-            let mut elapsed = TimeDelta::nanoseconds(r.fr_elapsed_ns.unwrap_or_default());
-            if let (None, Some(since)) = (r.fr_stopped_at, r.fr_running_since) {
-                // Breached and still running: counted up to now.
-                let name = r.fr_calendar.as_deref().unwrap_or_default();
-                elapsed += calendars.open_between(r.sla_version, name, from_micros(since), now.max(from_micros(since)));
-            }
-            Some(elapsed.num_seconds() as f64 / (i64::from(target) * 60) as f64)
-        }
-        _ => None,
-    };
-    Ok(HoldRow {
-        passed_on: r.passed_on_at.is_some(),
-        by_hand_over: r.seq > 1,
-        held_business_minutes: r.held_business_minutes.unwrap_or_default(),
-        click_without_answer: r.click_without_answer,
-        target_share,
-        facts,
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_round_half_up_in_ten_thousandths() {
+        let s = TimeDelta::seconds;
+        // 45 of 60 minutes: 0.75.
+        assert_eq!(share(s(45 * 60), 60), 7_500);
+        // 1 second of a 240-minute target: 0.0000694..., rounds to 1.
+        assert_eq!(share(s(1), 240), 1);
+        // 12 seconds of 4,000 minutes: exactly half a ten-thousandth, half up to 1.
+        assert_eq!(share(s(12), 4_000), 1);
+        assert_eq!(share(s(11), 4_000), 0);
+        // Breached twice over: 2.0.
+        assert_eq!(share(s(2 * 30 * 60), 30), 20_000);
+        // Sub-second time is not counted, as `num_seconds` truncates.
+        assert_eq!(share(TimeDelta::milliseconds(999), 1), 0);
+    }
 }

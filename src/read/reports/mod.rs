@@ -11,7 +11,7 @@ use super::views::request_key;
 use crate::db::{self, AnyConnection, RequestRow, from_db, to_db};
 use crate::domain::Event;
 use crate::domain::facts::Scope;
-use crate::domain::metrics::{Facts, Stats, Tally, percentile};
+use crate::domain::metrics::{Stats, Tally, percentile};
 use crate::service::Error;
 
 mod export;
@@ -152,17 +152,26 @@ pub fn sla_report(
     Ok(build(conn, period, None, team, gap_teams, now)?.0)
 }
 
-/// The report for `period` and the facts of every team's hold started in `wider`, a span that
-/// holds the period, read in one pass (the dashboard's report and trend).
+/// The report for `period` and, per bucket of `wider` (a span that holds the period, cut at
+/// each of `cuts` and at the period's ends), what each team's holds started in it count: one
+/// pass serves the report and a trend (the dashboard's weeks, the digest's).
 pub fn report_within(
     conn: &mut AnyConnection,
     period: Period,
     wider: Period,
+    cuts: &[DateTime<Utc>],
     team: Option<&str>,
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
-) -> Result<(SlaReport, Vec<Facts>), Error> {
-    build(conn, period, Some(wider), team, gap_teams, now)
+) -> Result<(SlaReport, Vec<Bucket>), Error> {
+    build(conn, period, Some((wider, cuts)), team, gap_teams, now)
+}
+
+/// A stretch of a report's span, and what each team's holds started in it count.
+pub struct Bucket {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub teams: BTreeMap<String, Tally>,
 }
 
 /// Per team, what its row counts of the holds started in the period.
@@ -174,75 +183,134 @@ struct TeamTally {
     clicks_without_answer: usize,
 }
 
-/// The report from the stored facts: the holds started in the period (team rows), the
-/// requests filed in it (category rows), the breaches charged, the backlog and the routing
-/// misses, each one query over an index; rows are counted as they are read.
+impl TeamTally {
+    fn add(&mut self, c: facts::Counted) {
+        self.stats.merge(&c.tally);
+        self.shares.extend(c.shares);
+        self.handed_over.out += c.handed_over.out;
+        self.handed_over.received += c.handed_over.received;
+        self.handed_over.minutes_before_out += c.handed_over.minutes_before_out;
+        self.clicks_without_answer += c.clicks_without_answer;
+    }
+}
+
+/// Counts a team's holds summed in one bucket: in the trend, and in the team's row when the
+/// bucket is inside the period.
+fn count_hold(
+    tallies: &mut BTreeMap<String, TeamTally>,
+    bucket: &mut Bucket,
+    trend: bool,
+    in_period: bool,
+    team: &str,
+    counted: facts::Counted,
+) {
+    if trend {
+        bucket.teams.entry(team.to_owned()).or_default().merge(&counted.tally);
+    }
+    if in_period {
+        tallies.entry(team.to_owned()).or_default().add(counted);
+    }
+}
+
+/// The report from the stored facts, summed by the engine (`db::report_groups`): the holds
+/// started in the period (team rows), the requests filed in it (category rows), each group
+/// of rows read once; then the breaches charged, the backlog and the routing misses, each one
+/// query over an index.
 fn build(
     conn: &mut AnyConnection,
     period: Period,
-    wider: Option<Period>,
+    trend: Option<(Period, &[DateTime<Utc>])>,
     team: Option<&str>,
     gap_teams: (&str, &str),
     now: DateTime<Utc>,
-) -> Result<(SlaReport, Vec<Facts>), Error> {
+) -> Result<(SlaReport, Vec<Bucket>), Error> {
     let (start, end) = (period.start(), period.end());
-    let in_period = |at: DateTime<Utc>| at >= start && at < end;
-    let span = wider.unwrap_or(period);
+    let span = trend.map_or(period, |(wider, _)| wider);
+    let (span_start, span_end) = (span.start().min(start), span.end().max(end));
+    // The buckets: the span cut at the period's ends and at each trend cut inside it.
+    let mut cuts: Vec<DateTime<Utc>> = [start, end].into_iter().chain(trend.into_iter().flat_map(|(_, c)| c.iter().copied())).collect();
+    cuts.retain(|c| *c > span_start && *c < span_end);
+    cuts.sort();
+    cuts.dedup();
+    let mut buckets: Vec<Bucket> = std::iter::once(span_start)
+        .chain(cuts.iter().copied())
+        .zip(cuts.iter().copied().chain(std::iter::once(span_end)))
+        .map(|(start, end)| Bucket { start, end, teams: BTreeMap::new() })
+        .collect();
+
     let calendars = facts::Calendars::load(conn)?;
+    let names = calendars.names();
+    let now_us = db::micros(now);
+    let base = db::ReportQuery {
+        scope: "",
+        team: None,
+        category: None,
+        held_by: None,
+        from: db::micros(start),
+        to: db::micros(end),
+        now: now_us,
+        calendars: &names,
+    };
+    let team_keys: Vec<String> = match team {
+        Some(t) => vec![t.to_owned()],
+        None => db::team_keys(conn)?,
+    };
+    let all_teams = db::team_keys(conn)?;
+    let category_keys = db::categories_ever(conn)?;
     let mut tallies: BTreeMap<String, TeamTally> = BTreeMap::new();
     let mut categories: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut kept = Vec::new();
-    let mut count_hold = |hold: facts::HoldRow| {
-        if in_period(hold.facts.created_at) {
-            let t = tallies.entry(hold.facts.team.clone()).or_default();
-            t.stats.add(&hold.facts);
-            t.shares.extend(hold.target_share.map(|s| (s * 10_000.0).round() as i64));
-            if hold.passed_on {
-                t.handed_over.out += 1;
-                t.handed_over.minutes_before_out += hold.held_business_minutes;
-            }
-            t.handed_over.received += usize::from(hold.by_hand_over);
-            t.clicks_without_answer += usize::from(hold.click_without_answer);
-        }
-        if wider.is_some() {
-            kept.push(hold.facts);
-        }
-    };
-    let mut count_request = |f: &Facts| categories.entry(f.category.clone()).or_default().add(f);
-    let (from, to) = (db::micros(span.start()), db::micros(span.end()));
-    match team {
-        // One pass over every row started in the span: a request one team held all along is
-        // one row that counts for its team and for its category.
-        None => db::each_report_fact(conn, &Scope::ALL, from, to, None, |row| {
-            let scope = Scope::parse(&row.scope);
-            if scope == Scope::Request {
-                let f = facts::facts(&row, now);
-                if in_period(f.created_at) {
-                    count_request(&f);
+    let in_period = |b: &Bucket| b.start >= start && b.end <= end;
+    // Cells of the (scope, category, team, start) index, bucket by bucket. A request one team
+    // held all along ('only') is one row that counts for its team and for its category; a
+    // handed-over request has a row as its requester sees it ('request': its category) and one
+    // per hold ('hold': each team, read below). With a team asked for, its own 'only' cells,
+    // and the 'request' cells of the requests it held.
+    for category in &category_keys {
+        for cell_team in &all_teams {
+            for scope in [Scope::Only, Scope::Request] {
+                let own = team.is_none_or(|t| t == cell_team);
+                if scope == Scope::Only && !own {
+                    continue;
                 }
-                return Ok(());
-            }
-            let hold = facts::hold(&calendars, &row, now)?;
-            if scope == Scope::Only && in_period(hold.facts.created_at) {
-                count_request(&hold.facts);
-            }
-            count_hold(hold);
-            Ok(())
-        })?,
-        // The team's holds, then the category rows of the requests it held.
-        Some(t) => {
-            db::each_report_fact(conn, &Scope::HOLDS, from, to, Some(t), |row| {
-                count_hold(facts::hold(&calendars, &row, now)?);
-                Ok(())
-            })?;
-            let held: std::collections::HashSet<String> =
-                db::requests_held_by(conn, t, db::micros(start))?.into_iter().collect();
-            db::each_report_fact(conn, &Scope::REQUESTS, db::micros(start), db::micros(end), None, |row| {
-                if held.contains(&row.request_id) {
-                    count_request(&facts::facts(&row, now));
+                let held_by = if scope == Scope::Request { team.map(|t| (t, db::micros(start))) } else { None };
+                for bucket in buckets.iter_mut() {
+                    if scope == Scope::Request && !in_period(bucket) {
+                        continue;
+                    }
+                    let (from, to) = (db::micros(bucket.start), db::micros(bucket.end));
+                    let cell = db::ReportQuery {
+                        scope: scope.as_str(),
+                        team: Some(cell_team),
+                        category: Some(category),
+                        held_by,
+                        from,
+                        to,
+                        ..base.clone()
+                    };
+                    let g = db::report_group(conn, &cell)?;
+                    if g.n == 0 {
+                        continue;
+                    }
+                    let counted = facts::counted(&calendars, &names, &g, now)?;
+                    if in_period(bucket) {
+                        categories.entry(category.clone()).or_default().merge(&counted.tally);
+                    }
+                    if scope == Scope::Only {
+                        count_hold(&mut tallies, bucket, trend.is_some(), in_period(bucket), cell_team, counted);
+                    }
                 }
-                Ok(())
-            })?;
+            }
+        }
+    }
+    // The holds of handed-over requests, team by team over the (scope, team, start) index.
+    for key in &team_keys {
+        for bucket in buckets.iter_mut() {
+            let (from, to) = (db::micros(bucket.start), db::micros(bucket.end));
+            let g = db::report_group(conn, &db::ReportQuery { scope: Scope::Hold.as_str(), team: Some(key), from, to, ..base.clone() })?;
+            if g.n > 0 {
+                let counted = facts::counted(&calendars, &names, &g, now)?;
+                count_hold(&mut tallies, bucket, trend.is_some(), in_period(bucket), key, counted);
+            }
         }
     }
 
@@ -269,10 +337,6 @@ fn build(
         *misses_by_category.entry(category).or_default() += 1;
     }
 
-    let team_keys: Vec<String> = match team {
-        Some(t) => vec![t.to_owned()],
-        None => db::team_keys(conn)?,
-    };
     let mut teams = Vec::with_capacity(team_keys.len());
     for key in team_keys {
         let mut t = tallies.remove(&key).unwrap_or_default();
@@ -315,5 +379,8 @@ fn build(
         categories,
         gap,
     };
-    Ok((report, kept))
+    if trend.is_none() {
+        buckets.clear();
+    }
+    Ok((report, buckets))
 }
