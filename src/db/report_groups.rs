@@ -59,18 +59,10 @@ pub struct ReportGroup {
     #[diesel(sql_type = Nullable<Text>)]
     pub share_list: Option<String>,
     /// Breached first-response clocks still running (their share grows with `now` on the
-    /// group's calendar): open time counted so far, running since, target; aligned lists.
+    /// group's calendar): `elapsed_ns:running_since:target:sla_version:calendar` each, the
+    /// calendar as an index into the query's `calendars`.
     #[diesel(sql_type = Nullable<Text>)]
-    pub running_elapsed_ns_list: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub running_since_list: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub running_target_list: Option<String>,
-    /// Their SLA version, and their calendar as an index into the query's `calendars`.
-    #[diesel(sql_type = Nullable<Text>)]
-    pub running_version_list: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub running_calendar_list: Option<String>,
+    pub running_list: Option<String>,
 }
 
 /// Which facts rows a report sums: one scope, of one team or one category (or both).
@@ -111,23 +103,28 @@ fn report_sql(q: &ReportQuery, postgres: bool) -> String {
     let list = |x: &str| {
         if postgres { format!("string_agg(CAST({x} AS TEXT), ',')") } else { format!("group_concat({x})") }
     };
-    let sum = |condition: &str| format!("CAST(coalesce(sum(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)");
+    // Each figure as the cheapest aggregate that gives it (a CASE per row and figure cost SQLite
+    // more than reading the row). A clock's columns are all null without a policy, and a stopped
+    // clock breached, if at all, before it stopped, so: decided = stopped + breached while
+    // running, met = stopped - breached before stopping.
+    let count_where = |condition: &str| format!("count(*) FILTER (WHERE {condition})");
     let now = q.now;
-    let breached = |c: &str| format!("({c}_target IS NOT NULL AND {c}_breached_at <= {now})");
-    let decided = |c: &str| format!("({c}_target IS NOT NULL AND ({c}_breached_at <= {now} OR {c}_stopped_at IS NOT NULL))");
-    let met = |c: &str| {
-        format!("({c}_target IS NOT NULL AND {c}_stopped_at IS NOT NULL AND ({c}_breached_at IS NULL OR {c}_breached_at > {now}))")
-    };
-    let running = "(fr_stopped_at IS NULL AND fr_running_since IS NOT NULL)";
+    let stopped_breached = |c: &str| count_where(&format!("{c}_stopped_at IS NOT NULL AND {c}_breached_at <= {now}"));
+    let running_breached = |c: &str| count_where(&format!("{c}_stopped_at IS NULL AND {c}_breached_at <= {now}"));
+    let met = |c: &str| format!("count({c}_stopped_at) - {}", stopped_breached(c));
+    let decided = |c: &str| format!("count({c}_stopped_at) + {}", running_breached(c));
+    // Decided clocks that no longer run: stopped, or breached while paused.
     let share = format!(
-        "CASE WHEN {} AND fr_target > 0 AND NOT {running} \
-         THEN (coalesce(fr_elapsed_ns, 0) / 1000000000 * 20000 + fr_target * 60) / (fr_target * 120) END",
-        decided("fr")
+        "CASE WHEN fr_target > 0 AND (fr_stopped_at IS NOT NULL OR (fr_running_since IS NULL AND fr_breached_at <= {now})) \
+         THEN (coalesce(fr_elapsed_ns, 0) / 1000000000 * 20000 + fr_target * 60) / (fr_target * 120) END"
     );
-    let running_breached = format!("{} AND fr_target > 0 AND {running}", breached("fr"));
     let calendar_index: String =
         q.calendars.iter().enumerate().map(|(i, c)| format!(" WHEN {} THEN {i}", literal(c))).collect();
-    let calendar_index = format!("CASE fr_calendar{calendar_index} ELSE -1 END");
+    let running = format!(
+        "CASE WHEN fr_stopped_at IS NULL AND fr_running_since IS NOT NULL AND fr_breached_at <= {now} AND fr_target > 0 \
+         THEN coalesce(fr_elapsed_ns, 0) || ':' || fr_running_since || ':' || fr_target || ':' || sla_version || ':' || \
+         (CASE fr_calendar{calendar_index} ELSE -1 END) END"
+    );
     let placeholder = |i: usize| if postgres { format!("${i}") } else { "?".to_owned() };
     let mut filters = vec![format!("scope = {}", literal(q.scope))];
     let mut binds = 0;
@@ -147,31 +144,27 @@ fn report_sql(q: &ReportQuery, postgres: bool) -> String {
             placeholder(binds)
         ));
     }
-    let when_running = |x: &str| list(&format!("CASE WHEN {running_breached} THEN {x} END"));
     format!(
         "SELECT count(*) AS n, count(fr_business_minutes) AS first_responses, \
          {breaches} AS breaches, \
          {fr_met} AS fr_met, {fr_decided} AS fr_decided, {res_met} AS res_met, {res_decided} AS res_decided, \
          {fa_met} AS fa_met, {fa_decided} AS fa_decided, \
-         {passed_on} AS passed_on, \
-         CAST(coalesce(sum(CASE WHEN passed_on_at IS NOT NULL THEN coalesce(held_business_minutes, 0) ELSE 0 END), 0) \
-         AS BIGINT) AS minutes_before_out, \
+         count(passed_on_at) AS passed_on, \
+         CAST(coalesce(sum(held_business_minutes) FILTER (WHERE passed_on_at IS NOT NULL), 0) AS BIGINT) \
+         AS minutes_before_out, \
          {received} AS received, {clicks} AS clicks_without_answer, \
          {frb} AS fr_business_list, {frw} AS fr_wall_list, {resb} AS res_business_list, {resw} AS res_wall_list, \
-         {fab} AS fa_business_list, {faw} AS fa_wall_list, {shares} AS share_list, \
-         {r_elapsed} AS running_elapsed_ns_list, {r_since} AS running_since_list, {r_target} AS running_target_list, \
-         {r_version} AS running_version_list, {r_calendar} AS running_calendar_list \
+         {fab} AS fa_business_list, {faw} AS fa_wall_list, {shares} AS share_list, {running} AS running_list \
          FROM request_facts WHERE {filters}",
-        breaches = sum(&format!("{} OR {}", breached("fr"), breached("res"))),
-        fr_met = sum(&met("fr")),
-        fr_decided = sum(&decided("fr")),
-        res_met = sum(&met("res")),
-        res_decided = sum(&decided("res")),
-        fa_met = sum(&met("fa")),
-        fa_decided = sum(&decided("fa")),
-        passed_on = sum("passed_on_at IS NOT NULL"),
-        received = sum("seq > 1"),
-        clicks = sum("click_without_answer"),
+        breaches = count_where(&format!("fr_breached_at <= {now} OR res_breached_at <= {now}")),
+        fr_met = met("fr"),
+        fr_decided = decided("fr"),
+        res_met = met("res"),
+        res_decided = decided("res"),
+        fa_met = met("fa"),
+        fa_decided = decided("fa"),
+        received = count_where("seq > 1"),
+        clicks = count_where("click_without_answer"),
         frb = list("fr_business_minutes"),
         frw = list("fr_wall_minutes"),
         resb = list("res_business_minutes"),
@@ -179,13 +172,22 @@ fn report_sql(q: &ReportQuery, postgres: bool) -> String {
         fab = list("fa_business_minutes"),
         faw = list("fa_wall_minutes"),
         shares = list(&share),
-        r_elapsed = when_running("coalesce(fr_elapsed_ns, 0)"),
-        r_since = when_running("fr_running_since"),
-        r_target = when_running("fr_target"),
-        r_version = when_running("sla_version"),
-        r_calendar = when_running(&calendar_index),
+        running = list(&running),
         filters = filters.join(" AND "),
     )
+}
+
+/// The clocks of a `running_list`: (open time counted in nanoseconds, running since in
+/// microseconds, target minutes, SLA version, calendar index).
+pub fn parse_running(list: Option<&str>) -> Result<Vec<[i64; 5]>, String> {
+    let Some(list) = list.filter(|l| !l.is_empty()) else { return Ok(Vec::new()) };
+    list.split(',')
+        .map(|clock| {
+            let mut parts = clock.split(':').map(str::parse::<i64>);
+            let mut next = || parts.next().and_then(Result::ok).ok_or_else(|| format!("'{clock}' is not a running clock"));
+            Ok([next()?, next()?, next()?, next()?, next()?])
+        })
+        .collect()
 }
 
 /// The integers of a `*_list` column.

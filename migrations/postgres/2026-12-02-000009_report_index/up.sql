@@ -2,7 +2,13 @@
 -- request one team held all along is one row that counts for its team and for its category,
 -- read once. (A GROUP BY over a million rows sorted them first, for over a second.) The
 -- start-only index served the queries that grouped and is gone.
-CREATE INDEX request_facts_by_cell ON request_facts (scope, category, team_key, started_at);
+-- Covering: every column a report reads of a row is included, so a report can scan the index
+-- alone, in start order.
+CREATE INDEX request_facts_by_cell ON request_facts (scope, category, team_key, started_at) INCLUDE (
+    sla_version, seq, passed_on_at, held_business_minutes, click_without_answer, fr_target,
+    fr_calendar, fr_breached_at, fr_stopped_at, fr_elapsed_ns, fr_running_since,
+    fr_business_minutes, fr_wall_minutes, res_breached_at, res_stopped_at, res_business_minutes,
+    res_wall_minutes, fa_breached_at, fa_stopped_at, fa_business_minutes, fa_wall_minutes);
 DROP INDEX request_facts_by_start;
 
 -- The backlog: each team's open requests counted over this index's entries alone (counting

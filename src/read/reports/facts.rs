@@ -64,12 +64,8 @@ pub(super) fn counted(
         ],
     );
     let mut shares = list(&g.share_list)?;
-    let running = list(&g.running_elapsed_ns_list)?
-        .into_iter()
-        .zip(list(&g.running_since_list)?)
-        .zip(list(&g.running_target_list)?)
-        .zip(list(&g.running_version_list)?.into_iter().zip(list(&g.running_calendar_list)?));
-    for (((elapsed_ns, since), target), (version, calendar)) in running {
+    let running = db::parse_running(g.running_list.as_deref()).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    for [elapsed_ns, since, target, version, calendar] in running {
         let since = from_micros(since);
         let name = usize::try_from(calendar).ok().and_then(|i| names.get(i)).map_or("", String::as_str);
         let version = i32::try_from(version).unwrap_or_default();

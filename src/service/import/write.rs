@@ -59,6 +59,15 @@ pub fn import_setting_aside_from(
     let restored = if sqlite { conn.batch_execute(SQLITE_USUAL) } else { Ok(()) };
     let summary = imported?;
     restored?;
+    if !sqlite && summary.rows >= set_aside_from.max(1) {
+        // After a big import, PostgreSQL's visibility map is empty until autovacuum comes by,
+        // so its index-only scans (the reports' covering index) would visit every heap row.
+        // VACUUM cannot run in a transaction: it runs after the commit, and a failure here
+        // loses nothing (autovacuum does the same later).
+        if let Err(e) = conn.batch_execute("VACUUM (ANALYZE) requests, request_stretches, request_facts") {
+            log::warn!("vacuuming after the import: {e}");
+        }
+    }
     Ok(summary)
 }
 
@@ -119,7 +128,7 @@ fn write_all(
     }
     if matches!(conn, AnyConnection::Postgresql(_)) {
         // Fresh statistics, so the first queries after a big import are planned for its size.
-        conn.batch_execute("ANALYZE requests, request_events")?;
+        conn.batch_execute("ANALYZE requests, request_events, request_stretches, request_facts")?;
     }
     let numbers = (!rows.is_empty()).then(|| (first, first + rows.len() as i64 - 1));
     Ok(ImportSummary { rows: rows.len(), requesters_created, numbers })
