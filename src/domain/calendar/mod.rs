@@ -154,7 +154,7 @@ impl Calendar {
         match self {
             Self::Always => true,
             Self::Business(cal) => {
-                Rules::new(cal).openings(t).take_while(|&(open, _)| open <= t).any(|(_, close)| t < close)
+                Rules::of(cal).openings(t).take_while(|&(open, _)| open <= t).any(|(_, close)| t < close)
             }
         }
     }
@@ -165,7 +165,7 @@ impl Calendar {
         match self {
             Self::Always => Some(t),
             Self::Business(cal) => {
-                Rules::new(cal).openings(t).find(|&(_, close)| t < close).map(|(open, _)| open.max(t))
+                Rules::of(cal).openings(t).find(|&(_, close)| t < close).map(|(open, _)| open.max(t))
             }
         }
     }
@@ -182,7 +182,7 @@ impl Calendar {
             return self.next_open(start);
         }
         let mut left = amount;
-        for (open, close) in Rules::new(cal).openings(start) {
+        for (open, close) in Rules::of(cal).openings(start) {
             if close <= start {
                 continue;
             }
@@ -210,7 +210,7 @@ impl Calendar {
             out[i] = self.next_open(start);
         }
         let mut counted = TimeDelta::zero();
-        for (open, close) in Rules::new(cal).openings(start) {
+        for (open, close) in Rules::of(cal).openings(start) {
             if pending.peek().is_none() {
                 break;
             }
@@ -239,7 +239,7 @@ impl Calendar {
                 {
                     return open;
                 }
-                walk_open_between(&Rules::new(cal), a, b)
+                walk_open_between(&Rules::of(cal), a, b)
             }
         }
     }
@@ -260,7 +260,7 @@ fn walk_open_between(rules: &Rules, a: DateTime<Utc>, b: DateTime<Utc>) -> TimeD
 pub(crate) fn walked_open_between(cal: &Calendar, a: DateTime<Utc>, b: DateTime<Utc>) -> TimeDelta {
     match cal {
         Calendar::Always => (b - a).max(TimeDelta::zero()),
-        Calendar::Business(c) if a < b => walk_open_between(&Rules::new(c), a, b),
+        Calendar::Business(c) if a < b => walk_open_between(&Rules::of(c), a, b),
         Calendar::Business(_) => TimeDelta::zero(),
     }
 }
@@ -275,6 +275,27 @@ struct Rules {
 }
 
 impl Rules {
+    /// The rules of `cal`, parsed once per thread: a clock asks for them at every step, and
+    /// parsing the hours and holidays each time was a tenth of an import's work. A thread keeps
+    /// the last few calendars it saw (an organisation has a handful).
+    fn of(cal: &BusinessCalendar) -> std::rc::Rc<Self> {
+        const KEEP: usize = 16;
+        thread_local! {
+            static SEEN: std::cell::RefCell<Vec<(BusinessCalendar, std::rc::Rc<Rules>)>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        SEEN.with_borrow_mut(|seen| {
+            if let Some((_, rules)) = seen.iter().find(|(c, _)| c == cal) {
+                return rules.clone();
+            }
+            let rules = std::rc::Rc::new(Self::new(cal));
+            if seen.len() == KEEP {
+                seen.remove(0);
+            }
+            seen.push((cal.clone(), rules.clone()));
+            rules
+        })
+    }
+
     fn new(cal: &BusinessCalendar) -> Self {
         let week = cal.hours.days().map(|(_, texts)| {
             let mut day: Vec<_> = texts.iter().filter_map(|t| parse_interval(t).ok()).collect();

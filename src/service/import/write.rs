@@ -25,8 +25,11 @@ struct Shared<'a> {
 /// request read or written in the same transaction, which holds the write lock. The pragma is
 /// a no-op inside a transaction, hence around it. A 64 MiB page cache holds the indexes' hot
 /// pages (one per requester in `requests_by_requester`) instead of rereading them.
-const SQLITE_BULK: &str = "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;";
-const SQLITE_USUAL: &str = "PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000;";
+/// Putting the indexes back sorts a million keys for each: in memory, on a helper thread too.
+const SQLITE_BULK: &str =
+    "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA threads = 2;";
+const SQLITE_USUAL: &str =
+    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT; PRAGMA threads = 0;";
 
 /// Writes checked rows in one transaction: requesters, requests (numbered in created_at order),
 /// their events and SLA columns. `progress` is told how many rows each batch wrote.
