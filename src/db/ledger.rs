@@ -183,26 +183,25 @@ pub fn open_counts_at(
             .get_result(conn)?;
         counts.push((t, n));
     }
-    // Counted per team by the engine (the stretches of a few months are tens of thousands).
-    let began_since: Vec<(String, i64)> = request_stretches::table
+    // Read as team keys and counted here: a GROUP BY team_key made SQLite's planner walk the
+    // (team, start) index over every stretch instead of the range since the cut.
+    let began_since: Vec<String> = request_stretches::table
         .filter(request_stretches::ended_at.is_null())
         // A range on the start (an OR of two comparisons is not one for SQLite's planner).
         .filter(request_stretches::started_at.ge(cut))
         .filter(request_stretches::started_at.gt(cut).or(request_stretches::seq.eq(0)))
         .filter(request_stretches::holder.eq_any(["team", "requester"]))
-        .group_by(request_stretches::team_key)
-        .select((request_stretches::team_key, diesel::dsl::count_star()))
+        .select(request_stretches::team_key)
         .load(conn)?;
-    let ended_since: Vec<(String, i64)> = request_stretches::table
+    let ended_since: Vec<String> = request_stretches::table
         .filter(request_stretches::ended_at.gt(cut))
         .filter(open_at!(cut))
-        .group_by(request_stretches::team_key)
-        .select((request_stretches::team_key, diesel::dsl::count_star()))
+        .select(request_stretches::team_key)
         .load(conn)?;
     for (teams, sign) in [(began_since, -1), (ended_since, 1)] {
-        for (t, n) in teams {
+        for t in teams {
             if let Some(entry) = counts.iter_mut().find(|(k, _)| *k == t) {
-                entry.1 += sign * n;
+                entry.1 += sign;
             }
         }
     }
