@@ -163,6 +163,25 @@ macro_rules! open_at {
 /// The open statuses as the partial index `requests_open_by_team` names them.
 const OPEN_STATUSES: &str = "status IN ('new', 'acknowledged', 'in_progress', 'waiting_on_requester')";
 
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// How many of `team`'s requests are open now, counted over the partial index of open
+/// requests: its entries are a fifth the size of `requests_by_team`'s, which SQLite's planner
+/// prefers when left to choose.
+fn open_count(conn: &mut AnyConnection, team: &str) -> QueryResult<i64> {
+    let (index, placeholder) = match conn {
+        AnyConnection::Sqlite(_) => ("INDEXED BY requests_open_by_team", "?"),
+        AnyConnection::Postgresql(_) => ("", "$1"),
+    };
+    let sql = format!("SELECT count(*) AS n FROM requests {index} WHERE team_key = {placeholder} AND {OPEN_STATUSES}");
+    let count: Count = diesel::sql_query(sql).bind::<diesel::sql_types::Text, _>(team).get_result(conn)?;
+    Ok(count.n)
+}
+
 pub fn open_counts_at(
     conn: &mut AnyConnection,
     cut: NaiveDateTime,
@@ -174,13 +193,7 @@ pub fn open_counts_at(
     };
     let mut counts = Vec::with_capacity(teams.len());
     for t in teams {
-        // Written as the partial index `requests_open_by_team` is, so both engines count its
-        // entries alone (a bound list of statuses would not prove the index applies).
-        let n: i64 = requests::table
-            .filter(requests::team_key.eq(&t))
-            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(OPEN_STATUSES))
-            .count()
-            .get_result(conn)?;
+        let n = open_count(conn, &t)?;
         counts.push((t, n));
     }
     // Read as team keys and counted here: a GROUP BY team_key made SQLite's planner walk the
@@ -256,4 +269,18 @@ pub fn oldest_open_at(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OPEN_STATUSES;
+    use crate::domain::Status;
+
+    #[test]
+    fn the_open_statuses_in_sql_are_the_open_statuses() {
+        for status in Status::ALL {
+            let named = OPEN_STATUSES.contains(&format!("'{}'", status.as_str()));
+            assert_eq!(named, status.is_open(), "{status:?}");
+        }
+    }
 }

@@ -62,6 +62,13 @@ pub fn import_setting_aside_from(
     let restored = if sqlite { conn.batch_execute(SQLITE_USUAL) } else { Ok(()) };
     let summary = imported?;
     restored?;
+    if sqlite && summary.rows >= set_aside_from.max(1) {
+        // A big import leaves its pages in the write-ahead log, where every read then looks
+        // them up; copy them into the database file now rather than at some later commit.
+        if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)") {
+            log::warn!("checkpointing after the import: {e}");
+        }
+    }
     if !sqlite && summary.rows >= set_aside_from.max(1) {
         // After a big import, PostgreSQL's visibility map is empty until autovacuum comes by,
         // so its index-only scans (the reports' covering index) would visit every heap row.
