@@ -132,7 +132,8 @@ fn verify(settings: &Settings, clock: &Clock, repair: bool) -> anyhow::Result<()
 /// Builds the ledger of requests stored before it existed, with a progress bar.
 fn build_ledger(pool: &crate::db::Pool, clock: &Clock) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
-    let bar = import::progress_bar(Some(crate::db::count_requests_without_ledger(&mut conn)? as u64));
+    let Some(missing) = crate::service::ledger::missing(&mut conn)? else { return Ok(()) };
+    let bar = import::progress_bar(Some(missing));
     bar.set_message("building the ledger");
     let now = || clock.now();
     let built = crate::service::ledger::build_missing(&mut conn, &now, &|done, _| bar.set_position(done))

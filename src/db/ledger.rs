@@ -130,9 +130,8 @@ pub fn claim_ledger_build(conn: &mut AnyConnection, now: i64, held_until: i64, u
 
 /// Ids of up to `limit` requests that have no ledger or report facts yet, oldest first.
 pub fn requests_without_ledger(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<String>> {
-    let with = request_facts::table.filter(request_facts::seq.eq(0)).select(request_facts::request_id);
     requests::table
-        .filter(diesel::dsl::not(requests::id.eq_any(with)))
+        .filter(diesel::dsl::not(diesel::dsl::exists(facts_of_this_request())))
         .order(requests::number)
         .limit(limit)
         .select(requests::id)
@@ -140,8 +139,23 @@ pub fn requests_without_ledger(conn: &mut AnyConnection, limit: i64) -> QueryRes
 }
 
 pub fn count_requests_without_ledger(conn: &mut AnyConnection) -> QueryResult<i64> {
-    let with = request_facts::table.filter(request_facts::seq.eq(0)).select(request_facts::request_id);
-    requests::table.filter(diesel::dsl::not(requests::id.eq_any(with))).count().get_result(conn)
+    requests::table.filter(diesel::dsl::not(diesel::dsl::exists(facts_of_this_request()))).count().get_result(conn)
+}
+
+/// The request's first facts row, as a correlated subquery: NOT EXISTS is an anti-join on
+/// both engines, where `NOT IN (SELECT ...)` made PostgreSQL compare each of a million requests
+/// with a million ids (its subquery's ids did not fit the memory for hashing them).
+fn facts_of_this_request() -> diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<request_facts::table, diesel::dsl::Eq<request_facts::request_id, requests::id>>,
+        diesel::dsl::Eq<request_facts::seq, i32>,
+    >,
+    request_facts::seq,
+> {
+    request_facts::table
+        .filter(request_facts::request_id.eq(requests::id))
+        .filter(request_facts::seq.eq(0))
+        .select(request_facts::seq)
 }
 
 /// Stretches of an open request (its team's or its requester's) that contain `cut`: started at

@@ -22,6 +22,15 @@ pub enum Built {
     Now(u64),
 }
 
+/// How many requests still have no ledger; none once the ledger is built (so a built
+/// database is not counted at every start).
+pub fn missing(conn: &mut AnyConnection) -> Result<Option<u64>, Error> {
+    if db::ledger_built(conn)? {
+        return Ok(None);
+    }
+    Ok(Some(db::count_requests_without_ledger(conn)? as u64))
+}
+
 /// Builds the ledger of every request that has none, telling `progress` (done, total) after
 /// each batch. Fails with a conflict while another instance holds the build.
 pub fn build_missing(
