@@ -142,16 +142,18 @@ pub fn count_requests_without_ledger(conn: &mut AnyConnection) -> QueryResult<i6
     requests::table.filter(diesel::dsl::not(diesel::dsl::exists(facts_of_this_request()))).count().get_result(conn)
 }
 
-/// The request's first facts row, as a correlated subquery: NOT EXISTS is an anti-join on
-/// both engines, where `NOT IN (SELECT ...)` made PostgreSQL compare each of a million requests
-/// with a million ids (its subquery's ids did not fit the memory for hashing them).
-fn facts_of_this_request() -> diesel::dsl::Select<
+type FactsOfThisRequest = diesel::dsl::Select<
     diesel::dsl::Filter<
         diesel::dsl::Filter<request_facts::table, diesel::dsl::Eq<request_facts::request_id, requests::id>>,
         diesel::dsl::Eq<request_facts::seq, i32>,
     >,
     request_facts::seq,
-> {
+>;
+
+/// The request's first facts row, as a correlated subquery: NOT EXISTS is an anti-join on
+/// both engines, where `NOT IN (SELECT ...)` made PostgreSQL compare each of a million requests
+/// with a million ids (its subquery's ids did not fit the memory for hashing them).
+fn facts_of_this_request() -> FactsOfThisRequest {
     request_facts::table
         .filter(request_facts::request_id.eq(requests::id))
         .filter(request_facts::seq.eq(0))
@@ -163,9 +165,10 @@ fn facts_of_this_request() -> diesel::dsl::Select<
 /// then) and not ended by it.
 macro_rules! open_at {
     ($cut:expr) => {
-        request_stretches::holder.eq_any(["team", "requester"]).and(request_stretches::started_at.le($cut)).and(
-            request_stretches::started_at.lt($cut).or(request_stretches::seq.gt(0)),
-        )
+        request_stretches::holder
+            .eq_any(["team", "requester"])
+            .and(request_stretches::started_at.le($cut))
+            .and(request_stretches::started_at.lt($cut).or(request_stretches::seq.gt(0)))
     };
 }
 

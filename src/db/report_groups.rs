@@ -184,7 +184,8 @@ pub fn parse_running(list: Option<&str>) -> Result<Vec<[i64; 5]>, String> {
     list.split(',')
         .map(|clock| {
             let mut parts = clock.split(':').map(str::parse::<i64>);
-            let mut next = || parts.next().and_then(Result::ok).ok_or_else(|| format!("'{clock}' is not a running clock"));
+            let mut next =
+                || parts.next().and_then(Result::ok).ok_or_else(|| format!("'{clock}' is not a running clock"));
             Ok([next()?, next()?, next()?, next()?, next()?])
         })
         .collect()
@@ -194,6 +195,8 @@ pub fn parse_running(list: Option<&str>) -> Result<Vec<[i64; 5]>, String> {
 pub fn parse_list(list: Option<&str>) -> Result<Vec<i64>, String> {
     match list {
         None | Some("") => Ok(Vec::new()),
-        Some(s) => s.split(',').map(|v| v.parse().map_err(|_| format!("'{v}' in a report list is not an integer"))).collect(),
+        Some(s) => {
+            s.split(',').map(|v| v.parse().map_err(|_| format!("'{v}' in a report list is not an integer"))).collect()
+        }
     }
 }

@@ -336,9 +336,7 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
     use super::schema::request_facts;
     let (requesters, assignees) = diesel::alias!(users as requesters, users as assignees);
     let mut q = requests::table
-        .left_join(
-            request_facts::table.on(request_facts::request_id.eq(requests::id).and(request_facts::seq.eq(0))),
-        )
+        .left_join(request_facts::table.on(request_facts::request_id.eq(requests::id).and(request_facts::seq.eq(0))))
         .inner_join(requesters.on(requesters.field(users::id).eq(requests::requester_id)))
         .left_join(assignees.on(requests::assignee_id.eq(assignees.field(users::id).nullable())))
         .select((

@@ -189,13 +189,10 @@ pub fn facts(t: &Timeline, config: &SlaConfig, category: &str, plans: &BTreeMap<
     out
 }
 
-fn hold_facts(
-    h: &Hold,
-    i: usize,
-    category: &str,
-    finished: bool,
-    span: &dyn Fn(&str, DateTime<Utc>, Option<DateTime<Utc>>) -> Option<(i64, i64)>,
-) -> Facts {
+/// (business, wall) minutes of a team's span from an instant to another, if it has ended.
+type Span<'a> = dyn Fn(&str, DateTime<Utc>, Option<DateTime<Utc>>) -> Option<(i64, i64)> + 'a;
+
+fn hold_facts(h: &Hold, i: usize, category: &str, finished: bool, span: &Span) -> Facts {
     let passed_on = h.passed_on.as_ref().map(|p| p.0);
     let clock = |plan: &Option<ClockPlan>, to: Option<DateTime<Utc>>| {
         plan.as_ref().map(|p| ClockFacts::of(p, passed_on, span(&h.team, h.received_at, to)))

@@ -232,9 +232,21 @@ mod tests {
         ];
         let one_by_one = stats(facts.iter());
         let mut first = Tally::default();
-        first.add_group(2, 2, 1, [(1, 2), (0, 1), (1, 2)], [(vec![90, 30], vec![600, 40]), (vec![], vec![]), (vec![30, 90], vec![40, 600])]);
+        first.add_group(
+            2,
+            2,
+            1,
+            [(1, 2), (0, 1), (1, 2)],
+            [(vec![90, 30], vec![600, 40]), (vec![], vec![]), (vec![30, 90], vec![40, 600])],
+        );
         let mut second = Tally::default();
-        second.add_group(2, 1, 0, [(1, 1), (1, 1), (1, 1)], [(vec![10], vec![10]), (vec![], vec![]), (vec![10], vec![10])]);
+        second.add_group(
+            2,
+            1,
+            0,
+            [(1, 1), (1, 1), (1, 1)],
+            [(vec![10], vec![10]), (vec![], vec![]), (vec![10], vec![10])],
+        );
         first.merge(&second);
         assert_eq!(first.first_response_business_minutes(), &[90, 30, 10]);
         assert_eq!(first.stats(), one_by_one);

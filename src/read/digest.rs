@@ -246,7 +246,9 @@ pub(crate) fn worst_breaches(
     let mut overs = Vec::new();
     for (row, version) in clocks {
         let config = configs.get(conn, version)?;
-        for (kind, clock) in [(ClockKind::FirstResponse, row.first_response()), (ClockKind::Resolution, row.resolution())] {
+        for (kind, clock) in
+            [(ClockKind::FirstResponse, row.first_response()), (ClockKind::Resolution, row.resolution())]
+        {
             let Some(clock) = clock else { continue };
             let Some(breached) = clock.breached_at.filter(|b| *b >= start && *b < end) else { continue };
             let calendar = config.calendar_named(&clock.calendar);

@@ -13,7 +13,7 @@ use crate::domain::facts::ClockFacts;
 use crate::domain::ledger::Stretch;
 use crate::domain::sla::{Segment, SlaConfig, derive_all, segments};
 use crate::service::Error;
-use crate::service::sla::{ClockView, SlaView, SlaVersions, sla_view, timeline};
+use crate::service::sla::{ClockView, SlaVersions, SlaView, sla_view, timeline};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Person {
@@ -110,7 +110,10 @@ struct People {
 
 impl People {
     fn of(row: &RequestRow, users: &HashMap<String, UserRow>) -> Self {
-        Self { requester: person(users, &row.requester_id), assignee: row.assignee_id.as_deref().map(|id| person(users, id)) }
+        Self {
+            requester: person(users, &row.requester_id),
+            assignee: row.assignee_id.as_deref().map(|id| person(users, id)),
+        }
     }
 }
 

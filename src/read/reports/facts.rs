@@ -69,8 +69,7 @@ pub(super) fn counted(
         let since = from_micros(since);
         let name = usize::try_from(calendar).ok().and_then(|i| names.get(i)).map_or("", String::as_str);
         let version = i32::try_from(version).unwrap_or_default();
-        let elapsed =
-            TimeDelta::nanoseconds(elapsed_ns) + calendars.open_between(version, name, since, now.max(since));
+        let elapsed = TimeDelta::nanoseconds(elapsed_ns) + calendars.open_between(version, name, since, now.max(since));
         shares.push(share(elapsed, target));
     }
     Ok(Counted {

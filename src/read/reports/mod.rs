@@ -228,7 +228,8 @@ fn build(
     let span = trend.map_or(period, |(wider, _)| wider);
     let (span_start, span_end) = (span.start().min(start), span.end().max(end));
     // The buckets: the span cut at the period's ends and at each trend cut inside it.
-    let mut cuts: Vec<DateTime<Utc>> = [start, end].into_iter().chain(trend.into_iter().flat_map(|(_, c)| c.iter().copied())).collect();
+    let mut cuts: Vec<DateTime<Utc>> =
+        [start, end].into_iter().chain(trend.into_iter().flat_map(|(_, c)| c.iter().copied())).collect();
     cuts.retain(|c| *c > span_start && *c < span_end);
     cuts.sort();
     cuts.dedup();
@@ -306,7 +307,10 @@ fn build(
     for key in &team_keys {
         for bucket in buckets.iter_mut() {
             let (from, to) = (db::micros(bucket.start), db::micros(bucket.end));
-            let g = db::report_group(conn, &db::ReportQuery { scope: Scope::Hold.as_str(), team: Some(key), from, to, ..base.clone() })?;
+            let g = db::report_group(
+                conn,
+                &db::ReportQuery { scope: Scope::Hold.as_str(), team: Some(key), from, to, ..base.clone() },
+            )?;
             if g.n > 0 {
                 let counted = facts::counted(&calendars, &names, &g, now)?;
                 count_hold(&mut tallies, bucket, trend.is_some(), in_period(bucket), key, counted);
