@@ -403,35 +403,3 @@ pub fn save_facts(conn: &mut AnyConnection, request_id: &str, wanted: &[FactsRow
     .execute(conn)?;
     Ok(())
 }
-
-/// Requester clocks that breached in [start, end), counted by the team holding the request
-/// when they did. Only request rows name that team, so the breach-moment indexes serve alone.
-pub fn breaches_charged_between(
-    conn: &mut AnyConnection,
-    start: i64,
-    end: i64,
-) -> QueryResult<Vec<(Option<String>, i64)>> {
-    use diesel::dsl::count_star;
-    let fr: Vec<(Option<String>, i64)> = request_facts::table
-        .filter(request_facts::fr_breached_at.ge(start))
-        .filter(request_facts::fr_breached_at.lt(end))
-        .filter(request_facts::fr_breach_team.is_not_null())
-        .group_by(request_facts::fr_breach_team)
-        .select((request_facts::fr_breach_team, count_star()))
-        .load(conn)?;
-    let res: Vec<(Option<String>, i64)> = request_facts::table
-        .filter(request_facts::res_breached_at.ge(start))
-        .filter(request_facts::res_breached_at.lt(end))
-        .filter(request_facts::res_breach_team.is_not_null())
-        .group_by(request_facts::res_breach_team)
-        .select((request_facts::res_breach_team, count_star()))
-        .load(conn)?;
-    let mut counts: Vec<(Option<String>, i64)> = Vec::new();
-    for (team, n) in fr.into_iter().chain(res) {
-        match counts.iter_mut().find(|(t, _)| *t == team) {
-            Some(entry) => entry.1 += n,
-            None => counts.push((team, n)),
-        }
-    }
-    Ok(counts)
-}

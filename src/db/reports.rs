@@ -44,3 +44,36 @@ pub fn clocks_breached_between(
 pub fn requests_by_ids(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<RequestRow>> {
     requests::table.filter(requests::id.eq_any(ids)).select(RequestRow::as_select()).load(conn)
 }
+
+/// Requester clocks that breached in [start, end), counted by the team holding the request
+/// when they did. Only request rows name that team, so the breach-moment indexes serve alone.
+pub fn breaches_charged_between(
+    conn: &mut AnyConnection,
+    start: i64,
+    end: i64,
+) -> QueryResult<Vec<(Option<String>, i64)>> {
+    use super::schema::request_facts as f;
+    use diesel::dsl::count_star;
+    let fr: Vec<(Option<String>, i64)> = f::table
+        .filter(f::fr_breached_at.ge(start))
+        .filter(f::fr_breached_at.lt(end))
+        .filter(f::fr_breach_team.is_not_null())
+        .group_by(f::fr_breach_team)
+        .select((f::fr_breach_team, count_star()))
+        .load(conn)?;
+    let res: Vec<(Option<String>, i64)> = f::table
+        .filter(f::res_breached_at.ge(start))
+        .filter(f::res_breached_at.lt(end))
+        .filter(f::res_breach_team.is_not_null())
+        .group_by(f::res_breach_team)
+        .select((f::res_breach_team, count_star()))
+        .load(conn)?;
+    let mut counts: Vec<(Option<String>, i64)> = Vec::new();
+    for (team, n) in fr.into_iter().chain(res) {
+        match counts.iter_mut().find(|(t, _)| *t == team) {
+            Some(entry) => entry.1 += n,
+            None => counts.push((team, n)),
+        }
+    }
+    Ok(counts)
+}

@@ -1,0 +1,205 @@
+//! The request list's query: its filters and sort, and the rows a page shows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{requests, users};
+use super::{AnyConnection, RequestRow};
+
+/// What a page of requests shows of each: the row without the columns only the SLA engine
+/// reads (a third of the columns, and most of the timestamps a page would parse).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = requests)]
+pub struct ListedRequest {
+    pub id: String,
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub priority: String,
+    pub page_url: Option<String>,
+    pub desired_date: Option<chrono::NaiveDate>,
+    pub status: String,
+    pub team_key: String,
+    pub routing_version: i32,
+    pub routing_rule: Option<String>,
+    pub routing_reason: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub first_answer_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub sla_version: i32,
+    /// The due-time sort key (the cursor of a page sorted by it).
+    pub queue_due_at: NaiveDateTime,
+}
+
+impl From<RequestRow> for ListedRequest {
+    fn from(r: RequestRow) -> Self {
+        Self {
+            id: r.id,
+            number: r.number,
+            title: r.title,
+            description: r.description,
+            category: r.category,
+            priority: r.priority,
+            page_url: r.page_url,
+            desired_date: r.desired_date,
+            status: r.status,
+            team_key: r.team_key,
+            routing_version: r.routing_version,
+            routing_rule: r.routing_rule,
+            routing_reason: r.routing_reason,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            first_response_at: r.first_response_at,
+            first_answer_at: r.first_answer_at,
+            resolved_at: r.resolved_at,
+            closed_at: r.closed_at,
+            sla_version: r.sla_version,
+            queue_due_at: r.clocks.queue_due_at,
+        }
+    }
+}
+
+/// Who an assignee filter means.
+#[derive(Debug, Clone)]
+pub enum AssigneeFilter {
+    Nobody,
+    Email(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub team: Option<String>,
+    /// Any of these statuses; all when empty.
+    pub statuses: Vec<String>,
+    pub assignee: Option<AssigneeFilter>,
+    pub requester_email: Option<String>,
+    /// Always set for requesters: they only ever see their own.
+    pub requester_id: Option<String>,
+    pub category: Option<String>,
+    pub priority: Option<String>,
+    pub text: Option<String>,
+    pub sla: Option<SlaFilter>,
+    pub sort: Sort,
+    /// Keyset: strictly after this (sort key, id) in the sort order.
+    pub after: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+    /// The moment SLA states are judged at.
+    pub now: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Created,
+    /// Soonest SLA due first; requests with no running clock last.
+    Due,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaFilter {
+    /// Some clock at risk, none breached.
+    AtRisk,
+    /// Some clock breached.
+    Breached,
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// A request of a page, with what the page shows beside it: its clocks as stored, and the
+/// requester's and assignee's email and name.
+pub type ListedRow = (ListedRequest, Option<super::RequestClocksRow>, (String, String), Option<(String, String)>);
+
+/// One page of requests, newest first or soonest due first, in one query: the clocks and the
+/// people are joined by key, so a page costs one statement that is prepared once.
+pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult<Vec<ListedRow>> {
+    use super::schema::request_facts;
+    let (requesters, assignees) = diesel::alias!(users as requesters, users as assignees);
+    let mut q = requests::table
+        .left_join(request_facts::table.on(request_facts::request_id.eq(requests::id).and(request_facts::seq.eq(0))))
+        .inner_join(requesters.on(requesters.field(users::id).eq(requests::requester_id)))
+        .left_join(assignees.on(requests::assignee_id.eq(assignees.field(users::id).nullable())))
+        .select((
+            ListedRequest::as_select(),
+            Option::<super::RequestClocksRow>::as_select(),
+            (requesters.field(users::email), requesters.field(users::name)),
+            (assignees.field(users::email), assignees.field(users::name)).nullable(),
+        ))
+        .into_boxed();
+    if let Some(team) = &f.team {
+        q = q.filter(requests::team_key.eq(team.clone()));
+    }
+    if !f.statuses.is_empty() {
+        q = q.filter(requests::status.eq_any(f.statuses.clone()));
+    }
+    match &f.assignee {
+        Some(AssigneeFilter::Nobody) => q = q.filter(requests::assignee_id.is_null()),
+        Some(AssigneeFilter::Email(email)) => {
+            let ids = users::table.filter(users::email.eq(email.clone())).select(users::id);
+            q = q.filter(requests::assignee_id.eq_any(ids.nullable()));
+        }
+        None => {}
+    }
+    if let Some(email) = &f.requester_email {
+        let ids = users::table.filter(users::email.eq(email.clone())).select(users::id);
+        q = q.filter(requests::requester_id.eq_any(ids));
+    }
+    if let Some(id) = &f.requester_id {
+        q = q.filter(requests::requester_id.eq(id.clone()));
+    }
+    if let Some(category) = &f.category {
+        q = q.filter(requests::category.eq(category.clone()));
+    }
+    if let Some(priority) = &f.priority {
+        q = q.filter(requests::priority.eq(priority.clone()));
+    }
+    if let Some(text) = &f.text {
+        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        q = q.filter(
+            lower(requests::title)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(requests::description).like(pattern).escape('\\')),
+        );
+    }
+    let now = f.now;
+    let breached = requests::fr_breached_at.le(now).or(requests::res_breached_at.le(now));
+    match f.sla {
+        Some(SlaFilter::Breached) => q = q.filter(breached.assume_not_null()),
+        Some(SlaFilter::AtRisk) => {
+            let at_risk = requests::fr_at_risk_at.le(now).or(requests::res_at_risk_at.le(now));
+            let not_breached = requests::fr_breached_at
+                .is_null()
+                .or(requests::fr_breached_at.gt(now))
+                .and(requests::res_breached_at.is_null().or(requests::res_breached_at.gt(now)));
+            // Implied (an at-risk request's running clocks are all still before their due
+            // time), and it makes the query a range scan of the due-time index from now on.
+            q = q.filter(requests::queue_due_at.gt(now));
+            q = q.filter(at_risk.assume_not_null()).filter(not_breached.assume_not_null());
+        }
+        None => {}
+    }
+    match f.sort {
+        Sort::Created => {
+            if let Some((at, id)) = &f.after {
+                q = q.filter(
+                    requests::created_at.lt(*at).or(requests::created_at.eq(*at).and(requests::id.lt(id.clone()))),
+                );
+            }
+            q.order((requests::created_at.desc(), requests::id.desc())).limit(f.limit).load(conn)
+        }
+        Sort::Due => {
+            if let Some((at, id)) = &f.after {
+                q = q.filter(
+                    requests::queue_due_at.gt(*at).or(requests::queue_due_at.eq(*at).and(requests::id.gt(id.clone()))),
+                );
+            }
+            q.order((requests::queue_due_at.asc(), requests::id.asc())).limit(f.limit).load(conn)
+        }
+    }
+}
