@@ -64,12 +64,31 @@ pub struct RoutingDecision {
 
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
+/// How many compiled patterns the process keeps; past it the cache starts again (a map holds a
+/// few dozen, so only a process that saw hundreds of map versions ever reaches it).
+const COMPILED_MAX: usize = 1024;
+
+/// Compiles a rule's pattern once per process: building a regex (its literal prefilter and
+/// automata) cost more than the rest of a filing, and a `Regex` is meant to be shared (a clone
+/// shares the compiled program). Patterns are the cache key, so a new map version needs no
+/// invalidation: its changed patterns are simply new keys.
 fn compile(pattern: &str) -> Result<Regex, String> {
-    RegexBuilder::new(pattern)
+    static COMPILED: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
+        std::sync::LazyLock::new(Default::default);
+    if let Some(re) = COMPILED.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
+        return Ok(re.clone());
+    }
+    let re = RegexBuilder::new(pattern)
         .case_insensitive(true)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map_err(|e| format!("invalid regular expression: {e}"))
+        .map_err(|e| format!("invalid regular expression: {e}"))?;
+    let mut compiled = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+    if compiled.len() >= COMPILED_MAX {
+        compiled.clear();
+    }
+    compiled.insert(pattern.to_owned(), re.clone());
+    Ok(re)
 }
 
 impl Rule {
