@@ -382,6 +382,16 @@ impl RequestClocksRow {
     }
 }
 
+/// Stores the facts rows of a request just filed (nothing stored yet to compare with).
+pub fn insert_facts(conn: &mut AnyConnection, rows: &[FactsRow]) -> QueryResult<()> {
+    // One statement per row: the multi-backend connection has no batch insert (a new request
+    // has one or two rows).
+    for row in rows {
+        diesel::insert_into(request_facts::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Makes the stored facts of a request equal to `wanted`, writing only the rows that differ.
 pub fn save_facts(conn: &mut AnyConnection, request_id: &str, wanted: &[FactsRow]) -> QueryResult<()> {
     let stored = facts_of(conn, request_id)?;

@@ -106,6 +106,14 @@ pub fn save_ledger(conn: &mut AnyConnection, request_id: &str, stretches: &[Stre
     Ok(true)
 }
 
+/// Stores the first stretches of a request just filed (nothing stored yet to compare with).
+pub fn insert_ledger(conn: &mut AnyConnection, request_id: &str, stretches: &[Stretch]) -> QueryResult<()> {
+    for (i, s) in stretches.iter().enumerate() {
+        diesel::insert_into(request_stretches::table).values(StretchRow::new(request_id, i, s)).execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Whether every request has its ledger (the upgrade's build step has run to its end).
 pub fn ledger_built(conn: &mut AnyConnection) -> QueryResult<bool> {
     let value: Option<i64> = counters::table.find("ledger").select(counters::value).first(conn).optional()?;

@@ -189,11 +189,32 @@ pub fn request_detail(
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, Error> {
     let all_events = db::events_of(conn, &row.id)?;
-    let timeline = timeline(&row, &all_events);
     let config = db::sla_version(conn, row.sla_version)?.config;
-    let sla = sla_view(&derive_all(&timeline, &config), now);
-    let segments = segments(&timeline);
-    let ledger = db::ledger_of(conn, &row.id)?.iter().map(|s| s.stretch().as_of(&config, now)).collect();
+    let plans = derive_all(&timeline(&row, &all_events), &config);
+    let ledger: Vec<Stretch> = db::ledger_of(conn, &row.id)?.iter().map(|s| s.stretch()).collect();
+    detail_of(conn, row, all_events, Known { config: &config, plans: &plans, ledger: &ledger }, show_internal, now)
+}
+
+/// What the caller already holds of a request: its SLA configuration, clocks and ledger.
+pub struct Known<'a> {
+    pub config: &'a SlaConfig,
+    pub plans: &'a std::collections::BTreeMap<crate::domain::sla::ClockKind, crate::domain::sla::ClockPlan>,
+    pub ledger: &'a [Stretch],
+}
+
+/// `request_detail` from what the caller holds (a filing answers from the rows it just wrote,
+/// without reading them back); only the people named are read.
+pub fn detail_of(
+    conn: &mut AnyConnection,
+    row: RequestRow,
+    all_events: Vec<StoredEvent>,
+    known: Known<'_>,
+    show_internal: bool,
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, Error> {
+    let sla = sla_view(known.plans, now);
+    let segments = segments(&timeline(&row, &all_events));
+    let ledger = known.ledger.iter().map(|s| s.as_of(known.config, now)).collect();
     let events: Vec<StoredEvent> = all_events.into_iter().filter(|e| show_internal || !e.event.is_internal()).collect();
     let ids: Vec<&str> = events
         .iter()

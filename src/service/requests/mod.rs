@@ -16,7 +16,7 @@ use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
 use crate::domain::event::FIRST_RESPONSE_BY_COMMENT;
 use crate::domain::request::parse_text;
 use crate::domain::{Event, FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
-use crate::read::views::{RequestDetail, request_detail, request_key};
+use crate::read::views::{Known, RequestDetail, detail_of, request_detail, request_key};
 use crate::service::Error;
 pub use answers::Via;
 use answers::{note_first_answer, note_first_response};
@@ -79,7 +79,6 @@ pub fn create(
             team_first_answer_at: None,
             clocks: db::ClockColumns::default(),
         };
-        db::insert_request(conn, &row)?;
         let at = row.created_at;
         let created = Event::Created {
             key: request_key(row.number),
@@ -89,7 +88,6 @@ pub fn create(
             page_url: row.page_url.clone(),
             desired_date: row.desired_date,
         };
-        db::insert_event(conn, &row.id, Some(&actor.id), at, &created)?;
         let routed = Event::Routed {
             team: decision.team,
             rule: decision.rule,
@@ -97,11 +95,28 @@ pub fn create(
             version: current.version,
             suggested_priority: decision.suggested_priority,
         };
-        db::insert_event(conn, &row.id, None, at, &routed)?;
+        // Derived before anything is written, so each row is written once, complete: the
+        // request with its clocks, its two events, its first stretch and its facts.
+        let stored = |event: Event, actor_id: Option<String>| db::StoredEvent {
+            id: 0,
+            request_id: row.id.clone(),
+            actor_id,
+            at,
+            event,
+        };
+        let events = vec![stored(created, Some(actor.id.clone())), stored(routed, None)];
+        let derived = sla::derive_state(&row, &events, &current_sla.config, &[]);
         let mut row = row;
-        sla::refresh(conn, &mut row)?;
+        row.clocks = derived.clocks;
+        db::insert_request(conn, &row)?;
+        for e in &events {
+            db::insert_event(conn, &row.id, e.actor_id.as_deref(), e.at, &e.event)?;
+        }
+        db::insert_ledger(conn, &row.id, &derived.ledger)?;
+        db::insert_facts(conn, &derived.facts)?;
         notifier.new_for_team(conn, &row, None, now)?;
-        request_detail(conn, row, true, now)
+        let known = Known { config: &current_sla.config, plans: &derived.plans, ledger: &derived.ledger };
+        detail_of(conn, row, events, known, true, now)
     })
 }
 
