@@ -68,29 +68,35 @@ fn ready(now: NaiveDateTime) -> Ready {
         .or(mail_outbox::status.eq("sending").and(mail_outbox::locked_until.lt(now)))
 }
 
-/// Claims one message for `lease_until`: only one caller's conditional UPDATE can match.
-pub fn claim_mail(
+/// Claims those of `ids` still ready at `now` for one sender, in one statement, and returns
+/// them: the sender's lease (`lease_until`) tells its claims from another instance's.
+pub fn claim_mail_batch(
     conn: &mut AnyConnection,
-    id: &str,
+    ids: &[String],
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
-) -> QueryResult<Option<OutboxRow>> {
-    let claimed = diesel::update(mail_outbox::table.find(id).filter(ready(now)))
-        .set((
-            mail_outbox::status.eq("sending"),
-            mail_outbox::locked_until.eq(Some(lease_until)),
-            mail_outbox::attempts.eq(mail_outbox::attempts + 1),
-        ))
-        .execute(conn)?;
-    if claimed == 1 {
-        mail_outbox::table.find(id).select(OutboxRow::as_select()).first(conn).optional()
-    } else {
-        Ok(None)
-    }
+) -> QueryResult<Vec<OutboxRow>> {
+    super::write_tx(conn, |conn| {
+        diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(ids)).filter(ready(now)))
+            .set((
+                mail_outbox::status.eq("sending"),
+                mail_outbox::locked_until.eq(Some(lease_until)),
+                mail_outbox::attempts.eq(mail_outbox::attempts + 1),
+            ))
+            .execute(conn)?;
+        mail_outbox::table
+            .filter(mail_outbox::id.eq_any(ids))
+            .filter(mail_outbox::status.eq("sending"))
+            .filter(mail_outbox::locked_until.eq(Some(lease_until)))
+            .order(mail_outbox::next_attempt_at)
+            .select(OutboxRow::as_select())
+            .load(conn)
+    })
 }
 
-pub fn mark_sent(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(mail_outbox::table.find(id).filter(mail_outbox::status.eq("sending")))
+/// Marks these claimed messages sent, in one statement.
+pub fn mark_sent_batch(conn: &mut AnyConnection, ids: &[String], at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(ids)).filter(mail_outbox::status.eq("sending")))
         .set((
             mail_outbox::status.eq("sent"),
             mail_outbox::sent_at.eq(Some(at)),

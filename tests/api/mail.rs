@@ -174,14 +174,22 @@ on_both_backends! {
         let queued = app.outbox().remove(0);
         // A sender claims it and dies before marking it sent.
         let mut conn = app.pool.get().unwrap();
-        let claimed = changedesk::db::claim_mail(
+        let claimed = changedesk::db::claim_mail_batch(
             &mut conn,
-            &queued.id,
+            std::slice::from_ref(&queued.id),
             time("2026-11-16T09:00:00Z").naive_utc(),
             time("2026-11-16T09:10:00Z").naive_utc(),
         )
         .unwrap();
-        assert!(claimed.is_some());
+        assert_eq!(claimed.len(), 1);
+        let again = changedesk::db::claim_mail_batch(
+            &mut conn,
+            std::slice::from_ref(&queued.id),
+            time("2026-11-16T09:01:00Z").naive_utc(),
+            time("2026-11-16T09:11:00Z").naive_utc(),
+        )
+        .unwrap();
+        assert!(again.is_empty(), "a second sender does not get a message under another's lease");
         assert_eq!(app.dispatch_mail_at("2026-11-16T09:05:00Z").await.sent, 0, "still leased to the first sender");
         assert_eq!(app.dispatch_mail_at("2026-11-16T09:11:00Z").await.sent, 1, "the lease ran out: sent again");
         let files = read_maildir(&app.settings.mail.file_dir);
