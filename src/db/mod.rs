@@ -180,16 +180,31 @@ pub fn revert_last_migration(conn: &mut AnyConnection) -> anyhow::Result<String>
     Ok(reverted.to_string())
 }
 
+/// The turn of this process's SQLite write transactions (one database per process in service;
+/// a process with several, like the tests, just queues their writes together).
+static SQLITE_WRITERS: parking_lot::FairMutex<()> = parking_lot::const_fair_mutex(());
+
 /// Runs `f` in one write transaction. On SQLite it begins IMMEDIATE, so the write lock is
 /// taken up front and two writers queue on busy_timeout instead of failing on lock upgrade.
 pub fn write_tx<T, E>(conn: &mut AnyConnection, f: impl FnOnce(&mut AnyConnection) -> Result<T, E>) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
-    match conn {
-        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
-    }
+    // SQLite has one writer: the writers of this process queue in order on a fair lock instead
+    // of meeting on the file lock and retrying it in busy_timeout's sleeps (whose growing
+    // intervals gave one filing in a hundred a second's wait at sixteen connections). Other
+    // processes still meet BEGIN IMMEDIATE and busy_timeout. PostgreSQL writers stay concurrent.
+    let _turn = match conn {
+        AnyConnection::Sqlite(c) => {
+            let turn = SQLITE_WRITERS.lock();
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            Some(turn)
+        }
+        AnyConnection::Postgresql(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            None
+        }
+    };
     match f(conn) {
         Ok(value) => {
             <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
