@@ -148,6 +148,9 @@ impl ResponseError for ApiError {
         if let Self::Unauthorized(_) = self {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
+        if let Self::Unavailable(_) = self {
+            response.insert_header(("Retry-After", "1"));
+        }
         response.json(ErrorBody { error: ErrorDetail { code: self.code(), message, fields } })
     }
 }

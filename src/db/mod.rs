@@ -184,6 +184,12 @@ pub fn revert_last_migration(conn: &mut AnyConnection) -> anyhow::Result<String>
 /// a process with several, like the tests, just queues their writes together).
 static SQLITE_WRITERS: parking_lot::FairMutex<()> = parking_lot::const_fair_mutex(());
 
+/// How long a writer waits for its turn, as busy_timeout does for the file lock.
+const WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How SQLite says a writer gave up on the lock (busy_timeout, or the turn above).
+pub const LOCKED: &str = "database is locked";
+
 /// Runs `f` in one write transaction. On SQLite it begins IMMEDIATE, so the write lock is
 /// taken up front and two writers queue on busy_timeout instead of failing on lock upgrade.
 pub fn write_tx<T, E>(conn: &mut AnyConnection, f: impl FnOnce(&mut AnyConnection) -> Result<T, E>) -> Result<T, E>
@@ -196,7 +202,13 @@ where
     // processes still meet BEGIN IMMEDIATE and busy_timeout. PostgreSQL writers stay concurrent.
     let _turn = match conn {
         AnyConnection::Sqlite(c) => {
-            let turn = SQLITE_WRITERS.lock();
+            // As long as busy_timeout would have waited; then the same "database is locked".
+            let turn = SQLITE_WRITERS.try_lock_for(WRITE_WAIT).ok_or_else(|| {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::Unknown,
+                    Box::new(format!("{LOCKED}: no turn to write within {} s", WRITE_WAIT.as_secs())),
+                )
+            })?;
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             Some(turn)
         }

@@ -39,6 +39,11 @@ impl From<diesel::result::Error> for Error {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => Self::NotFound("not found".into()),
+            // Writers queued past the wait (SQLite's busy_timeout or the process's write turn):
+            // overload, answered 503 with Retry-After, not an internal error.
+            diesel::result::Error::DatabaseError(_, info) if info.message().starts_with(crate::db::LOCKED) => {
+                Self::Unavailable(format!("writes are queued past their wait: {}", info.message()))
+            }
             other => Self::Internal(anyhow::Error::new(other).context("database query")),
         }
     }
@@ -47,5 +52,22 @@ impl From<diesel::result::Error> for Error {
 impl From<diesel::r2d2::PoolError> for Error {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         Self::Unavailable(format!("no database connection: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_writer_that_waited_too_long_is_unavailable_and_other_database_errors_internal() {
+        let db_error = |message: &str| {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::Unknown,
+                Box::new(message.to_owned()),
+            )
+        };
+        assert!(matches!(Error::from(db_error("database is locked")), Error::Unavailable(_)));
+        assert!(matches!(Error::from(db_error("no such table: requests")), Error::Internal(_)));
     }
 }
