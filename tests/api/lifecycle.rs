@@ -1,5 +1,6 @@
 use changedesk::domain::Status;
 use chrono::TimeDelta;
+use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -178,5 +179,46 @@ on_both_backends! {
             .collect();
         keys.sort();
         assert_eq!(keys, (1..=12).collect::<Vec<_>>());
+    }
+
+    async fn sixteen_concurrent_filers_lose_nothing_and_their_refusals_leave_nothing(app: TestApp) {
+        let cast = app.cast();
+        // Sixteen clients, eight filings each; every fourth names an unknown category (422).
+        let client = |c: usize| {
+            let (app, ann) = (&app, &cast.ann);
+            async move {
+                let mut replies = Vec::new();
+                for i in 0..8 {
+                    let category = if i % 4 == 3 { "no-such-category" } else { "bug" };
+                    let body = json!({"title": format!("Client {c} filing {i}"), "description": "d", "category": category});
+                    replies.push((category, app.call(Method::POST, "/api/v1/requests", Some(ann), Some(body)).await));
+                }
+                replies
+            }
+        };
+        let replies: Vec<_> = futures_util::future::join_all((0..16).map(client)).await.into_iter().flatten().collect();
+        let mut filed = Vec::new();
+        for (category, reply) in &replies {
+            if *category == "bug" {
+                assert_eq!(reply.status, 201, "{}", reply.body);
+                filed.push(reply.body["id"].as_str().unwrap().to_owned());
+            } else {
+                reply.assert_error(422, "validation_failed");
+            }
+        }
+        assert_eq!(filed.len(), 16 * 6);
+        let mut conn = app.pool.get().unwrap();
+        assert_eq!(changedesk::db::count_requests(&mut conn).unwrap(), filed.len() as i64, "refusals wrote no request");
+        let mut keys = Vec::new();
+        for id in &filed {
+            let row = changedesk::db::find_request(&mut conn, id).unwrap().expect("every 201 is stored");
+            keys.push(row.number);
+            let kinds: Vec<String> =
+                changedesk::db::events_of(&mut conn, id).unwrap().iter().map(|e| e.event.kind().to_owned()).collect();
+            assert_eq!(kinds, ["created", "routed"], "{id}");
+        }
+        keys.sort();
+        assert_eq!(keys, (1..=filed.len() as i64).collect::<Vec<_>>(), "keys contiguous: no number spent on a refusal");
+        assert_eq!(app.outbox().len(), filed.len(), "one notice per filing, none for a refusal");
     }
 }
