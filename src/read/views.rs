@@ -190,14 +190,18 @@ pub fn request_detail(
 ) -> Result<RequestDetail, Error> {
     let all_events = db::events_of(conn, &row.id)?;
     let config = db::sla_version(conn, row.sla_version)?.config;
-    let plans = derive_all(&timeline(&row, &all_events), &config);
+    let timeline = timeline(&row, &all_events);
+    let plans = derive_all(&timeline, &config);
     let ledger: Vec<Stretch> = db::ledger_of(conn, &row.id)?.iter().map(|s| s.stretch()).collect();
-    detail_of(conn, row, all_events, Known { config: &config, plans: &plans, ledger: &ledger }, show_internal, now)
+    let known = Known { config: &config, timeline: &timeline, plans: &plans, ledger: &ledger };
+    detail_of(conn, row, all_events, known, show_internal, now)
 }
 
-/// What the caller already holds of a request: its SLA configuration, clocks and ledger.
+/// What the caller already holds of a request: its SLA configuration, timeline, clocks and
+/// ledger.
 pub struct Known<'a> {
     pub config: &'a SlaConfig,
+    pub timeline: &'a crate::domain::sla::Timeline,
     pub plans: &'a std::collections::BTreeMap<crate::domain::sla::ClockKind, crate::domain::sla::ClockPlan>,
     pub ledger: &'a [Stretch],
 }
@@ -213,7 +217,7 @@ pub fn detail_of(
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, Error> {
     let sla = sla_view(known.plans, now);
-    let segments = segments(&timeline(&row, &all_events));
+    let segments = segments(known.timeline);
     let ledger = known.ledger.iter().map(|s| s.as_of(known.config, now)).collect();
     let events: Vec<StoredEvent> = all_events.into_iter().filter(|e| show_internal || !e.event.is_internal()).collect();
     let ids: Vec<&str> = events

@@ -79,13 +79,17 @@ pub fn derive_state(
     config: &SlaConfig,
     recorded: &[EscalationRow],
 ) -> Derived {
-    let timeline = timeline(row, events);
-    let plans = derive_all(&timeline, config);
+    derive_from(row, &timeline(row, events), config, recorded)
+}
+
+/// `derive_state` from the request's timeline, for a caller that keeps it.
+pub fn derive_from(row: &RequestRow, timeline: &Timeline, config: &SlaConfig, recorded: &[EscalationRow]) -> Derived {
+    let plans = derive_all(timeline, config);
     let first = |want: fn(&Change) -> bool| timeline.changes.iter().find(|(_, c)| want(c)).map(|(at, _)| to_db(*at));
     Derived {
         clocks: columns(&plans, recorded, row.escalate_from),
-        ledger: ledger::stretches(&timeline, config),
-        facts: facts::facts(&timeline, config, &row.category, &plans)
+        ledger: ledger::stretches(timeline, config),
+        facts: facts::facts(timeline, config, &row.category, &plans)
             .iter()
             .map(|f| db::FactsRow::new(&row.id, row.sla_version, f))
             .collect(),

@@ -105,7 +105,8 @@ pub fn create(
             event,
         };
         let events = vec![stored(created, Some(actor.id.clone())), stored(routed, None)];
-        let derived = sla::derive_state(&row, &events, &current_sla.config, &[]);
+        let timeline = sla::timeline(&row, &events);
+        let derived = sla::derive_from(&row, &timeline, &current_sla.config, &[]);
         let mut row = row;
         row.clocks = derived.clocks;
         db::insert_request(conn, &row)?;
@@ -115,7 +116,8 @@ pub fn create(
         db::insert_ledger(conn, &row.id, &derived.ledger)?;
         db::insert_facts(conn, &derived.facts)?;
         notifier.new_for_team(conn, &row, None, now)?;
-        let known = Known { config: &current_sla.config, plans: &derived.plans, ledger: &derived.ledger };
+        let known =
+            Known { config: &current_sla.config, timeline: &timeline, plans: &derived.plans, ledger: &derived.ledger };
         detail_of(conn, row, events, known, true, now)
     })
 }
