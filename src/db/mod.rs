@@ -5,6 +5,7 @@ pub mod schema;
 
 mod audit;
 mod facts;
+mod facts_store;
 mod ledger;
 mod list;
 mod mail;
@@ -19,6 +20,7 @@ mod users;
 
 pub use audit::*;
 pub use facts::*;
+pub use facts_store::*;
 pub use ledger::*;
 pub use list::*;
 pub use mail::*;
