@@ -91,6 +91,10 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     pub url: Secret,
     pub pool_size: u32,
+    /// Filings that may wait for their turn to write; one more is answered 503 at once.
+    pub write_queue: usize,
+    /// How long a filing may wait for its turn before it is answered 503 without starting.
+    pub write_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -281,6 +285,12 @@ impl Settings {
         }
         if self.database.pool_size == 0 {
             errors.add("database.pool_size", "must be at least 1");
+        }
+        if self.database.write_queue == 0 {
+            errors.add("database.write_queue", "must be at least 1");
+        }
+        if self.database.write_wait_ms == 0 {
+            errors.add("database.write_wait_ms", "must be at least 1");
         }
         if let Err(map_errors) = self.ownership_map().validate(&self.team_keys()) {
             for (field, problem) in map_errors.0 {

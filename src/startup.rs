@@ -20,6 +20,8 @@ use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, Pool};
 use crate::mail::Mailer;
 use crate::routes::{self, extract, health, openapi};
+use crate::service::in_force::ConfigCache;
+use crate::service::intake::Intake;
 use crate::service::notify::Notifier;
 use crate::service::seed;
 use crate::state::AppState;
@@ -73,7 +75,18 @@ impl Application {
         let addr = listener.local_addr()?;
         let json_limit = settings.server.json_limit_bytes;
         let notifier = Arc::new(Notifier::new(&settings.server.base_url, &settings.org.name));
+        let config = Arc::new(ConfigCache::default());
+        let db = &settings.database;
+        let intake = Intake::start(
+            pool.clone(),
+            notifier.clone(),
+            config.clone(),
+            db.write_queue,
+            Duration::from_millis(db.write_wait_ms),
+        )?;
         let state = web::Data::new(AppState {
+            config,
+            intake,
             pool,
             clock,
             settings: Arc::new(settings),

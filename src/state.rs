@@ -22,6 +22,10 @@ pub struct AppState {
     pub throttle: Arc<crate::web::LoginThrottle>,
     /// The SLA configurations read so far, by version (versions never change once stored).
     pub sla_versions: Arc<crate::service::sla::SlaVersions>,
+    /// The configuration in force, checked by its stamp (teams, ownership map, SLA).
+    pub config: Arc<crate::service::in_force::ConfigCache>,
+    /// Filings' queue to the database: grouped commits, bounded, answered in order.
+    pub intake: crate::service::intake::Intake,
 }
 
 impl AppState {

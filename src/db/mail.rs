@@ -29,9 +29,14 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-/// Queues a message unless one with the same dedupe key exists (inside a savepoint, so the
-/// refusal leaves the caller's transaction intact). Returns whether it was queued.
-pub fn enqueue_mail(conn: &mut AnyConnection, row: &OutboxRow) -> QueryResult<bool> {
+/// Queues a message. With `deduped`, only if no message with the same dedupe key exists
+/// (inside a savepoint, so the refusal leaves the caller's transaction intact); without, the
+/// key is the message's own new id, which nothing can hold yet, so no savepoint is spent.
+/// Returns whether it was queued.
+pub fn enqueue_mail(conn: &mut AnyConnection, row: &OutboxRow, deduped: bool) -> QueryResult<bool> {
+    if !deduped {
+        return diesel::insert_into(mail_outbox::table).values(row).execute(conn).map(|_| true);
+    }
     let inserted = conn.transaction(|c| diesel::insert_into(mail_outbox::table).values(row).execute(c));
     match inserted {
         Ok(_) => Ok(true),

@@ -4,6 +4,7 @@
 pub mod schema;
 
 mod audit;
+mod config_stamp;
 mod facts;
 mod facts_store;
 mod ledger;
@@ -19,6 +20,7 @@ mod teams;
 mod users;
 
 pub use audit::*;
+pub use config_stamp::config_stamp;
 pub use facts::*;
 pub use facts_store::*;
 pub use ledger::*;

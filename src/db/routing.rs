@@ -71,5 +71,6 @@ pub fn insert_map_version(
             routing_versions::created_at.eq(at),
         ))
         .execute(conn)?;
+    super::config_stamp::bump_config_stamp(conn)?;
     Ok(version)
 }

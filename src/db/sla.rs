@@ -64,6 +64,7 @@ pub fn insert_sla_version(
             sla_versions::created_at.eq(at),
         ))
         .execute(conn)?;
+    super::config_stamp::bump_config_stamp(conn)?;
     Ok(version)
 }
 

@@ -37,7 +37,8 @@ pub fn team_exists(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
 }
 
 pub fn insert_team(conn: &mut AnyConnection, row: &TeamRow) -> QueryResult<()> {
-    diesel::insert_into(teams::table).values(row).execute(conn).map(drop)
+    diesel::insert_into(teams::table).values(row).execute(conn)?;
+    super::config_stamp::bump_config_stamp(conn)
 }
 
 pub fn update_team(conn: &mut AnyConnection, row: &TeamRow) -> QueryResult<()> {
@@ -48,12 +49,13 @@ pub fn update_team(conn: &mut AnyConnection, row: &TeamRow) -> QueryResult<()> {
             teams::lead_emails.eq(&row.lead_emails),
             teams::updated_at.eq(row.updated_at),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    super::config_stamp::bump_config_stamp(conn)
 }
 
 pub fn delete_team(conn: &mut AnyConnection, key: &str) -> QueryResult<()> {
-    diesel::delete(teams::table.find(key)).execute(conn).map(drop)
+    diesel::delete(teams::table.find(key)).execute(conn)?;
+    super::config_stamp::bump_config_stamp(conn)
 }
 
 /// Whether `user_id` belongs to `team`.

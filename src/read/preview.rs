@@ -7,25 +7,30 @@ use crate::db::AnyConnection;
 use crate::domain::sla::{ClockKind, Timeline, derive_all};
 use crate::domain::{NewRequest, RequestInput};
 use crate::service::Error;
-use crate::service::admin::current_sla;
-use crate::service::requests::{current_map, route};
+use crate::service::in_force::ConfigCache;
+use crate::service::requests::route;
 
 /// Where a request would go, why, and its SLA due times if it were created at `at` (default
 /// now); creates nothing.
-pub fn preview(conn: &mut AnyConnection, input: &RequestInput, now: DateTime<Utc>) -> Result<PreviewView, Error> {
+pub fn preview(
+    conn: &mut AnyConnection,
+    config: &ConfigCache,
+    input: &RequestInput,
+    now: DateTime<Utc>,
+) -> Result<PreviewView, Error> {
     let at = match input.at.as_deref().map(str::trim) {
         None | Some("") => now,
         Some(s) => DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| Error::validation("at", format!("must be an RFC 3339 time (got '{s}')")))?,
     };
-    let current = current_map(conn)?;
+    let current = config.current(conn)?;
     let new = NewRequest::parse(input, &current.map).map_err(Error::Validation)?;
     let decision = route(&current.map, &new);
     let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
-    let config = current_sla(conn)?.config;
+    let config = &current.sla;
     let timeline = Timeline { created_at: at, priority, team: decision.team.clone(), changes: Vec::new() };
-    let plans = derive_all(&timeline, &config);
+    let plans = derive_all(&timeline, config);
     let sla = config.policy(&decision.team, priority).map(|p| PreviewSla {
         first_response_due: plans.get(&ClockKind::FirstResponse).and_then(|c| c.due_at),
         resolution_due: plans.get(&ClockKind::Resolution).and_then(|c| c.due_at),

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{self, AnyConnection, ListedRequest, RequestRow, StoredEvent, UserRow, from_db};
+use crate::db::{self, AnyConnection, ListedRequest, RequestRow, StoredEvent, from_db};
 use crate::domain::Event;
 use crate::domain::facts::ClockFacts;
 use crate::domain::ledger::Stretch;
@@ -95,11 +95,8 @@ pub struct RequestDetail {
 
 pub use crate::domain::request::request_key;
 
-fn person(users: &HashMap<String, UserRow>, id: &str) -> Person {
-    users.get(id).map_or_else(
-        || Person { email: String::new(), name: "(unknown user)".into() },
-        |u| Person { email: u.email.clone(), name: u.name.clone() },
-    )
+fn person(users: &HashMap<String, Person>, id: &str) -> Person {
+    users.get(id).cloned().unwrap_or_else(|| Person { email: String::new(), name: "(unknown user)".into() })
 }
 
 /// The people a request names.
@@ -109,7 +106,7 @@ struct People {
 }
 
 impl People {
-    fn of(row: &RequestRow, users: &HashMap<String, UserRow>) -> Self {
+    fn of(row: &RequestRow, users: &HashMap<String, Person>) -> Self {
         Self {
             requester: person(users, &row.requester_id),
             assignee: row.assignee_id.as_deref().map(|id| person(users, id)),
@@ -194,7 +191,7 @@ pub fn request_detail(
     let plans = derive_all(&timeline, &config);
     let ledger: Vec<Stretch> = db::ledger_of(conn, &row.id)?.iter().map(|s| s.stretch()).collect();
     let known = Known { config: &config, timeline: &timeline, plans: &plans, ledger: &ledger };
-    detail_of(conn, row, all_events, known, show_internal, now)
+    detail_of(conn, row, all_events, known, show_internal, &[], now)
 }
 
 /// What the caller already holds of a request: its SLA configuration, timeline, clocks and
@@ -207,13 +204,14 @@ pub struct Known<'a> {
 }
 
 /// `request_detail` from what the caller holds (a filing answers from the rows it just wrote,
-/// without reading them back); only the people named are read.
+/// without reading them back); only the people named that `people` does not hold are read.
 pub fn detail_of(
     conn: &mut AnyConnection,
     row: RequestRow,
     all_events: Vec<StoredEvent>,
     known: Known<'_>,
     show_internal: bool,
+    people: &[(&str, Person)],
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, Error> {
     let sla = sla_view(known.plans, now);
@@ -225,8 +223,14 @@ pub fn detail_of(
         .filter_map(|e| e.actor_id.as_deref())
         .chain([row.requester_id.as_str()])
         .chain(row.assignee_id.as_deref())
+        .filter(|id| !people.iter().any(|(known, _)| known == id))
         .collect();
-    let users = db::users_by_ids(conn, &ids)?;
+    let mut users: HashMap<String, Person> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        db::users_by_ids(conn, &ids)?.into_values().map(|u| (u.id, Person { email: u.email, name: u.name })).collect()
+    };
+    users.extend(people.iter().map(|(id, p)| ((*id).to_owned(), p.clone())));
     let events = events
         .into_iter()
         .map(|e| EventView {

@@ -10,6 +10,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::read::list::{ListQuery, RequestPage};
 use crate::read::views::{PreviewView, RequestDetail};
 use crate::read::{list, preview};
+use crate::service::intake::Filing;
 use crate::service::requests;
 use crate::service::requests::{AssignInput, CommentInput, ReassignInput, StatusInput};
 use crate::state::AppState;
@@ -36,8 +37,8 @@ pub async fn create_request(
     actor: Actor,
     body: web::Json<RequestInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let (now, notifier) = (state.clock.now(), state.notifier.clone());
-    let detail = state.run(move |c| requests::create(c, &actor, &notifier, &body, now)).await?;
+    let filing = Filing { actor, input: body.into_inner(), now: state.clock.now() };
+    let detail = state.intake.file(filing).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/requests/{}", detail.request.id)))
         .json(detail))
@@ -53,7 +54,8 @@ pub async fn preview_request(
     body: web::Json<RequestInput>,
 ) -> Result<web::Json<PreviewView>, ApiError> {
     let now = state.clock.now();
-    Ok(web::Json(state.run(move |c| preview::preview(c, &body, now)).await?))
+    let config = state.config.clone();
+    Ok(web::Json(state.run(move |c| preview::preview(c, &config, &body, now)).await?))
 }
 
 /// Requests, newest first, one page at a time. Requesters only ever see their own.

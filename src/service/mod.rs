@@ -10,6 +10,8 @@ pub mod audit;
 pub mod digest;
 pub mod error;
 pub mod import;
+pub mod in_force;
+pub mod intake;
 pub mod ledger;
 pub mod mail;
 pub mod notify;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::db::{self, AnyConnection, OutboxRow, RequestRow, to_db};
+use crate::db::{self, AnyConnection, OutboxRow, RequestRow, TeamRow, to_db};
 use crate::domain::request::request_key;
 use crate::domain::sla::{ClockKind, ClockPlan};
 use crate::mail::message::{Notice, Rendered, render};
@@ -74,6 +74,7 @@ impl Notifier {
             return Ok(false);
         }
         let id = Uuid::now_v7().to_string();
+        let deduped = dedupe.is_some();
         let row = OutboxRow {
             message_id: format!("<{id}@{}>", self.host),
             dedupe_key: dedupe.unwrap_or_else(|| id.clone()),
@@ -92,7 +93,7 @@ impl Notifier {
             created_at: to_db(now),
             sent_at: None,
         };
-        Ok(db::enqueue_mail(conn, &row)?)
+        Ok(db::enqueue_mail(conn, &row, deduped)?)
     }
 
     fn notice(&self, row: &RequestRow, subject: String, heading: String, body: Option<String>) -> Notice {
@@ -118,10 +119,10 @@ impl Notifier {
         &self,
         conn: &mut AnyConnection,
         row: &RequestRow,
+        team: Option<&TeamRow>,
         handover: Option<(&str, &str)>,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        let team = db::load_teams(conn)?.into_iter().find(|t| t.key == row.team_key);
         let Some(team) = team else { return Ok(()) };
         let key = request_key(row.number);
         let (kind, subject, heading, why) = match handover {
@@ -140,7 +141,7 @@ impl Notifier {
         };
         let mut n = self.notice(row, subject, heading, Some(row.description.clone()));
         n.lines.push((why.0.into(), why.1));
-        self.queue(conn, kind, Some(&row.id), &[team.email], &n, None, now, now).map(drop)
+        self.queue(conn, kind, Some(&row.id), std::slice::from_ref(&team.email), &n, None, now, now).map(drop)
     }
 
     /// Assigned to someone (who did not assign themselves).

@@ -20,6 +20,7 @@ use crate::service::AnyConnection;
 use crate::service::Error as ServiceError;
 use crate::service::admin;
 use crate::service::admin::TeamView;
+use crate::service::intake::Filing;
 use crate::service::notify::Notifier;
 use crate::service::requests::{self as workflow, AssignInput, CommentInput, ReassignInput, StatusInput};
 use crate::state::AppState;
@@ -115,7 +116,8 @@ impl NewRequestPage {
 }
 
 async fn new_page(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse, PageError> {
-    let map = state.run(|conn| Ok(admin::current(conn)?.map)).await?;
+    let config = state.config.clone();
+    let map = state.run(move |conn| Ok(config.current(conn)?.map.clone())).await?;
     let form = RequestForm::default();
     html(NewRequestPage { user, form, map, errors: FieldErrors::default(), preview: None })
 }
@@ -129,7 +131,6 @@ async fn file(
     user.check_csrf(&form.csrf)?;
     let form = form.into_inner();
     let (input, actor, now) = (form.input(), user.actor.clone(), state.clock.now());
-    let notifier = state.notifier.clone();
     let (preview, errors) = if form.action == "preview" {
         match preview_text(&state, input, now).await {
             Ok(preview) => (Some(preview), FieldErrors::default()),
@@ -137,23 +138,25 @@ async fn file(
             Err(e) => return Err(e.into()),
         }
     } else {
-        match state.run(move |conn| workflow::create(conn, &actor, &notifier, &input, now)).await {
+        match state.intake.file(Filing { actor, input, now }).await.map_err(ApiError::from) {
             Ok(created) => return Ok(see_other(&format!("/requests/{}", created.request.key))),
             Err(ApiError::Validation(errors)) => (None, errors),
             Err(e) => return Err(e.into()),
         }
     };
     // Back to the form, as typed: with where it would go, or with its problems.
-    let map = state.run(|conn| Ok(admin::current(conn)?.map)).await?;
+    let config = state.config.clone();
+    let map = state.run(move |conn| Ok(config.current(conn)?.map.clone())).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     html_status(NewRequestPage { user, form, map, errors, preview }, status)
 }
 
 /// Where `input` would go, in words, in one unit of work.
 async fn preview_text(state: &AppState, input: RequestInput, now: DateTime<Utc>) -> Result<PreviewText, ApiError> {
+    let config = state.config.clone();
     state
         .run(move |conn| {
-            let view = preview::preview(conn, &input, now)?;
+            let view = preview::preview(conn, &config, &input, now)?;
             Ok(PreviewText::new(&view, &admin::teams(conn)?))
         })
         .await

@@ -6,19 +6,19 @@ use std::sync::{Arc, Mutex};
 
 use crate::helpers::*;
 
-fn changedesk(database_url: &str) -> Command {
+pub fn changedesk(database_url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_changedesk"));
     cmd.env("DATABASE_URL", database_url).env_remove("RUST_LOG");
     cmd
 }
 
-fn output(cmd: &mut Command) -> (bool, String, String) {
+pub fn output(cmd: &mut Command) -> (bool, String, String) {
     let out = cmd.output().unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
 /// Kills the server when the test ends, pass or fail.
-struct Server(Child);
+pub struct Server(pub Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -29,7 +29,7 @@ impl Drop for Server {
 
 /// Starts `changedesk serve` and returns it with the address its log reports and the log
 /// lines as they arrive.
-fn serve(cmd: &mut Command) -> (Server, String, Arc<Mutex<Vec<String>>>) {
+pub fn serve(cmd: &mut Command) -> (Server, String, Arc<Mutex<Vec<String>>>) {
     let mut child = cmd.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let server = Server(child);

@@ -163,11 +163,11 @@ on_both_backends! {
         {
             let pool = connect(&app.database_url);
             let mut conn = pool.get().unwrap();
-            let reverted = [(); 3].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
+            let reverted = [(); 4].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
             assert_eq!(
                 reverted,
-                ["20261202000009", "20261202000008", "20261202000007"],
-                "the report indexes', the facts' and the ledger's migrations"
+                ["20261207000010", "20261202000009", "20261202000008", "20261202000007"],
+                "the configuration stamp's, the report indexes', the facts' and the ledger's migrations"
             );
         }
         let run = |args: &[&str]| {
@@ -262,6 +262,7 @@ on_both_backends! {
         let _ = cast;
         let pool = app.pool.clone();
         let notifier = app.notifier.clone();
+        let in_force = changedesk::service::in_force::ConfigCache::default();
         let mut conn = pool.get().unwrap();
         let actor = |conn: &mut changedesk::db::AnyConnection, email: &str| {
             let user = changedesk::db::user_by_email(conn, email).unwrap().unwrap();
@@ -285,7 +286,7 @@ on_both_backends! {
                 category: if to_it { "bug" } else { "content" }.into(),
                 ..Default::default()
             };
-            let filed = requests::create(conn, &ann, &notifier, &input, now).unwrap();
+            let filed = requests::create(conn, &ann, &notifier, &in_force, &input, now).unwrap();
             let key = filed.request.key.clone();
             for step in &steps {
                 let current = requests::show(conn, &ian, &key, now).unwrap().request;

@@ -12,6 +12,7 @@ mod dashboard;
 mod digest;
 mod errors;
 mod import;
+mod intake;
 mod journey;
 mod ledger;
 mod lifecycle;

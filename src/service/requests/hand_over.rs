@@ -57,7 +57,8 @@ pub fn reassign(
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
         // New to the receiving team: announce it there, with the reason for the handover.
-        notifier.new_for_team(conn, &row, Some((&from, &reason)), now)?;
+        let team = db::load_teams(conn)?.into_iter().find(|t| t.key == row.team_key);
+        notifier.new_for_team(conn, &row, team.as_ref(), Some((&from, &reason)), now)?;
         request_detail(conn, row, true, now)
     })
 }

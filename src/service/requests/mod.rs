@@ -16,8 +16,9 @@ use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
 use crate::domain::event::FIRST_RESPONSE_BY_COMMENT;
 use crate::domain::request::parse_text;
 use crate::domain::{Event, FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
-use crate::read::views::{Known, RequestDetail, detail_of, request_detail, request_key};
+use crate::read::views::{Known, Person, RequestDetail, detail_of, request_detail, request_key};
 use crate::service::Error;
+use crate::service::in_force::ConfigCache;
 pub use answers::Via;
 use answers::{note_first_answer, note_first_response};
 pub use hand_over::{ReassignInput, reassign};
@@ -25,101 +26,117 @@ pub use hand_over::{ReassignInput, reassign};
 pub const COMMENT_MAX: usize = 20_000;
 pub const REASON_MAX: usize = 2_000;
 
-pub(crate) fn current_map(conn: &mut AnyConnection) -> Result<db::VersionedMap, Error> {
-    db::current_map(conn)?.ok_or_else(|| Error::Internal(anyhow::anyhow!("the ownership map was never seeded")))
-}
-
 pub(crate) fn route(map: &crate::domain::OwnershipMap, new: &NewRequest) -> RoutingDecision {
     map.route(&new.category, &new.title, &new.description, new.page_url.as_deref())
 }
 
-/// Files a request: validates it, routes it, stores it with its `created` and `routed` events.
+/// Files a request in a write transaction of its own: validates it, routes it, stores it with
+/// its `created` and `routed` events. The service files through `service::intake`, which
+/// commits several filings together; this is the same unit of work one at a time.
 pub fn create(
     conn: &mut AnyConnection,
     actor: &Actor,
     notifier: &Notifier,
+    config: &ConfigCache,
     input: &RequestInput,
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, Error> {
+    check_filing(input)?;
+    write_tx(conn, |conn| file(conn, actor, notifier, config, input, now))
+}
+
+/// What can be refused before a filing takes its turn to write.
+pub fn check_filing(input: &RequestInput) -> Result<(), Error> {
     if input.at.is_some() {
         return Err(Error::validation("at", "only a preview takes 'at'; a request is filed now"));
     }
-    write_tx(conn, |conn| {
-        let current = current_map(conn)?;
-        let current_sla = super::admin::current_sla(conn)?;
-        let new = NewRequest::parse(input, &current.map).map_err(Error::Validation)?;
-        let decision = route(&current.map, &new);
-        // The requester's choice wins; a matching rule may suggest one when they made none.
-        let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
-        let row = RequestRow {
-            id: Uuid::now_v7().to_string(),
-            number: db::next_request_number(conn)?,
-            title: new.title,
-            description: new.description,
-            category: new.category,
-            priority: priority.as_str().to_owned(),
-            page_url: new.page_url,
-            desired_date: new.desired_date,
-            status: Status::New.as_str().to_owned(),
-            requester_id: actor.id.clone(),
-            team_key: decision.team.clone(),
-            assignee_id: None,
-            routing_version: current.version,
-            routing_rule: decision.rule.clone(),
-            routing_reason: decision.reason.clone(),
-            created_at: to_db(now),
-            updated_at: to_db(now),
-            first_response_at: None,
-            resolved_at: None,
-            closed_at: None,
-            sla_version: current_sla.version,
-            escalate_from: None,
-            first_answer_at: None,
-            team_first_response_at: None,
-            team_first_answer_at: None,
-            clocks: db::ClockColumns::default(),
-        };
-        let at = row.created_at;
-        let created = Event::Created {
-            key: request_key(row.number),
-            title: row.title.clone(),
-            category: row.category.clone(),
-            priority: row.priority.clone(),
-            page_url: row.page_url.clone(),
-            desired_date: row.desired_date,
-        };
-        let routed = Event::Routed {
-            team: decision.team,
-            rule: decision.rule,
-            reason: decision.reason,
-            version: current.version,
-            suggested_priority: decision.suggested_priority,
-        };
-        // Derived before anything is written, so each row is written once, complete: the
-        // request with its clocks, its two events, its first stretch and its facts.
-        let stored = |event: Event, actor_id: Option<String>| db::StoredEvent {
-            id: 0,
-            request_id: row.id.clone(),
-            actor_id,
-            at,
-            event,
-        };
-        let events = vec![stored(created, Some(actor.id.clone())), stored(routed, None)];
-        let timeline = sla::timeline(&row, &events);
-        let derived = sla::derive_from(&row, &timeline, &current_sla.config, &[]);
-        let mut row = row;
-        row.clocks = derived.clocks;
-        db::insert_request(conn, &row)?;
-        for e in &events {
-            db::insert_event(conn, &row.id, e.actor_id.as_deref(), e.at, &e.event)?;
-        }
-        db::insert_ledger(conn, &row.id, &derived.ledger)?;
-        db::insert_facts(conn, &derived.facts)?;
-        notifier.new_for_team(conn, &row, None, now)?;
-        let known =
-            Known { config: &current_sla.config, timeline: &timeline, plans: &derived.plans, ledger: &derived.ledger };
-        detail_of(conn, row, events, known, true, now)
-    })
+    Ok(())
+}
+
+/// Files a request inside the caller's write transaction. Everything is derived before
+/// anything is written, so each row is written once, complete: the request with its clocks,
+/// its two events, its first stretch, its facts and the team's notice; the answer is built
+/// from them, not read back.
+pub(crate) fn file(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    notifier: &Notifier,
+    config: &ConfigCache,
+    input: &RequestInput,
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, Error> {
+    let current = config.current(conn)?;
+    let new = NewRequest::parse(input, &current.map).map_err(Error::Validation)?;
+    let decision = route(&current.map, &new);
+    // The requester's choice wins; a matching rule may suggest one when they made none.
+    let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
+    let row = RequestRow {
+        id: Uuid::now_v7().to_string(),
+        number: db::next_request_number(conn)?,
+        title: new.title,
+        description: new.description,
+        category: new.category,
+        priority: priority.as_str().to_owned(),
+        page_url: new.page_url,
+        desired_date: new.desired_date,
+        status: Status::New.as_str().to_owned(),
+        requester_id: actor.id.clone(),
+        team_key: decision.team.clone(),
+        assignee_id: None,
+        routing_version: current.map_version,
+        routing_rule: decision.rule.clone(),
+        routing_reason: decision.reason.clone(),
+        created_at: to_db(now),
+        updated_at: to_db(now),
+        first_response_at: None,
+        resolved_at: None,
+        closed_at: None,
+        sla_version: current.sla_version,
+        escalate_from: None,
+        first_answer_at: None,
+        team_first_response_at: None,
+        team_first_answer_at: None,
+        clocks: db::ClockColumns::default(),
+    };
+    let at = row.created_at;
+    let created = Event::Created {
+        key: request_key(row.number),
+        title: row.title.clone(),
+        category: row.category.clone(),
+        priority: row.priority.clone(),
+        page_url: row.page_url.clone(),
+        desired_date: row.desired_date,
+    };
+    let routed = Event::Routed {
+        team: decision.team,
+        rule: decision.rule,
+        reason: decision.reason,
+        version: current.map_version,
+        suggested_priority: decision.suggested_priority,
+    };
+    let stored = |event: Event, actor_id: Option<String>| db::StoredEvent {
+        id: 0,
+        request_id: row.id.clone(),
+        actor_id,
+        at,
+        event,
+    };
+    let events = vec![stored(created, Some(actor.id.clone())), stored(routed, None)];
+    let timeline = sla::timeline(&row, &events);
+    let derived = sla::derive_from(&row, &timeline, &current.sla, &[]);
+    let mut row = row;
+    row.clocks = derived.clocks;
+    db::insert_request(conn, &row)?;
+    for e in &events {
+        db::insert_event(conn, &row.id, e.actor_id.as_deref(), e.at, &e.event)?;
+    }
+    db::insert_ledger(conn, &row.id, &derived.ledger)?;
+    db::insert_facts(conn, &derived.facts)?;
+    notifier.new_for_team(conn, &row, current.team(&row.team_key), None, now)?;
+    let known = Known { config: &current.sla, timeline: &timeline, plans: &derived.plans, ledger: &derived.ledger };
+    // The filer is the only person the new request names.
+    let filer = (actor.id.as_str(), Person { email: actor.email.clone(), name: actor.name.clone() });
+    detail_of(conn, row, events, known, true, &[filer], now)
 }
 
 /// Loads a request the actor may read: staff read all, requesters only their own.

@@ -1,0 +1,63 @@
+//! The configuration in force (teams, the ownership map with its rules, the SLA calendars and
+//! policies), held in memory and shared by every worker of a process. A unit of work asks for
+//! it by one primary-key read of the configuration's stamp (`db::config_stamp`); only when
+//! some instance has changed the configuration since is it loaded and parsed again. Routing
+//! rules' patterns are compiled once per pattern (`domain::routing::compile`) and calendars are
+//! parsed once, with the SLA configuration they belong to.
+
+use std::sync::{Arc, RwLock};
+
+use crate::db::{self, AnyConnection, TeamRow};
+use crate::domain::OwnershipMap;
+use crate::domain::sla::SlaConfig;
+use crate::service::Error;
+
+/// The configuration at one stamp.
+#[derive(Debug)]
+pub struct InForce {
+    pub stamp: i64,
+    pub map_version: i32,
+    pub map: OwnershipMap,
+    pub sla_version: i32,
+    pub sla: Arc<SlaConfig>,
+    pub teams: Vec<TeamRow>,
+}
+
+impl InForce {
+    pub fn team(&self, key: &str) -> Option<&TeamRow> {
+        self.teams.iter().find(|t| t.key == key)
+    }
+}
+
+/// What a process holds; `Default` holds nothing yet.
+#[derive(Debug, Default)]
+pub struct ConfigCache(RwLock<Option<Arc<InForce>>>);
+
+impl ConfigCache {
+    /// The configuration in force, as the caller's transaction sees it: the stamp is read
+    /// first, so what is returned is at least as new as the stamp it is kept under.
+    pub fn current(&self, conn: &mut AnyConnection) -> Result<Arc<InForce>, Error> {
+        let stamp = db::config_stamp(conn)?;
+        let held = self.0.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(held) = held.filter(|h| h.stamp == stamp) {
+            return Ok(held);
+        }
+        let loaded = Arc::new(load(conn, stamp)?);
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Some(loaded.clone());
+        Ok(loaded)
+    }
+}
+
+fn load(conn: &mut AnyConnection, stamp: i64) -> Result<InForce, Error> {
+    let unseeded = |what: &str| Error::Internal(anyhow::anyhow!("{what} was never seeded"));
+    let map = db::current_map(conn)?.ok_or_else(|| unseeded("the ownership map"))?;
+    let sla = db::current_sla(conn)?.ok_or_else(|| unseeded("the SLA configuration"))?;
+    Ok(InForce {
+        stamp,
+        map_version: map.version,
+        map: map.map,
+        sla_version: sla.version,
+        sla: Arc::new(sla.config),
+        teams: db::load_teams(conn)?,
+    })
+}

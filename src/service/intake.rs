@@ -1,0 +1,164 @@
+//! Filing's door to the database: filings wait in one bounded queue for a writer thread, which
+//! takes every filing waiting (up to `BATCH`) and commits them in one transaction, each in a
+//! savepoint of its own, so one refused filing never fails its neighbours. Each filer is
+//! answered only after the commit that holds its request, so an acknowledged filing is never
+//! lost; if the commit fails, every filing of the group is answered with that failure.
+//!
+//! Why: on SQLite one commit is the expensive part of a filing (its pages written to the log,
+//! the lock handed to the next writer), and sixteen filers each taking the lock in turn spent
+//! more on taking turns than on filing. On PostgreSQL the request-key counter row is held from
+//! a filing's first write to its commit, so filings serialise there anyway; grouping them shares
+//! one commit (one WAL flush) among the group.
+//!
+//! Overload is an answer: a filing that finds the queue full, or that waited longer than
+//! `write_wait` without starting, is answered 503 `unavailable` (with `Retry-After`), having
+//! written nothing. The writer takes the same write turn (`db::write_tx`) as every other write,
+//! so other changes, the import and `verify --repair` interleave between groups.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use tokio::sync::oneshot;
+
+use crate::auth::Actor;
+use crate::db::{AnyConnection, Pool, write_tx};
+use crate::domain::RequestInput;
+use crate::read::views::RequestDetail;
+use crate::service::Error;
+use crate::service::in_force::ConfigCache;
+use crate::service::notify::Notifier;
+use crate::service::requests;
+
+/// The most filings one commit holds: enough to empty the queue of a busy moment, few enough
+/// that the first of them is not kept waiting for the last.
+const BATCH: usize = 64;
+
+/// One filing: who files what, and when.
+pub struct Filing {
+    pub actor: Actor,
+    pub input: RequestInput,
+    pub now: DateTime<Utc>,
+}
+
+struct Job {
+    filing: Filing,
+    queued: Instant,
+    reply: oneshot::Sender<Result<RequestDetail, Error>>,
+}
+
+/// The queue's sending end, shared by every worker.
+pub struct Intake {
+    queue: SyncSender<Job>,
+}
+
+/// What the writer needs besides the queue.
+struct Writer {
+    pool: Pool,
+    notifier: Arc<Notifier>,
+    config: Arc<ConfigCache>,
+    wait: Duration,
+}
+
+impl Intake {
+    /// Starts the writer thread; it ends when the last `Intake` is dropped.
+    pub fn start(
+        pool: Pool,
+        notifier: Arc<Notifier>,
+        config: Arc<ConfigCache>,
+        capacity: usize,
+        wait: Duration,
+    ) -> std::io::Result<Self> {
+        let (queue, waiting) = mpsc::sync_channel(capacity);
+        let writer = Writer { pool, notifier, config, wait };
+        std::thread::Builder::new().name("changedesk-intake".into()).spawn(move || writer.run(waiting))?;
+        Ok(Self { queue })
+    }
+
+    /// Files a request; answers once the commit that holds it is done.
+    pub async fn file(&self, filing: Filing) -> Result<RequestDetail, Error> {
+        requests::check_filing(&filing.input)?;
+        let (reply, answer) = oneshot::channel();
+        match self.queue.try_send(Job { filing, queued: Instant::now(), reply }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(Error::Unavailable("the filing queue is full".into())),
+            Err(TrySendError::Disconnected(_)) => {
+                return Err(Error::Unavailable("the filing writer has stopped".into()));
+            }
+        }
+        answer.await.map_err(|_| Error::Internal(anyhow::anyhow!("the filing writer dropped a filing")))?
+    }
+}
+
+impl Writer {
+    fn run(self, waiting: Receiver<Job>) {
+        while let Ok(first) = waiting.recv() {
+            let mut group = vec![first];
+            while group.len() < BATCH {
+                match waiting.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(_) => break,
+                }
+            }
+            // Those that waited past their deadline never start: nothing of theirs is written.
+            let (late, group): (Vec<Job>, Vec<Job>) = group.into_iter().partition(|j| j.queued.elapsed() > self.wait);
+            for job in late {
+                let waited = job.queued.elapsed().as_millis();
+                let _ = job.reply.send(Err(Error::Unavailable(format!("no turn to write within {waited} ms"))));
+            }
+            if group.is_empty() {
+                continue;
+            }
+            // A panic answers its group with an internal error (the replies are dropped) and
+            // discards the connection (r2d2 drops one returned while panicking); the writer lives on.
+            if catch_unwind(AssertUnwindSafe(|| self.commit(group))).is_err() {
+                log::error!("the filing writer panicked; that group's filers were answered 500");
+            }
+        }
+    }
+
+    /// Commits a group of filings, each in its own savepoint, and answers each filer.
+    fn commit(&self, group: Vec<Job>) {
+        let mut conn = match self.pool.get() {
+            Ok(conn) => conn,
+            Err(e) => return answer_all(group, &Error::from(e)),
+        };
+        let file = |conn: &mut AnyConnection, job: &Job| {
+            let Filing { actor, input, now } = &job.filing;
+            requests::file(conn, actor, &self.notifier, &self.config, input, *now)
+        };
+        let filed = write_tx(&mut conn, |conn| match group.as_slice() {
+            // Alone, a filing's own failure rolls back the whole transaction: no savepoint needed.
+            [job] => file(conn, job).map(|detail| vec![Ok(detail)]),
+            _ => Ok(group.iter().map(|job| conn.transaction(|c| file(c, job))).collect()),
+        });
+        match filed {
+            Ok(results) => {
+                for (job, result) in group.into_iter().zip(results) {
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(e) if group.len() == 1 => {
+                if let Some(job) = group.into_iter().next() {
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+            Err(e) => answer_all(group, &e),
+        }
+    }
+}
+
+/// The commit failed: every filer of the group hears why (none of them was written).
+fn answer_all(group: Vec<Job>, error: &Error) {
+    log::error!("a group of {} filing(s) was not committed: {error}", group.len());
+    for job in group {
+        let again = match error {
+            Error::Unavailable(m) => Error::Unavailable(m.clone()),
+            other => Error::Internal(anyhow::anyhow!("committing the filing: {other}")),
+        };
+        let _ = job.reply.send(Err(again));
+    }
+}
