@@ -135,8 +135,11 @@ impl Application {
         let every = Duration::from_secs(s.settings.sla.sweep_interval_seconds);
         let sweeper = workers::sla_sweeper::run(s.pool.clone(), s.notifier.clone(), s.clock.clone(), every);
         let digest = workers::digest::run(s.pool.clone(), s.settings.clone(), s.notifier.clone(), s.clock.clone());
-        let (sweeper, outbox, digest) = (pin!(sweeper), pin!(outbox), pin!(digest));
-        let workers = future::select(future::select(sweeper, outbox), digest);
+        let sqlite = matches!(DatabaseUrl::parse(s.settings.database.url.expose()), Ok(DatabaseUrl::Sqlite(_)));
+        let checkpoint =
+            async { if sqlite { workers::checkpoint::run(s.pool.clone()).await } else { future::pending().await } };
+        let (sweeper, outbox, digest, checkpoint) = (pin!(sweeper), pin!(outbox), pin!(digest), pin!(checkpoint));
+        let workers = future::select(future::select(sweeper, outbox), future::select(digest, checkpoint));
         match future::select(pin!(self.server), workers).await {
             Either::Left((served, _)) => served,
             // The workers loop forever; reaching here means one of them stopped.

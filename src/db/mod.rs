@@ -118,7 +118,8 @@ impl ManageConnection for ConnectionManager {
                 // busy_timeout first: switching to WAL takes a lock other connections may hold.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA wal_autocheckpoint = 10000; PRAGMA mmap_size = 268435456;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
@@ -234,6 +235,19 @@ where
             }
             Err(e)
         }
+    }
+}
+
+/// Copies SQLite's write-ahead log back into the database file as far as no reader still
+/// needs it (a PASSIVE checkpoint: it never waits for, nor blocks, a writer). The service runs
+/// it in the background (`workers::checkpoint`), so a commit never pays for one; a connection
+/// checkpoints by itself only past `wal_autocheckpoint` pages (10,000, 40 MB), a safety net for
+/// processes that run none, and a page written many times between two checkpoints is copied
+/// once. Nothing to do on PostgreSQL.
+pub fn checkpoint(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)"),
+        AnyConnection::Postgresql(_) => Ok(()),
     }
 }
 

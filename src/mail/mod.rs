@@ -5,7 +5,7 @@
 pub mod digest;
 pub mod message;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
@@ -47,24 +47,30 @@ impl Mailer {
         Ok(Self { from, transport })
     }
 
-    /// Sends one outbox message; the error is what goes into `last_error`.
-    pub async fn send(&self, row: &OutboxRow) -> Result<(), String> {
-        let message = self.build(row)?;
+    /// Sends outbox messages, answering for each in order (an error is what goes into the
+    /// message's `last_error`). The file transport writes them all
+    /// in one trip to the blocking pool.
+    pub async fn send_all(&self, rows: &[OutboxRow]) -> Vec<Result<(), String>> {
         match &self.transport {
-            Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| format!("SMTP: {e}")),
+            Transport::Smtp(smtp) => {
+                let mut sent = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let message = match self.build(row) {
+                        Ok(message) => message,
+                        Err(e) => {
+                            sent.push(Err(e));
+                            continue;
+                        }
+                    };
+                    sent.push(smtp.send(message).await.map(drop).map_err(|e| format!("SMTP: {e}")));
+                }
+                sent
+            }
             Transport::File(dir) => {
-                // Named by the outbox id and written through a rename, so a resend replaces
-                // the same file instead of adding a second one.
-                let (dir, id, bytes) = (dir.clone(), row.id.clone(), message.formatted());
-                actix_web::web::block(move || -> std::io::Result<()> {
-                    std::fs::create_dir_all(&dir)?;
-                    let tmp = dir.join(format!(".{id}.eml.tmp"));
-                    std::fs::write(&tmp, bytes)?;
-                    std::fs::rename(tmp, dir.join(format!("{id}.eml")))
-                })
-                .await
-                .map_err(|e| format!("file transport: {e}"))?
-                .map_err(|e| format!("file transport: {e}"))
+                let built: Vec<_> = rows.iter().map(|r| self.build(r).map(|m| (r.id.clone(), m.formatted()))).collect();
+                let dir = dir.clone();
+                let written = actix_web::web::block(move || write_files(&dir, built)).await;
+                written.unwrap_or_else(|e| vec![Err(format!("file transport: {e}")); rows.len()])
             }
         }
     }
@@ -83,4 +89,21 @@ impl Mailer {
             .multipart(MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone()))
             .map_err(|e| format!("building the message: {e}"))
     }
+}
+
+/// Writes each built message to `<outbox id>.eml` under `dir`, through a rename, so a resend
+/// replaces the same file instead of adding a second one.
+fn write_files(dir: &Path, built: Vec<Result<(String, Vec<u8>), String>>) -> Vec<Result<(), String>> {
+    let made = std::fs::create_dir_all(dir).map_err(|e| format!("file transport: {e}"));
+    built
+        .into_iter()
+        .map(|message| {
+            made.clone()?;
+            let (id, bytes) = message?;
+            let tmp = dir.join(format!(".{id}.eml.tmp"));
+            std::fs::write(&tmp, bytes)
+                .and_then(|()| std::fs::rename(tmp, dir.join(format!("{id}.eml"))))
+                .map_err(|e| format!("file transport: {e}"))
+        })
+        .collect()
 }

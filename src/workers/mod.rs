@@ -1,5 +1,6 @@
 //! Background work that runs beside the HTTP server.
 
+pub mod checkpoint;
 pub mod digest;
 pub mod outbox;
 pub mod sla_sweeper;

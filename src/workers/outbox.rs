@@ -66,8 +66,9 @@ pub async fn dispatch(
             // Those another instance claimed first are simply not returned.
             let claimed = blocking(pool, move |c| Ok(db::claim_mail_batch(c, &chunk, to_db(now), lease)?)).await?;
             let mut sent = Vec::with_capacity(claimed.len());
-            for row in claimed {
-                match mailer.send(&row).await {
+            let results = mailer.send_all(&claimed).await;
+            for (row, result) in claimed.into_iter().zip(results) {
+                match result {
                     Ok(()) => sent.push(row.id),
                     Err(error) => {
                         let retry_at =
@@ -92,7 +93,10 @@ pub async fn dispatch(
 
 /// Dispatches every `poll_interval_seconds`, forever.
 pub async fn run(pool: Pool, mailer: Arc<Mailer>, settings: OutboxSettings, clock: Clock) {
-    let mut ticks = actix_web::rt::time::interval(Duration::from_secs(settings.poll_interval_seconds));
+    // The first round one interval after start, like every other: a round at the very start
+    // would race the first requests of a process that has just come up (tests among them).
+    let every = Duration::from_secs(settings.poll_interval_seconds);
+    let mut ticks = actix_web::rt::time::interval_at(actix_web::rt::time::Instant::now() + every, every);
     loop {
         ticks.tick().await;
         match dispatch(&pool, &mailer, &settings, clock.now()).await {
