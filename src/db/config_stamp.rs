@@ -12,7 +12,7 @@ const STAMP: &str = "config";
 
 /// The current stamp.
 pub fn config_stamp(conn: &mut AnyConnection) -> QueryResult<i64> {
-    counters::table.find(STAMP).select(counters::value).first(conn)
+    per_backend!(conn, c => counters::table.find(STAMP).select(counters::value).first(c))
 }
 
 /// Moves the stamp on; called inside the transaction that changes the configuration.

@@ -30,7 +30,7 @@ pub fn insert_facts(conn: &mut AnyConnection, rows: &[FactsRow]) -> QueryResult<
     // One statement per row: the multi-backend connection has no batch insert (a new request
     // has one or two rows).
     for row in rows {
-        diesel::insert_into(request_facts::table).values(row).execute(conn)?;
+        per_backend!(&mut *conn, c => diesel::insert_into(request_facts::table).values(row).execute(c))?;
     }
     Ok(())
 }

@@ -109,7 +109,8 @@ pub fn save_ledger(conn: &mut AnyConnection, request_id: &str, stretches: &[Stre
 /// Stores the first stretches of a request just filed (nothing stored yet to compare with).
 pub fn insert_ledger(conn: &mut AnyConnection, request_id: &str, stretches: &[Stretch]) -> QueryResult<()> {
     for (i, s) in stretches.iter().enumerate() {
-        diesel::insert_into(request_stretches::table).values(StretchRow::new(request_id, i, s)).execute(conn)?;
+        let row = StretchRow::new(request_id, i, s);
+        per_backend!(&mut *conn, c => diesel::insert_into(request_stretches::table).values(&row).execute(c))?;
     }
     Ok(())
 }

@@ -35,7 +35,7 @@ pub struct OutboxRow {
 /// Returns whether it was queued.
 pub fn enqueue_mail(conn: &mut AnyConnection, row: &OutboxRow, deduped: bool) -> QueryResult<bool> {
     if !deduped {
-        return diesel::insert_into(mail_outbox::table).values(row).execute(conn).map(|_| true);
+        return per_backend!(conn, c => diesel::insert_into(mail_outbox::table).values(row).execute(c)).map(|_| true);
     }
     let inserted = conn.transaction(|c| diesel::insert_into(mail_outbox::table).values(row).execute(c));
     match inserted {
@@ -47,12 +47,12 @@ pub fn enqueue_mail(conn: &mut AnyConnection, row: &OutboxRow, deduped: bool) ->
 
 /// Ids of messages ready to go: pending and due, or stuck in `sending` past their lease.
 pub fn due_mail(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
-    mail_outbox::table
+    per_backend!(conn, c => mail_outbox::table
         .filter(ready(now))
         .order(mail_outbox::next_attempt_at)
         .limit(limit)
         .select(mail_outbox::id)
-        .load(conn)
+        .load(c))
 }
 
 type Ready = diesel::dsl::Or<
@@ -82,34 +82,35 @@ pub fn claim_mail_batch(
     lease_until: NaiveDateTime,
 ) -> QueryResult<Vec<OutboxRow>> {
     super::write_tx(conn, |conn| {
-        diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(ids)).filter(ready(now)))
-            .set((
-                mail_outbox::status.eq("sending"),
-                mail_outbox::locked_until.eq(Some(lease_until)),
-                mail_outbox::attempts.eq(mail_outbox::attempts + 1),
-            ))
-            .execute(conn)?;
-        mail_outbox::table
-            .filter(mail_outbox::id.eq_any(ids))
-            .filter(mail_outbox::status.eq("sending"))
-            .filter(mail_outbox::locked_until.eq(Some(lease_until)))
-            .order(mail_outbox::next_attempt_at)
-            .select(OutboxRow::as_select())
-            .load(conn)
+        per_backend!(conn, c => {
+            diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(ids)).filter(ready(now)))
+                .set((
+                    mail_outbox::status.eq("sending"),
+                    mail_outbox::locked_until.eq(Some(lease_until)),
+                    mail_outbox::attempts.eq(mail_outbox::attempts + 1),
+                ))
+                .execute(c)?;
+            mail_outbox::table
+                .filter(mail_outbox::id.eq_any(ids))
+                .filter(mail_outbox::status.eq("sending"))
+                .filter(mail_outbox::locked_until.eq(Some(lease_until)))
+                .order(mail_outbox::next_attempt_at)
+                .select(OutboxRow::as_select())
+                .load(c)
+        })
     })
 }
 
 /// Marks these claimed messages sent, in one statement.
 pub fn mark_sent_batch(conn: &mut AnyConnection, ids: &[String], at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(ids)).filter(mail_outbox::status.eq("sending")))
-        .set((
-            mail_outbox::status.eq("sent"),
-            mail_outbox::sent_at.eq(Some(at)),
-            mail_outbox::locked_until.eq(None::<NaiveDateTime>),
-            mail_outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)
-        .map(drop)
+    let sending = mail_outbox::table.filter(mail_outbox::id.eq_any(ids)).filter(mail_outbox::status.eq("sending"));
+    let sent = (
+        mail_outbox::status.eq("sent"),
+        mail_outbox::sent_at.eq(Some(at)),
+        mail_outbox::locked_until.eq(None::<NaiveDateTime>),
+        mail_outbox::last_error.eq(None::<String>),
+    );
+    per_backend!(conn, c => diesel::update(sending).set(sent).execute(c)).map(drop)
 }
 
 /// A failed attempt: retried at `retry_at`, or parked as failed when `retry_at` is None.

@@ -123,12 +123,14 @@ pub struct StoredEvent {
 /// so numbers are unique; a number is never reused because the counter only grows.
 pub fn next_request_number(conn: &mut AnyConnection) -> QueryResult<i64> {
     let counter = counters::table.find("request");
-    diesel::update(counter).set(counters::value.eq(counters::value + 1)).execute(conn)?;
-    counter.select(counters::value).first(conn)
+    per_backend!(conn, c => diesel::update(counter)
+        .set(counters::value.eq(counters::value + 1))
+        .returning(counters::value)
+        .get_result(c))
 }
 
 pub fn insert_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
-    diesel::insert_into(requests::table).values(row).execute(conn).map(drop)
+    per_backend!(conn, c => diesel::insert_into(requests::table).values(row).execute(c)).map(drop)
 }
 
 pub fn insert_event(
@@ -139,16 +141,14 @@ pub fn insert_event(
     event: &Event,
 ) -> QueryResult<()> {
     let row = EventRow::new(request_id, actor_id, at, event);
-    diesel::insert_into(request_events::table)
-        .values((
-            request_events::request_id.eq(row.request_id),
-            request_events::kind.eq(row.kind),
-            request_events::actor_id.eq(row.actor_id),
-            request_events::at.eq(row.at),
-            request_events::data.eq(row.data),
-        ))
-        .execute(conn)
-        .map(drop)
+    let values = (
+        request_events::request_id.eq(row.request_id),
+        request_events::kind.eq(row.kind),
+        request_events::actor_id.eq(row.actor_id),
+        request_events::at.eq(row.at),
+        request_events::data.eq(row.data),
+    );
+    per_backend!(conn, c => diesel::insert_into(request_events::table).values(&values).execute(c)).map(drop)
 }
 
 /// A request by UUID or by key (`CR-12`, any case).

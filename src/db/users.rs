@@ -57,11 +57,11 @@ pub fn add_membership(conn: &mut AnyConnection, user_id: &str, team: &str) -> Qu
 }
 
 pub fn teams_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<String>> {
-    team_members::table
+    per_backend!(conn, c => team_members::table
         .filter(team_members::user_id.eq(user_id))
         .order(team_members::team_key)
         .select(team_members::team_key)
-        .load(conn)
+        .load(c))
 }
 
 pub fn insert_token(conn: &mut AnyConnection, row: &TokenRow) -> QueryResult<()> {
@@ -70,14 +70,14 @@ pub fn insert_token(conn: &mut AnyConnection, row: &TokenRow) -> QueryResult<()>
 
 /// The active user holding the unrevoked token with this hash.
 pub fn user_by_token_hash(conn: &mut AnyConnection, hash: &str) -> QueryResult<Option<UserRow>> {
-    api_tokens::table
+    per_backend!(conn, c => api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(hash))
         .filter(api_tokens::revoked_at.is_null())
         .filter(users::active.eq(true))
         .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn tokens_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<TokenRow>> {
