@@ -203,6 +203,14 @@ pub fn revert_last_migration(conn: &mut AnyConnection) -> anyhow::Result<String>
 /// a process with several, like the tests, just queues their writes together).
 static SQLITE_WRITERS: parking_lot::FairMutex<()> = parking_lot::const_fair_mutex(());
 
+/// SQLite write transactions this process has committed: the checkpointer's sign that the
+/// log has grown since it last looked.
+static SQLITE_COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn sqlite_commits() -> u64 {
+    SQLITE_COMMITS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// How long a writer waits for its turn, as busy_timeout does for the file lock.
 const WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -239,6 +247,9 @@ where
     match f(conn) {
         Ok(value) => {
             <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            if _turn.is_some() {
+                SQLITE_COMMITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             Ok(value)
         }
         Err(e) => {
