@@ -118,88 +118,92 @@ pub type ListedRow = (ListedRequest, Option<super::RequestClocksRow>, (String, S
 /// people are joined by key, so a page costs one statement that is prepared once.
 pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult<Vec<ListedRow>> {
     use super::schema::request_facts;
-    let (requesters, assignees) = diesel::alias!(users as requesters, users as assignees);
-    let mut q = requests::table
-        .left_join(request_facts::table.on(request_facts::request_id.eq(requests::id).and(request_facts::seq.eq(0))))
-        .inner_join(requesters.on(requesters.field(users::id).eq(requests::requester_id)))
-        .left_join(assignees.on(requests::assignee_id.eq(assignees.field(users::id).nullable())))
-        .select((
-            ListedRequest::as_select(),
-            Option::<super::RequestClocksRow>::as_select(),
-            (requesters.field(users::email), requesters.field(users::name)),
-            (assignees.field(users::email), assignees.field(users::name)).nullable(),
-        ))
-        .into_boxed();
-    if let Some(team) = &f.team {
-        q = q.filter(requests::team_key.eq(team.clone()));
-    }
-    if !f.statuses.is_empty() {
-        q = q.filter(requests::status.eq_any(f.statuses.clone()));
-    }
-    match &f.assignee {
-        Some(AssigneeFilter::Nobody) => q = q.filter(requests::assignee_id.is_null()),
-        Some(AssigneeFilter::Email(email)) => {
+    // Built and run on the backend's own connection (`per_backend!`): the multi-backend
+    // connection converted each of a page's rows through its own layer.
+    per_backend!(conn, c => {
+        let (requesters, assignees) = diesel::alias!(users as requesters, users as assignees);
+        let mut q = requests::table
+            .left_join(request_facts::table.on(request_facts::request_id.eq(requests::id).and(request_facts::seq.eq(0))))
+            .inner_join(requesters.on(requesters.field(users::id).eq(requests::requester_id)))
+            .left_join(assignees.on(requests::assignee_id.eq(assignees.field(users::id).nullable())))
+            .select((
+                ListedRequest::as_select(),
+                Option::<super::RequestClocksRow>::as_select(),
+                (requesters.field(users::email), requesters.field(users::name)),
+                (assignees.field(users::email), assignees.field(users::name)).nullable(),
+            ))
+            .into_boxed();
+        if let Some(team) = &f.team {
+            q = q.filter(requests::team_key.eq(team.clone()));
+        }
+        if !f.statuses.is_empty() {
+            q = q.filter(requests::status.eq_any(f.statuses.clone()));
+        }
+        match &f.assignee {
+            Some(AssigneeFilter::Nobody) => q = q.filter(requests::assignee_id.is_null()),
+            Some(AssigneeFilter::Email(email)) => {
+                let ids = users::table.filter(users::email.eq(email.clone())).select(users::id);
+                q = q.filter(requests::assignee_id.eq_any(ids.nullable()));
+            }
+            None => {}
+        }
+        if let Some(email) = &f.requester_email {
             let ids = users::table.filter(users::email.eq(email.clone())).select(users::id);
-            q = q.filter(requests::assignee_id.eq_any(ids.nullable()));
+            q = q.filter(requests::requester_id.eq_any(ids));
         }
-        None => {}
-    }
-    if let Some(email) = &f.requester_email {
-        let ids = users::table.filter(users::email.eq(email.clone())).select(users::id);
-        q = q.filter(requests::requester_id.eq_any(ids));
-    }
-    if let Some(id) = &f.requester_id {
-        q = q.filter(requests::requester_id.eq(id.clone()));
-    }
-    if let Some(category) = &f.category {
-        q = q.filter(requests::category.eq(category.clone()));
-    }
-    if let Some(priority) = &f.priority {
-        q = q.filter(requests::priority.eq(priority.clone()));
-    }
-    if let Some(text) = &f.text {
-        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        q = q.filter(
-            lower(requests::title)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(requests::description).like(pattern).escape('\\')),
-        );
-    }
-    let now = f.now;
-    let breached = requests::fr_breached_at.le(now).or(requests::res_breached_at.le(now));
-    match f.sla {
-        Some(SlaFilter::Breached) => q = q.filter(breached.assume_not_null()),
-        Some(SlaFilter::AtRisk) => {
-            let at_risk = requests::fr_at_risk_at.le(now).or(requests::res_at_risk_at.le(now));
-            let not_breached = requests::fr_breached_at
-                .is_null()
-                .or(requests::fr_breached_at.gt(now))
-                .and(requests::res_breached_at.is_null().or(requests::res_breached_at.gt(now)));
-            // Implied (an at-risk request's running clocks are all still before their due
-            // time), and it makes the query a range scan of the due-time index from now on.
-            q = q.filter(requests::queue_due_at.gt(now));
-            q = q.filter(at_risk.assume_not_null()).filter(not_breached.assume_not_null());
+        if let Some(id) = &f.requester_id {
+            q = q.filter(requests::requester_id.eq(id.clone()));
         }
-        None => {}
-    }
-    match f.sort {
-        Sort::Created => {
-            if let Some((at, id)) = &f.after {
-                q = q.filter(
-                    requests::created_at.lt(*at).or(requests::created_at.eq(*at).and(requests::id.lt(id.clone()))),
-                );
+        if let Some(category) = &f.category {
+            q = q.filter(requests::category.eq(category.clone()));
+        }
+        if let Some(priority) = &f.priority {
+            q = q.filter(requests::priority.eq(priority.clone()));
+        }
+        if let Some(text) = &f.text {
+            let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            q = q.filter(
+                lower(requests::title)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(requests::description).like(pattern).escape('\\')),
+            );
+        }
+        let now = f.now;
+        let breached = requests::fr_breached_at.le(now).or(requests::res_breached_at.le(now));
+        match f.sla {
+            Some(SlaFilter::Breached) => q = q.filter(breached.assume_not_null()),
+            Some(SlaFilter::AtRisk) => {
+                let at_risk = requests::fr_at_risk_at.le(now).or(requests::res_at_risk_at.le(now));
+                let not_breached = requests::fr_breached_at
+                    .is_null()
+                    .or(requests::fr_breached_at.gt(now))
+                    .and(requests::res_breached_at.is_null().or(requests::res_breached_at.gt(now)));
+                // Implied (an at-risk request's running clocks are all still before their due
+                // time), and it makes the query a range scan of the due-time index from now on.
+                q = q.filter(requests::queue_due_at.gt(now));
+                q = q.filter(at_risk.assume_not_null()).filter(not_breached.assume_not_null());
             }
-            q.order((requests::created_at.desc(), requests::id.desc())).limit(f.limit).load(conn)
+            None => {}
         }
-        Sort::Due => {
-            if let Some((at, id)) = &f.after {
-                q = q.filter(
-                    requests::queue_due_at.gt(*at).or(requests::queue_due_at.eq(*at).and(requests::id.gt(id.clone()))),
-                );
+        match f.sort {
+            Sort::Created => {
+                if let Some((at, id)) = &f.after {
+                    q = q.filter(
+                        requests::created_at.lt(*at).or(requests::created_at.eq(*at).and(requests::id.lt(id.clone()))),
+                    );
+                }
+                q.order((requests::created_at.desc(), requests::id.desc())).limit(f.limit).load(c)
             }
-            q.order((requests::queue_due_at.asc(), requests::id.asc())).limit(f.limit).load(conn)
+            Sort::Due => {
+                if let Some((at, id)) = &f.after {
+                    q = q.filter(
+                        requests::queue_due_at.gt(*at).or(requests::queue_due_at.eq(*at).and(requests::id.gt(id.clone()))),
+                    );
+                }
+                q.order((requests::queue_due_at.asc(), requests::id.asc())).limit(f.limit).load(c)
+            }
         }
-    }
+    })
 }
