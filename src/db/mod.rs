@@ -16,6 +16,7 @@ macro_rules! per_backend {
         }
     };
 }
+pub(crate) use per_backend;
 
 mod audit;
 mod config_stamp;

@@ -164,9 +164,14 @@ async fn a_marketer_files_a_request_and_sees_it_acknowledged_by_it() {
     let rows = run(&ian, "return [...document.querySelectorAll('table.queue tbody tr')].map(r => r.id)").await;
     assert_eq!(rows, json!(["row-CR-2", "row-CR-1"]), "the P2 request is due first");
     ian.click("#row-CR-2 button[aria-label='Acknowledge CR-2']").await;
-    ian.wait_for("#row-CR-2").await;
+    // The post reloads the queue: wait for the new page's row (the old page's goes stale).
+    let agent = &ian;
+    eventually("the queue to show CR-2 acknowledged", || async move {
+        let status = text_now(agent, "#row-CR-2 .status").await;
+        if status == "Acknowledged" { Ok(()) } else { Err(status) }
+    })
+    .await;
     assert_eq!(path(&ian).await, "/queues/it", "back at the queue");
-    assert_eq!(ian.text("#row-CR-2 .status").await, "Acknowledged");
     let buttons = run(&ian, "return document.querySelectorAll(\"[aria-label='Acknowledge CR-2']\").length").await;
     assert_eq!(buttons, 0, "nothing left to acknowledge");
 

@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 
-use super::{BusinessCalendar, Edge, Rules, local_to_utc};
+use super::BusinessCalendar;
+use super::rules::{Edge, Rules, local_to_utc};
 
 /// The index covers local years FIRST_YEAR..LAST_YEAR; instants outside are walked.
 const FIRST_YEAR: i32 = 2000;

@@ -16,6 +16,7 @@ use uuid::{NoContext, Timestamp, Uuid};
 
 use super::admin::looks_like_email;
 use super::sla::columns;
+use crate::db::per_backend;
 use crate::db::schema::{counters, request_events, request_facts, request_stretches, requests, users};
 use crate::db::{self, AnyConnection, EventRow, RequestRow, StretchRow, to_db, write_tx};
 use crate::domain::event::{Event, Imported};
@@ -355,6 +356,6 @@ fn order_problems(
 mod set_aside;
 mod write;
 
-use set_aside::set_aside;
+use set_aside::{SET_ASIDE_FROM, SQLITE_BULK, SQLITE_USUAL, set_aside, set_aside_pays};
 
 pub use write::{ImportSummary, import, import_setting_aside_from, reserve_numbers};

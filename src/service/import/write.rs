@@ -20,17 +20,6 @@ struct Shared<'a> {
     now: DateTime<Utc>,
 }
 
-/// SQLite settings while importing, and the pool's to restore. Foreign keys are off (checking
-/// them took a third of the time): every row written refers to a user, team, map version or
-/// request read or written in the same transaction, which holds the write lock. The pragma is
-/// a no-op inside a transaction, hence around it. A 64 MiB page cache holds the indexes' hot
-/// pages (one per requester in `requests_by_requester`) instead of rereading them.
-/// Putting the indexes back sorts a million keys for each: in memory, on a helper thread too.
-const SQLITE_BULK: &str =
-    "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA threads = 2;";
-const SQLITE_USUAL: &str =
-    "PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT; PRAGMA threads = 0;";
-
 /// Writes checked rows in one transaction: requesters, requests (numbered in created_at order),
 /// their events and SLA columns. `progress` is told how many rows each batch wrote.
 pub fn import(
@@ -144,31 +133,6 @@ fn write_all(
     Ok(ImportSummary { rows: rows.len(), requesters_created, numbers })
 }
 
-/// Files at least this big, and at least as big as the tables they go into, are written with
-/// the tables' secondary indexes (and, on PostgreSQL, foreign keys) set aside and put back
-/// before the commit: building an index by sorting, or checking a key in one join, is several
-/// times faster for a million rows than doing it row by row.
-const SET_ASIDE_FROM: usize = 50_000;
-
-fn set_aside_pays(conn: &mut AnyConnection, rows: usize, from: usize) -> QueryResult<bool> {
-    if rows < from {
-        return Ok(false);
-    }
-    let existing: i64 = requests::table.count().get_result(conn)?;
-    Ok(rows as i64 >= existing)
-}
-
-/// Runs a multi-row INSERT on the backend's own connection: diesel's MultiConnection does not
-/// implement batch inserts for SQLite, the backends' own connections do.
-macro_rules! execute_batch {
-    ($conn:expr, $insert:expr) => {
-        match $conn {
-            AnyConnection::Sqlite(c) => $insert.execute(c),
-            AnyConnection::Postgresql(c) => $insert.execute(c),
-        }
-    };
-}
-
 /// Takes `n` request numbers in one update; returns the first. Like `db::next_request_number`,
 /// the counter row stays locked until the transaction ends.
 pub fn reserve_numbers(conn: &mut AnyConnection, n: i64) -> QueryResult<i64> {
@@ -210,7 +174,8 @@ fn ensure_requesters(
                 )
             })
             .collect();
-        execute_batch!(conn, diesel::insert_into(users::table).values(values))?;
+        // On the backend's own connection: the multi-backend one has no batch insert for SQLite.
+        per_backend!(conn, c => diesel::insert_into(users::table).values(values).execute(c))?;
     }
     ids.extend(missing.iter().map(|(email, id)| (email.to_string(), id.clone())));
     Ok((ids, missing.len()))
@@ -291,8 +256,8 @@ macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr, $full:expr) => {{
         let rows: Vec<_> = $rows;
         match <Box<[_; $full]>>::try_from(rows.into_boxed_slice()) {
-            Ok(full) => execute_batch!($conn, diesel::insert_into($table).values(full)),
-            Err(short) => execute_batch!($conn, diesel::insert_into($table).values(short.into_vec())),
+            Ok(full) => per_backend!($conn, c => diesel::insert_into($table).values(full).execute(c)),
+            Err(short) => per_backend!($conn, c => diesel::insert_into($table).values(short.into_vec()).execute(c)),
         }
     }};
 }
