@@ -15,10 +15,8 @@ use crate::db::{self, Pool, to_db};
 use crate::mail::Mailer;
 use crate::service::Error;
 
-const BATCH: i64 = 50;
-/// Messages claimed, and then marked sent, by one write each: two writes per ten messages
-/// instead of two per message. Ten SMTP timeouts stay well inside one lease.
-const CLAIM: usize = 10;
+/// Due messages read per round trip.
+const BATCH: i64 = 500;
 /// How long a claim holds: longer than any SMTP timeout, so a live sender is never overtaken,
 /// and a crashed one's messages are picked up again afterwards.
 const LEASE: TimeDelta = TimeDelta::minutes(10);
@@ -58,7 +56,7 @@ pub async fn dispatch(
     let mut done = Dispatched::default();
     loop {
         let ids = blocking(pool, move |c| Ok(db::due_mail(c, to_db(now), BATCH)?)).await?;
-        for chunk in ids.chunks(CLAIM) {
+        for chunk in ids.chunks(mailer.claim_size()) {
             let chunk = chunk.to_vec();
             // A lease instant of its own (jittered by up to a second) tells this sender's claims
             // from another instance's claiming at the same moment.
