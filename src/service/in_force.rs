@@ -1,9 +1,9 @@
 //! The configuration in force (teams, the ownership map with its rules, the SLA calendars and
 //! policies), held in memory and shared by every worker of a process. A unit of work asks for
 //! it by one primary-key read of the configuration's stamp (`db::config_stamp`); only when
-//! some instance has changed the configuration since is it loaded and parsed again. Routing
-//! rules' patterns are compiled once per pattern (`domain::routing::compile`) and calendars are
-//! parsed once, with the SLA configuration they belong to.
+//! some instance has changed the configuration since is it loaded and parsed again. Below it,
+//! routing rules' patterns are compiled once per pattern (`domain::routing::compile`) and a
+//! calendar's hours once per thread (`domain::calendar`), whatever the stamp.
 
 use std::sync::{Arc, RwLock};
 
