@@ -29,12 +29,11 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-/// Queues a message. With `deduped`, only if no message with the same dedupe key exists
-/// (inside a savepoint, so the refusal leaves the caller's transaction intact); without, the
-/// key is the message's own new id, which nothing can hold yet, so no savepoint is spent.
-/// Returns whether it was queued.
-pub fn enqueue_mail(conn: &mut AnyConnection, row: &OutboxRow, deduped: bool) -> QueryResult<bool> {
-    if !deduped {
+/// Queues a message unless one with the same dedupe key exists (inside a savepoint, so the
+/// refusal leaves the caller's transaction intact). A message whose key is its own new id (no
+/// dedupe asked) cannot meet one, so it spends no savepoint. Returns whether it was queued.
+pub fn enqueue_mail(conn: &mut AnyConnection, row: &OutboxRow) -> QueryResult<bool> {
+    if row.dedupe_key == row.id {
         return per_backend!(conn, c => diesel::insert_into(mail_outbox::table).values(row).execute(c)).map(|_| true);
     }
     let inserted = conn.transaction(|c| diesel::insert_into(mail_outbox::table).values(row).execute(c));

@@ -228,7 +228,7 @@ where
     // of meeting on the file lock and retrying it in busy_timeout's sleeps (whose growing
     // intervals gave one filing in a hundred a second's wait at sixteen connections). Other
     // processes still meet BEGIN IMMEDIATE and busy_timeout. PostgreSQL writers stay concurrent.
-    let _turn = match conn {
+    let turn = match conn {
         AnyConnection::Sqlite(c) => {
             // As long as busy_timeout would have waited; then the same "database is locked".
             let turn = SQLITE_WRITERS.try_lock_for(WRITE_WAIT).ok_or_else(|| {
@@ -248,7 +248,7 @@ where
     match f(conn) {
         Ok(value) => {
             <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
-            if _turn.is_some() {
+            if turn.is_some() {
                 SQLITE_COMMITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             Ok(value)

@@ -58,21 +58,17 @@ impl Mailer {
     }
 
     /// Sends outbox messages, answering for each in order (an error is what goes into the
-    /// message's `last_error`). The file transport writes them all
-    /// in one trip to the blocking pool.
+    /// message's `last_error`). The file transport writes them all in one trip to the blocking
+    /// pool.
     pub async fn send_all(&self, rows: &[OutboxRow]) -> Vec<Result<(), String>> {
         match &self.transport {
             Transport::Smtp(smtp) => {
                 let mut sent = Vec::with_capacity(rows.len());
                 for row in rows {
-                    let message = match self.build(row) {
-                        Ok(message) => message,
-                        Err(e) => {
-                            sent.push(Err(e));
-                            continue;
-                        }
-                    };
-                    sent.push(smtp.send(message).await.map(drop).map_err(|e| format!("SMTP: {e}")));
+                    sent.push(match self.build(row) {
+                        Ok(message) => smtp.send(message).await.map(drop).map_err(|e| format!("SMTP: {e}")),
+                        Err(e) => Err(e),
+                    });
                 }
                 sent
             }

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use crate::db::{self, AnyConnection, TeamRow};
 use crate::domain::OwnershipMap;
 use crate::domain::sla::SlaConfig;
-use crate::service::Error;
+use crate::service::{Error, admin};
 
 /// The configuration at one stamp.
 #[derive(Debug)]
@@ -49,9 +49,7 @@ impl ConfigCache {
 }
 
 fn load(conn: &mut AnyConnection, stamp: i64) -> Result<InForce, Error> {
-    let unseeded = |what: &str| Error::Internal(anyhow::anyhow!("{what} was never seeded"));
-    let map = db::current_map(conn)?.ok_or_else(|| unseeded("the ownership map"))?;
-    let sla = db::current_sla(conn)?.ok_or_else(|| unseeded("the SLA configuration"))?;
+    let (map, sla) = (admin::current(conn)?, admin::current_sla(conn)?);
     Ok(InForce {
         stamp,
         map_version: map.version,

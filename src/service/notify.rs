@@ -74,7 +74,6 @@ impl Notifier {
             return Ok(false);
         }
         let id = Uuid::now_v7().to_string();
-        let deduped = dedupe.is_some();
         let row = OutboxRow {
             message_id: format!("<{id}@{}>", self.host),
             dedupe_key: dedupe.unwrap_or_else(|| id.clone()),
@@ -93,7 +92,7 @@ impl Notifier {
             created_at: to_db(now),
             sent_at: None,
         };
-        Ok(db::enqueue_mail(conn, &row, deduped)?)
+        Ok(db::enqueue_mail(conn, &row)?)
     }
 
     fn notice(&self, row: &RequestRow, subject: String, heading: String, body: Option<String>) -> Notice {

@@ -153,7 +153,7 @@ on_both_backends! {
             next_attempt_at: now, locked_until: None, last_error: Some("550 mailbox unavailable".into()),
             created_at: now, sent_at: None,
         };
-        db::enqueue_mail(&mut app.pool.get().unwrap(), &row, true).unwrap();
+        db::enqueue_mail(&mut app.pool.get().unwrap(), &row).unwrap();
         let page = ada.get("/admin/mail").await;
         assert!(page.body.contains("&#60;b&#62;Hello&#60;/b&#62;") && page.body.contains("550 mailbox unavailable"));
         let retried = ada.post("/admin/mail/m-1/retry", &[("csrf", &page.csrf())]).await;
