@@ -122,10 +122,22 @@ impl ResponseError for PageError {
     }
 }
 
-/// `path` if it is a path of this site ("/x", not "//host" or "/\\host", which browsers read as
-/// another site), so forms cannot be used to send people elsewhere.
+/// `path` if it is a path of this site, as a browser would read it, so forms cannot be used to
+/// send people elsewhere: parsed against a placeholder origin and kept only when the origin is
+/// unchanged. Browsers drop tabs and newlines from an address and read `\\` as `/`, so
+/// `/\t/evil.example/` is `//evil.example/`: any control character or backslash is refused
+/// before parsing. The answer is the parsed path and query, percent-encoded, so it always makes
+/// a valid `Location` header.
 pub fn local_path(path: &str) -> Option<String> {
-    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then(|| path.to_owned())
+    const PLACEHOLDER: &str = "http://changedesk.invalid/";
+    if !path.starts_with('/') || path.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
+    }
+    let base = url::Url::parse(PLACEHOLDER).ok()?;
+    let parsed = base.join(path).ok()?;
+    let local = &parsed[url::Position::BeforePath..url::Position::AfterQuery];
+    // `/.//evil.example` parses to the path `//evil.example`, which a browser reads as a host.
+    (parsed.origin() == base.origin() && !local.starts_with("//")).then(|| local.to_owned())
 }
 
 /// A rendered page.
@@ -206,6 +218,49 @@ pub mod words {
             format!("{hours} {kind}hour{}", if hours == 1 { "" } else { "s" })
         } else {
             format!("{minutes} {kind}minutes")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+    use proptest::prelude::*;
+
+    #[test]
+    fn only_paths_of_this_site_come_back() {
+        assert_eq!(local_path("/queues/it?sort=due").as_deref(), Some("/queues/it?sort=due"));
+        assert_eq!(local_path("/a b").as_deref(), Some("/a%20b"));
+        for foreign in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example/",
+            "/\t/evil.example/",
+            "/%09/evil.example/x\n",
+            "/\n/evil.example",
+            "/x\r\nSet-Cookie: a=b",
+            "/\u{1}",
+            "/\u{7f}",
+            "",
+            "queues",
+            "/.//evil.example",
+            "/..//evil.example/",
+            "/a/..//evil.example",
+        ] {
+            assert_eq!(local_path(foreign), None, "{foreign:?}");
+        }
+        // Percent-encoded, a tab is only text in a path of this site.
+        assert_eq!(local_path("/%09/evil.example/").as_deref(), Some("/%09/evil.example/"));
+    }
+
+    proptest! {
+        #[test]
+        fn whatever_comes_in_what_goes_out_is_a_header_safe_path_of_this_site(s in "\\PC*|/[\\x00-\\x7f]{0,40}") {
+            if let Some(path) = local_path(&s) {
+                prop_assert!(path.starts_with('/') && !path.starts_with("//"), "{path:?}");
+                prop_assert!(path.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\'), "{path:?}");
+                prop_assert!(actix_web::http::header::HeaderValue::from_str(&path).is_ok());
+            }
         }
     }
 }

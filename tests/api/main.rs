@@ -21,5 +21,6 @@ mod mail;
 mod pages;
 mod reports;
 mod routing;
+mod security;
 mod sla;
 mod smtp;
