@@ -95,6 +95,7 @@ impl Application {
             sla_versions: Default::default(),
         });
         let app_state = state.clone();
+        let site = web::Data::new(crate::web::guard::Site::from_base_url(&state.settings.server.base_url));
         let server = HttpServer::new(move || {
             let (app, api) = App::new()
                 .into_utoipa_app()
@@ -110,7 +111,9 @@ impl Application {
                 .app_data(extract::json_config(json_limit))
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
+                .app_data(site.clone())
                 .default_service(web::to(extract::not_found))
+                .wrap(actix_web::middleware::from_fn(crate::web::guard::guard))
                 // The peer address (not a client-supplied Forwarded header) and the path without its
                 // query string, which can carry search text and email addresses.
                 .wrap(

@@ -9,6 +9,7 @@ mod account;
 mod admin;
 mod charts;
 mod dashboard;
+pub mod guard;
 mod queues;
 mod requests;
 pub mod session;
@@ -59,6 +60,8 @@ pub enum PageError {
     Csrf,
     #[error("too many failed sign-ins; wait a few minutes and try again")]
     Throttled,
+    #[error("this form was sent from another site; open changedesk itself and try again there")]
+    CrossSite,
     #[error(transparent)]
     Api(#[from] ApiError),
 }
@@ -92,7 +95,7 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::SignIn { .. } => StatusCode::SEE_OTHER,
-            Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Csrf | Self::CrossSite => StatusCode::FORBIDDEN,
             Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
             Self::Api(e) => e.status_code(),
         }

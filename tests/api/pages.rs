@@ -36,6 +36,7 @@ pub struct Visitor {
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
 }
 
@@ -67,7 +68,8 @@ impl Visitor {
         }
         let status = resp.status();
         let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
-        Page { status, location, body: resp.text().await.unwrap() }
+        let headers = resp.headers().clone();
+        Page { status, location, headers, body: resp.text().await.unwrap() }
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
@@ -91,7 +93,7 @@ impl Visitor {
     }
 }
 
-fn requests(app: &TestApp) -> i64 {
+pub fn requests(app: &TestApp) -> i64 {
     let mut conn = app.pool.get().unwrap();
     db::schema::requests::table.count().get_result(&mut conn).unwrap()
 }

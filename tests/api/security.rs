@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::pages::{PASSWORD, Visitor, person};
+use crate::pages::{PASSWORD, Page, Visitor, person, requests};
 
 on_both_backends! {
     async fn redirects_after_sign_in_and_actions_stay_on_this_site_and_never_fail(app: TestApp) {
@@ -33,5 +33,78 @@ on_both_backends! {
             let moved = ian.post(&format!("/requests/{key}/status"), &[("csrf", &csrf), ("status", status), ("back", back)]).await;
             assert_eq!((moved.status, moved.location), (StatusCode::SEE_OTHER, Some(format!("/requests/{key}"))), "{back:?}");
         }
+    }
+}
+
+/// The header set of `page`, or what is wrong with it.
+fn check_headers(path: &str, page: &Page, cacheable: bool) {
+    let header = |name: &str| page.headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+    let csp = header("content-security-policy").unwrap_or_else(|| panic!("{path}: no Content-Security-Policy"));
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self';"), "{path}: {csp}");
+    assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+    assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{path}");
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{path}");
+    assert_eq!(header("referrer-policy").as_deref(), Some("same-origin"), "{path}");
+    assert_eq!(header("strict-transport-security"), None, "{path}: HSTS only when base_url is https");
+    let cache = header("cache-control");
+    if cacheable {
+        assert!(cache.as_deref().is_some_and(|c| c.starts_with("public")), "{path}: {cache:?}");
+    } else {
+        assert_eq!(cache.as_deref(), Some("no-store"), "{path}");
+    }
+}
+
+on_both_backends! {
+    async fn every_answer_carries_the_security_headers(app: TestApp) {
+        let ann_token = person(&app, "ann@example.org", Role::Requester, &[]);
+        person(&app, "ada@example.org", Role::Admin, &["it"]);
+        app.file(&ann_token, "Logo", "Blurry", "bug").await;
+        let mut stranger = Visitor::new(&app);
+        for (path, cacheable) in [("/sign-in", false), ("/setup", false), ("/assets/app.css", true),
+            ("/assets/app.js", true), ("/healthz", false), ("/readyz", false), ("/api/v1/openapi.json", false),
+            ("/api/v1/requests", false), ("/no/such/page", false), ("/requests/mine", false)]
+        {
+            check_headers(path, &stranger.get(path).await, cacheable);
+        }
+        let mut ada = Visitor::new(&app);
+        ada.sign_in("ada@example.org").await;
+        for path in ["/", "/requests/new", "/requests/mine", "/requests/CR-1", "/queues/it", "/dashboard", "/admin",
+            "/admin/mail", "/admin/people", "/admin/routing", "/admin/sla", "/account/password", "/requests/CR-99"]
+        {
+            let page = ada.get(path).await;
+            assert!(page.status.is_success() || page.status.is_redirection() || path == "/requests/CR-99", "{path}: {}", page.status);
+            check_headers(path, &page, false);
+        }
+        let csrf = ada.csrf("/requests/new").await;
+        check_headers("POST /sign-out", &ada.post("/sign-out", &[("csrf", &csrf)]).await, false);
+        let api = app.get("/api/v1/requests/CR-1", &ann_token).await;
+        assert_eq!(api.status, 200);
+        let https = spawn_app_with(Backend::Sqlite, |s| s.server.base_url = "https://desk.example.org".into()).await.unwrap();
+        let answer = reqwest::get(format!("{}/sign-in", https.address)).await.unwrap();
+        assert_eq!(answer.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
+    }
+
+    async fn forms_sent_from_another_site_are_refused_whatever_their_token(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let csrf = ann.csrf("/requests/new").await;
+        let form = [("csrf", csrf.as_str()), ("title", "Logo"), ("description", "Blurry"), ("category", "bug"),
+            ("priority", "P3")];
+        let url = format!("{}/requests/new", ann.base);
+        for (name, value) in [("origin", "http://evil.example"), ("sec-fetch-site", "cross-site"), ("origin", "null")] {
+            let forged = ann.client.post(&url).form(&form).header(name, value);
+            let refused = ann.send(forged).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{name}: {value}");
+            assert!(refused.body.contains("sent from another site"), "{}", refused.body);
+            assert_eq!(requests(&app), 0, "nothing filed");
+        }
+        let own = ann.client.post(&url).form(&form).header("origin", ann.base.clone()).header("sec-fetch-site", "same-origin");
+        assert_eq!(ann.send(own).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(requests(&app), 1);
+        let csrf = ann.csrf("/sign-in").await;
+        let sign_in = ann.client.post(format!("{}/sign-in", ann.base)).header("origin", "http://evil.example")
+            .form(&[("csrf", csrf.as_str()), ("email", "ann@example.org"), ("password", PASSWORD)]);
+        assert_eq!(ann.send(sign_in).await.status, StatusCode::FORBIDDEN, "no signing in from another site (login CSRF)");
     }
 }

@@ -58,4 +58,9 @@ document.addEventListener("DOMContentLoaded", () => {
   localTimes(document);
   const form = document.getElementById("request-form");
   if (form) livePreview(form);
+  // "Go back" on an error page: home without this script, the previous page with it (the
+  // Content-Security-Policy allows no inline script, so no `javascript:` link).
+  for (const back of document.querySelectorAll("a[data-back]")) {
+    back.addEventListener("click", (e) => { if (history.length > 1) { e.preventDefault(); history.back(); } });
+  }
 });
