@@ -67,7 +67,7 @@ pub fn digest(args: DigestArgs, settings: &Settings, clock: &Clock) -> anyhow::R
     let pool = prepare_database(settings, clock)?;
     let now = clock.now();
     let week = match &args.week {
-        Some(w) => IsoWeek::parse(w).map_err(|e| anyhow::anyhow!(e))?,
+        Some(w) => IsoWeek::parse(w).map_err(|e| anyhow::anyhow!("--week '{w}' {e}"))?,
         None => {
             let tz = settings.digest.timezone.unwrap_or(settings.org.timezone);
             IsoWeek::containing(now.with_timezone(&tz).date_naive()).previous()

@@ -14,6 +14,8 @@ use crate::service::sla::SlaVersions;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
+/// The longest search text, in characters (the OpenAPI document says so too).
+pub const MAX_QUERY_CHARS: usize = 1000;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -30,6 +32,7 @@ pub struct ListQuery {
     /// P1..P4.
     pub priority: Option<String>,
     /// Text searched in title and description, any case.
+    #[param(max_length = 1000)]
     pub q: Option<String>,
     /// `at_risk` (a clock at risk, none breached) or `breached` (a clock breached).
     pub sla: Option<String>,
@@ -75,7 +78,9 @@ fn decode_cursor(sort: Sort, cursor: &str) -> Option<(NaiveDateTime, String)> {
         return None;
     }
     let at = DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?;
-    Some((at.naive_utc(), parts.next()?.to_owned()))
+    let id = parts.next()?;
+    // PostgreSQL stores no NUL in text: such an id is no id of ours.
+    (!id.contains('\0')).then(|| (at.naive_utc(), id.to_owned()))
 }
 
 impl ListQuery {
@@ -104,6 +109,9 @@ impl ListQuery {
                 Sort::Created
             }
         };
+        if self.q.as_deref().is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
+            errors.add("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
+        }
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             errors.add("limit", format!("must be between 1 and {MAX_LIMIT}"));
@@ -168,5 +176,6 @@ mod tests {
         assert_eq!(decode_cursor(Sort::Created, &raw), None);
         assert_eq!(decode_cursor(Sort::Due, "zz"), None);
         assert_eq!(decode_cursor(Sort::Due, &hex::encode("no-separator")), None);
+        assert_eq!(decode_cursor(Sort::Due, &hex::encode("d|1|a\0b")), None);
     }
 }

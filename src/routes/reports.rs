@@ -99,7 +99,8 @@ pub async fn sla_report_csv(
 }
 
 /// The weekly digest's data for an ISO week, e.g. 2026-W47.
-#[utoipa::path(tag = "reports", params(("week" = String, Path, description = "ISO week, e.g. 2026-W47")),
+#[utoipa::path(tag = "reports", params(("week" = String, Path, description = "ISO week from 1970-W01 to 9999-W52, e.g. 2026-W47",
+        pattern = r"^[0-9]{4}-W[0-9]{2}$")),
     responses((status = 200, body = Digest), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[get("/digests/{week}")]
 pub async fn show_digest(

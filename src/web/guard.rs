@@ -11,6 +11,8 @@
 //!   bearer tokens, never cookies) is refused with 403 when the browser says it was sent from
 //!   another site (`Sec-Fetch-Site`) or its `Origin` is not this site, whatever its CSRF token.
 //!   A browser that sends neither header is left to the token.
+//! - **No NUL in an address.** `%00` in a path or query is answered 400 before any handler:
+//!   PostgreSQL stores no NUL in text, and a filter or key holding one made a 500 there.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -19,6 +21,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError};
 
 use super::PageError;
+use crate::error::ApiError;
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -74,15 +77,33 @@ impl Site {
     }
 }
 
+/// Whether the request's path or query, decoded, holds a NUL character.
+fn has_nul(req: &ServiceRequest) -> bool {
+    let raw = req.uri().path_and_query().map_or("", |p| p.as_str()).as_bytes();
+    raw.windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+}
+
 /// The middleware (`actix_web::middleware::from_fn`).
 pub async fn guard(
     site: actix_web::web::Data<Site>,
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let mut res = if site.from_elsewhere(&req) {
+    let refused = if has_nul(&req) {
+        let error = ApiError::BadRequest("the address holds a NUL character (%00)".into());
+        Some(if req.path().starts_with("/api/") {
+            error.error_response()
+        } else {
+            PageError::Api(error).error_response()
+        })
+    } else if site.from_elsewhere(&req) {
+        Some(PageError::CrossSite.error_response())
+    } else {
+        None
+    };
+    let mut res = if let Some(answer) = refused {
         let (req, _) = req.into_parts();
-        ServiceResponse::new(req, PageError::CrossSite.error_response()).map_into_right_body()
+        ServiceResponse::new(req, answer).map_into_right_body()
     } else {
         next.call(req).await?.map_into_left_body()
     };

@@ -3,6 +3,8 @@
 //! sign-in throttle that holds under concurrency and across instances.
 
 use changedesk::domain::Role;
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
 use reqwest::StatusCode;
 
 use crate::helpers::*;
@@ -106,5 +108,63 @@ on_both_backends! {
         let sign_in = ann.client.post(format!("{}/sign-in", ann.base)).header("origin", "http://evil.example")
             .form(&[("csrf", csrf.as_str()), ("email", "ann@example.org"), ("password", PASSWORD)]);
         assert_eq!(ann.send(sign_in).await.status, StatusCode::FORBIDDEN, "no signing in from another site (login CSRF)");
+    }
+}
+
+/// Every byte but letters, digits and `-` percent-encoded, for a path segment or a query value.
+fn encoded(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// `cases` values drawn from `strategy` (proptest's generators, without shrinking: each case is
+/// an HTTP call on a running service, which proptest's synchronous runner cannot await).
+fn draw(strategy: impl Strategy<Value = String>, cases: usize) -> Vec<String> {
+    let mut runner = TestRunner::deterministic();
+    (0..cases).map(|_| strategy.new_tree(&mut runner).unwrap().current()).collect()
+}
+
+on_both_backends! {
+    async fn any_week_and_any_search_text_is_answered_without_a_server_error(app: TestApp) {
+        let cast = app.cast();
+        app.file(&cast.ann, "Logo", "Blurry 100% _sure_ \\o/", "bug").await;
+        let mut weeks: Vec<String> = ["262143-W01", "-262143-W01", "0000-W01", "1969-W52", "1970-W01", "9999-W52",
+            "9999-W53", "2026-W53", "2026-W00", "2026-W5", "02026-W01", "2026-w01", "2026-W01 ", "+2026-W01", ""]
+            .map(String::from).into();
+        weeks.extend(draw("[0-9+-]{0,7}-W[0-9]{0,3}|\\PC{0,12}", 150));
+        for week in &weeks {
+            let reply = app.get(&format!("/api/v1/digests/{}", encoded(week)), &cast.ada).await;
+            assert!(matches!(reply.status.as_u16(), 200 | 400 | 404 | 422), "week {week:?}: {} {}", reply.status, reply.body);
+            if reply.status == 422 {
+                reply.assert_error(422, "validation_failed");
+            }
+        }
+        assert_eq!(app.get("/api/v1/digests/9999-W52", &cast.ada).await.status, 200);
+        assert_eq!(app.get("/api/v1/digests/1970-W01", &cast.ada).await.status, 200);
+        let long = "x".repeat(50_001);
+        let mut texts = vec!["%".into(), "_".into(), "\\".into(), "100%".into(), "a".repeat(1000), "a".repeat(1001),
+            long, "%".repeat(1000), "\u{0}".into()];
+        texts.extend(draw("\\PC{0,40}|[%_\\\\]{1,1200}", 150));
+        for q in &texts {
+            let reply = app.get(&format!("/api/v1/requests?q={}", encoded(q)), &cast.ian).await;
+            if q.contains('\0') {
+                reply.assert_error(400, "bad_request");
+            } else if q.chars().count() > 1000 {
+                reply.assert_error(422, "validation_failed");
+                assert!(!reply.body["error"]["fields"]["q"].is_null(), "{}", reply.body);
+            } else {
+                assert_eq!(reply.status, 200, "q of {} characters: {}", q.chars().count(), reply.body);
+            }
+        }
+        let cursor = "64" .to_owned() + "7c31" + "7c" + "00";
+        app.get(&format!("/api/v1/requests?sort=due&cursor={cursor}"), &cast.ian).await.assert_error(422, "validation_failed");
+        app.get("/api/v1/requests?team=it%00", &cast.ian).await.assert_error(400, "bad_request");
+        app.get("/api/v1/requests/CR-1%00", &cast.ian).await.assert_error(400, "bad_request");
+        let found = app.get(&format!("/api/v1/requests?q={}", encoded("100% _sure_")), &cast.ian).await.ok();
+        assert_eq!(found["items"].as_array().unwrap().len(), 1, "% and _ are text, not wildcards");
+        let out = crate::cli::changedesk(&app.database_url).args(["digest", "--week", "262143-W01"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "an error, not a panic: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--week '262143-W01' is not an ISO week"));
     }
 }
