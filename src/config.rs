@@ -84,6 +84,24 @@ pub struct ServerSettings {
     pub json_limit_bytes: usize,
     /// Public address of the service, used in links.
     pub base_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed, as
+    /// addresses or networks ("10.0.0.0/8", "::1"). From anyone else those headers are ignored:
+    /// the client's address is the connection's.
+    #[serde(default, deserialize_with = "networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Networks, each written as a network or as a single address (a network of one).
+fn networks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    let written = Vec::<String>::deserialize(d)?;
+    written
+        .iter()
+        .map(|w| {
+            w.parse::<ipnet::IpNet>().or_else(|_| w.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(|_| {
+                serde::de::Error::custom(format!("'{w}' is not an address or a network such as 10.0.0.0/8"))
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -91,7 +91,6 @@ impl Application {
             clock,
             settings: Arc::new(settings),
             notifier,
-            throttle: Default::default(),
             sla_versions: Default::default(),
         });
         let app_state = state.clone();

@@ -1,5 +1,5 @@
 //! What every handler shares: the state built once at start-up (pool, clock, settings,
-//! notifier, sign-in throttle) and `run`, which does one unit of work on the blocking pool.
+//! notifier, caches) and `run`, which does one unit of work on the blocking pool.
 //! Handlers and extractors import this, not `startup`, which in turn imports them.
 
 use std::sync::Arc;
@@ -18,8 +18,6 @@ pub struct AppState {
     pub clock: Clock,
     pub settings: Arc<Settings>,
     pub notifier: Arc<Notifier>,
-    /// Failed sign-ins, shared by every worker (built once, outside the app factory).
-    pub throttle: Arc<crate::web::LoginThrottle>,
     /// The SLA configurations read so far, by version (versions never change once stored).
     pub sla_versions: Arc<crate::service::sla::SlaVersions>,
     /// The configuration in force, checked by its stamp (teams, ownership map, SLA).

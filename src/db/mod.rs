@@ -32,6 +32,7 @@ mod routing;
 mod sla;
 mod sqlite_setup;
 mod teams;
+mod throttle;
 mod users;
 
 pub use audit::*;
@@ -47,6 +48,7 @@ pub use requests::*;
 pub use routing::*;
 pub use sla::*;
 pub use teams::*;
+pub use throttle::*;
 pub use users::*;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

@@ -239,6 +239,14 @@ diesel::joinable!(request_events -> requests (request_id));
 diesel::joinable!(request_stretches -> requests (request_id));
 diesel::joinable!(request_facts -> requests (request_id));
 
+diesel::table! {
+    sign_in_throttle (key) {
+        key -> Text,
+        window_started_at -> Timestamp,
+        attempts -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     users,
@@ -255,4 +263,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_escalations,
     mail_outbox,
     sessions,
+    sign_in_throttle,
 );

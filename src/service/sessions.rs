@@ -2,12 +2,53 @@
 //! ending a session. Sessions are keyed by the SHA-256 of their token (`auth::hash_token`);
 //! cookies and CSRF checks are the pages' (`web/session.rs`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::auth::{Actor, verify_password};
 use crate::db::{self, AnyConnection, to_db};
 use crate::service::Error;
 use crate::service::users;
+
+/// Password checks an account may have in a window, whatever their outcome.
+pub const MAX_CHECKS_PER_ACCOUNT: i32 = 5;
+/// Password checks one client address may have in a window, over all accounts.
+pub const MAX_CHECKS_PER_ADDRESS: i32 = 20;
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+
+/// What a sign-in came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignIn {
+    /// The user's id.
+    Signed(String),
+    /// No active account with this email and password.
+    Refused,
+    /// No check left for this account or address in the window: the password was not looked at.
+    Throttled,
+}
+
+/// Signs in with a password, sent from `address`: a check is taken from the account's and
+/// the address's windows (in the database, so every instance counts the same) before argon2
+/// runs, so attempts arriving together cannot all pass a count that only failures raise.
+/// Every check counts, right or wrong: at most `MAX_CHECKS_PER_ACCOUNT` per account per
+/// window. Call it on the blocking pool: argon2 is slow on purpose.
+pub fn sign_in(
+    conn: &mut AnyConnection,
+    email: &str,
+    password: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<SignIn, Error> {
+    let cutoff = to_db(now - TimeDelta::minutes(THROTTLE_WINDOW_MINUTES));
+    let account = format!("account:{}", email.trim().to_lowercase());
+    let allowed = db::take_throttle_check(conn, &account, to_db(now), cutoff, MAX_CHECKS_PER_ACCOUNT)?
+        && db::take_throttle_check(conn, &format!("address:{address}"), to_db(now), cutoff, MAX_CHECKS_PER_ADDRESS)?;
+    // Windows that have ended, of any key, go on the way (one indexed range).
+    db::forget_throttle_windows(conn, cutoff)?;
+    if !allowed {
+        return Ok(SignIn::Throttled);
+    }
+    Ok(check_password(conn, email, password)?.map_or(SignIn::Refused, SignIn::Signed))
+}
 
 /// The id of the active user with this email and password, if any. argon2 is slow on
 /// purpose: call it on the blocking pool, like any database work.

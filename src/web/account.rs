@@ -10,7 +10,7 @@ use super::{PageError, html, html_status, see_other, with_cookie};
 use crate::auth::hash_password;
 use crate::domain::{FieldErrors, Role};
 use crate::error::ApiError;
-use crate::service::sessions;
+use crate::service::sessions::{self, SignIn};
 use crate::service::users::{self, NewUser};
 use crate::state::AppState;
 
@@ -85,26 +85,26 @@ async fn sign_in(
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, PageError> {
     session::check_login_csrf(&req, &form.csrf)?;
-    let address = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    let address = session::client_address(&req, &state.settings.server.trusted_proxies)
+        .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
     let now = state.clock.now();
-    if !state.throttle.allows(&form.email, &address, now) {
-        return Err(PageError::Throttled);
-    }
-    let email = form.email.clone();
-    let password = form.password.clone();
+    let (email, password) = (form.email.clone(), form.password.clone());
     // argon2 takes a noticeable time on purpose: off the async workers, like any database work.
-    let user_id = state.run(move |conn| sessions::check_password(conn, &email, &password)).await?;
-    let Some(user_id) = user_id else {
-        state.throttle.failed(&form.email, &address, now);
-        let page = SignInPage {
-            csrf: form.csrf.clone(),
-            email: form.email.clone(),
-            next: local_path(&form.next),
-            error: Some("That email and password do not match an account.".into()),
-        };
-        return html_status(page, StatusCode::UNAUTHORIZED);
+    let outcome = state.run(move |conn| sessions::sign_in(conn, &email, &password, &address, now)).await?;
+    let user_id = match outcome {
+        SignIn::Signed(user_id) => user_id,
+        SignIn::Throttled => return Err(PageError::Throttled),
+        SignIn::Refused => {
+            let page = SignInPage {
+                csrf: form.csrf.clone(),
+                email: form.email.clone(),
+                next: local_path(&form.next),
+                error: Some("That email and password do not match an account.".into()),
+            };
+            return html_status(page, StatusCode::UNAUTHORIZED);
+        }
     };
-    let cookie = session::start(&state, user_id).await?;
+    let cookie = session::start(&state, &req, user_id).await?;
     with_cookie(see_other(&local_path(&form.next)), Some(cookie))
 }
 
@@ -203,7 +203,7 @@ async fn setup(
     };
     match created {
         Ok(user) => {
-            let cookie = session::start(&state, user.id).await?;
+            let cookie = session::start(&state, &req, user.id).await?;
             with_cookie(see_other("/"), Some(cookie))
         }
         Err(ApiError::Validation(errors)) => {

@@ -21,7 +21,7 @@ use actix_web::{HttpResponse, ResponseError, web};
 use askama::Template;
 
 use crate::error::ApiError;
-pub use session::{LoginThrottle, SignedIn};
+pub use session::SignedIn;
 
 /// Registers the pages and their assets.
 pub fn pages(cfg: &mut web::ServiceConfig) {

@@ -1,4 +1,5 @@
-//! Browser sessions, CSRF tokens and the sign-in throttle.
+//! Browser sessions, CSRF tokens, and who the client is (its address behind trusted proxies,
+//! whether it came over https). The sign-in throttle is `service::sessions::sign_in`'s.
 //!
 //! The session cookie holds a random 256-bit token (HttpOnly, SameSite=Lax, Secure when the
 //! service is reached over https); the database stores only its SHA-256 hash, with the user and
@@ -6,14 +7,14 @@
 //! sign-in and first-run forms, which come before any session, use a CSRF cookie of their own
 //! and the same hidden field (double submit).
 
-use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Mutex;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
+use ipnet::IpNet;
 
 use super::PageError;
 use crate::auth::{Actor, generate_secret, hash_token};
@@ -72,13 +73,13 @@ impl FromRequest for SignedIn {
 }
 
 /// Starts a session for `user_id`; returns the cookie to set.
-pub async fn start(state: &AppState, user_id: String) -> Result<Cookie<'static>, PageError> {
+pub async fn start(state: &AppState, req: &HttpRequest, user_id: String) -> Result<Cookie<'static>, PageError> {
     let token = generate_secret();
     let (hash, csrf) = (hash_token(&token), generate_secret());
     let now = state.clock.now();
     let expires = now + TimeDelta::hours(SESSION_HOURS);
     state.run(move |conn| sessions::start(conn, &hash, &user_id, &csrf, now, expires)).await?;
-    Ok(cookie(state, SESSION_COOKIE, token, CookieDuration::hours(SESSION_HOURS)))
+    Ok(cookie(state, req, SESSION_COOKIE, token, CookieDuration::hours(SESSION_HOURS)))
 }
 
 /// Ends the session behind the request's cookie, if any; returns the cookie that clears it.
@@ -86,7 +87,7 @@ pub async fn end(state: &AppState, req: &HttpRequest) -> Result<Cookie<'static>,
     if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
         state.run(move |conn| sessions::end(conn, &hash_token(&token))).await?;
     }
-    Ok(cookie(state, SESSION_COOKIE, String::new(), CookieDuration::ZERO))
+    Ok(cookie(state, req, SESSION_COOKIE, String::new(), CookieDuration::ZERO))
 }
 
 /// The pre-session CSRF token of the request, or a new one with the cookie that carries it.
@@ -95,7 +96,7 @@ pub fn login_csrf(state: &AppState, req: &HttpRequest) -> (String, Option<Cookie
         Some(c) if c.value().len() == 64 => (c.value().to_owned(), None),
         _ => {
             let token = generate_secret();
-            (token.clone(), Some(cookie(state, CSRF_COOKIE, token, CookieDuration::hours(SESSION_HOURS))))
+            (token.clone(), Some(cookie(state, req, CSRF_COOKIE, token, CookieDuration::hours(SESSION_HOURS))))
         }
     }
 }
@@ -108,77 +109,89 @@ pub fn check_login_csrf(req: &HttpRequest, sent: &str) -> Result<(), PageError> 
     }
 }
 
-fn cookie(state: &AppState, name: &'static str, value: String, max_age: CookieDuration) -> Cookie<'static> {
+fn cookie(
+    state: &AppState,
+    req: &HttpRequest,
+    name: &'static str,
+    value: String,
+    max_age: CookieDuration,
+) -> Cookie<'static> {
     Cookie::build(name, value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.settings.server.base_url.starts_with("https://"))
+        .secure(over_https(req, &state.settings.server))
         .max_age(max_age)
         .finish()
 }
 
-/// Failed sign-ins are limited per account and per client address: after `MAX_PER_ACCOUNT`
-/// (or `MAX_PER_ADDRESS`) failures within `WINDOW_MINUTES`, sign-in is refused with 429 until
-/// the oldest failure leaves the window, even with the right password. Kept in memory: each
-/// instance counts its own.
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
-}
-
-pub const MAX_PER_ACCOUNT: usize = 5;
-pub const MAX_PER_ADDRESS: usize = 20;
-pub const WINDOW_MINUTES: i64 = 15;
-
-impl LoginThrottle {
-    fn keys(email: &str, address: &str) -> [(String, usize); 2] {
-        [
-            (format!("account:{}", email.trim().to_lowercase()), MAX_PER_ACCOUNT),
-            (format!("address:{address}"), MAX_PER_ADDRESS),
-        ]
+/// The client's address: the connection's peer, unless that is a trusted proxy
+/// (`server.trusted_proxies`); then the nearest address in `X-Forwarded-For` that is not one
+/// (each proxy appends the address it was reached from, so only the right-most entries were
+/// written by proxies we trust; what a client put before them is not believed).
+pub fn client_address(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
     }
-
-    /// Whether another attempt may be made now.
-    pub fn allows(&self, email: &str, address: &str, now: DateTime<Utc>) -> bool {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let since = now - TimeDelta::minutes(WINDOW_MINUTES);
-        // Forget what has left the window, so the map does not grow without bound.
-        failures.retain(|_, times| {
-            times.retain(|t| *t > since);
-            !times.is_empty()
-        });
-        Self::keys(email, address).iter().all(|(key, max)| failures.get(key).map_or(0, Vec::len) < *max)
-    }
-
-    pub fn failed(&self, email: &str, address: &str, now: DateTime<Utc>) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for (key, _) in Self::keys(email, address) {
-            failures.entry(key).or_default().push(now);
+    let forwarded: Vec<&str> =
+        req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).collect();
+    let mut client = peer;
+    for hop in forwarded.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => client = ip,
+            Ok(ip) => return Some(ip),
+            // Not an address: nothing before it can be believed either.
+            Err(_) => break,
         }
     }
+    Some(client)
+}
+
+/// Whether the browser reached the service over https: `server.base_url` says so, or a
+/// trusted proxy does (`X-Forwarded-Proto`, its last value).
+pub fn over_https(req: &HttpRequest, server: &crate::config::ServerSettings) -> bool {
+    if server.base_url.starts_with("https://") {
+        return true;
+    }
+    let from_proxy = req.peer_addr().is_some_and(|p| server.trusted_proxies.iter().any(|n| n.contains(&p.ip())));
+    let proto = req.headers().get_all("x-forwarded-proto").filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));
+    from_proxy && proto.last().is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn request(peer: &str, forwarded: &[&str]) -> HttpRequest {
+        let mut req = actix_web::test::TestRequest::default().peer_addr(peer.parse().unwrap());
+        for f in forwarded {
+            req = req.append_header(("x-forwarded-for", *f));
+        }
+        req.to_http_request()
+    }
+
     #[test]
-    fn the_throttle_counts_failures_per_account_and_address_within_the_window() {
-        let throttle = LoginThrottle::default();
-        let t0 = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").unwrap().to_utc();
-        for i in 0..MAX_PER_ACCOUNT {
-            assert!(throttle.allows("Ann@example.org", "10.0.0.1", t0), "attempt {i}");
-            throttle.failed("ann@example.org", "10.0.0.1", t0);
-        }
-        assert!(!throttle.allows("ann@example.org", "10.0.0.2", t0), "the account is throttled from anywhere");
-        assert!(throttle.allows("bob@example.org", "10.0.0.1", t0), "other accounts are not");
-        let later = t0 + TimeDelta::minutes(WINDOW_MINUTES) + TimeDelta::seconds(1);
-        assert!(throttle.allows("ann@example.org", "10.0.0.1", later), "failures leave the window");
-        for i in 0..MAX_PER_ADDRESS {
-            throttle.failed(&format!("user{i}@example.org"), "10.9.9.9", later);
-        }
-        assert!(!throttle.allows("new@example.org", "10.9.9.9", later), "one address guessing many accounts");
+    fn the_client_address_is_believed_from_trusted_proxies_only() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        let address = |peer, fwd: &[&str]| client_address(&request(peer, fwd), &trusted).unwrap().to_string();
+        assert_eq!(address("192.0.2.7:5000", &["198.51.100.1"]), "192.0.2.7", "not a proxy: its header is ignored");
+        assert_eq!(address("10.0.0.2:5000", &["198.51.100.1"]), "198.51.100.1");
+        assert_eq!(
+            address("10.0.0.2:5000", &["1.2.3.4, 198.51.100.1, 10.0.0.9"]),
+            "198.51.100.1",
+            "what the client wrote before the proxies is not believed"
+        );
+        assert_eq!(address("10.0.0.2:5000", &["1.2.3.4", "198.51.100.1"]), "198.51.100.1", "several headers");
+        assert_eq!(address("10.0.0.2:5000", &["garbage, 10.0.0.3"]), "10.0.0.3");
+        assert_eq!(address("10.0.0.2:5000", &[]), "10.0.0.2");
+        assert_eq!(address("[::1]:5000", &["2001:db8::5"]), "2001:db8::5");
+        assert_eq!(
+            client_address(&request("10.0.0.2:5000", &["198.51.100.1"]), &[]).unwrap().to_string(),
+            "10.0.0.2",
+            "no proxies configured: no header believed"
+        );
     }
 
     #[test]

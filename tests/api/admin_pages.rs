@@ -35,16 +35,19 @@ on_both_backends! {
         person(&app, "lea@example.org", Role::Lead, &["it"]);
         person(&app, "ann@example.org", Role::Requester, &[]);
         let mut ada = admin(&app).await;
+        let mut others = Vec::new();
+        for who in ["lea@example.org", "ann@example.org"] {
+            let mut v = Visitor::new(&app);
+            v.sign_in(who).await;
+            others.push((who, v));
+        }
         for path in ["/admin", "/admin/routing", "/admin/sla", "/admin/people", "/admin/mail"] {
             assert_eq!(ada.get(path).await.status, StatusCode::OK, "{path}");
-            for who in ["lea@example.org", "ann@example.org"] {
-                let mut v = Visitor::new(&app);
-                v.sign_in(who).await;
+            for (who, v) in &mut others {
                 assert_eq!(v.get(path).await.status, StatusCode::FORBIDDEN, "{who} {path}");
             }
         }
-        let mut v = Visitor::new(&app);
-        v.sign_in("lea@example.org").await;
+        let v = &mut others[0].1;
         let csrf = v.csrf("/requests/new").await;
         let refused = v.post("/admin/sla/policies", &[("csrf", &csrf), ("document", "{}")]).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);

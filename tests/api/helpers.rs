@@ -238,6 +238,15 @@ impl TestApp {
     }
 
     /// The usual cast: a requester, an IT agent, a marketing agent and an admin.
+    /// Another instance of the service on the same database, with its own port, pool and
+    /// memory (as a second machine behind a load balancer would be); returns its address.
+    pub fn second_instance(&self) -> String {
+        let app = Application::build(self.settings.clone(), self.clock.clone()).expect("a second instance builds");
+        let address = format!("http://{}", app.addr());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     pub fn cast(&self) -> Cast {
         Cast {
             ann: self.user("ann@example.org", Role::Requester, &[]),

@@ -168,3 +168,87 @@ on_both_backends! {
         assert!(String::from_utf8_lossy(&out.stderr).contains("--week '262143-W01' is not an ISO week"));
     }
 }
+
+/// Visitors holding the sign-in page's CSRF cookie and token, each on one of `bases` in turn.
+async fn sign_in_forms(app: &TestApp, bases: &[String], n: usize) -> Vec<(Visitor, String)> {
+    let mut visitors = Vec::new();
+    for i in 0..n {
+        let mut v = Visitor::new(app);
+        v.base = bases[i % bases.len()].clone();
+        let csrf = v.csrf("/sign-in").await;
+        visitors.push((v, csrf));
+    }
+    visitors
+}
+
+/// Posts every sign-in at once; returns the answers' statuses, in order.
+async fn sign_in_together(tries: Vec<(Visitor, String, &'static str, &'static str)>) -> Vec<StatusCode> {
+    let posts = tries.into_iter().map(|(mut v, csrf, email, password)| async move {
+        let form = [("csrf", csrf.as_str()), ("email", email), ("password", password)];
+        v.post("/sign-in", &form).await.status
+    });
+    futures_util::future::join_all(posts).await
+}
+
+fn count(statuses: &[StatusCode], status: StatusCode) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+on_both_backends! {
+    async fn the_sign_in_throttle_holds_under_concurrency_and_across_instances(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        let bases = [app.address.clone(), app.second_instance()];
+        // 100 attempts at once over two instances, 99 wrong and then the right one: five
+        // password checks at most, whatever arrives first.
+        let tries = sign_in_forms(&app, &bases, 100).await.into_iter().enumerate()
+            .map(|(i, (v, csrf))| (v, csrf, "ann@example.org", if i == 99 { PASSWORD } else { "wrong wrong wrong" }))
+            .collect();
+        let statuses = sign_in_together(tries).await;
+        let checked = count(&statuses, StatusCode::UNAUTHORIZED) + count(&statuses, StatusCode::SEE_OTHER);
+        assert_eq!(checked, 5, "{statuses:?}");
+        assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 95, "{statuses:?}");
+        app.clock.advance(chrono::TimeDelta::minutes(16));
+        // A new window: 30 wrong at once still make five checks.
+        let tries = sign_in_forms(&app, &bases, 30).await.into_iter()
+            .map(|(v, csrf)| (v, csrf, "ANN@example.org ", "wrong wrong wrong")).collect();
+        let statuses = sign_in_together(tries).await;
+        assert_eq!((count(&statuses, StatusCode::UNAUTHORIZED), count(&statuses, StatusCode::TOO_MANY_REQUESTS)), (5, 25),
+            "the account's key is its email, any case: {statuses:?}");
+        app.clock.advance(chrono::TimeDelta::minutes(16));
+        let mut ann = Visitor::new(&app);
+        ann.base = bases[1].clone();
+        assert_eq!(ann.sign_in("ann@example.org").await.status, StatusCode::SEE_OTHER, "the window ends");
+    }
+
+    async fn the_client_address_comes_from_trusted_proxies_only(app: TestApp) {
+        // `app` believes no proxy: X-Forwarded-For is the client's to write, so it is ignored.
+        let behind = spawn_app_with(Backend::Sqlite, |s| s.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()])
+            .await.unwrap();
+        for (served, believed) in [(&app, false), (&behind, true)] {
+            let mut statuses = Vec::new();
+            for i in 0..21 {
+                let mut v = Visitor::new(served);
+                let csrf = v.csrf("/sign-in").await;
+                let email = format!("nobody{i}@example.org");
+                let post = v.client.post(format!("{}/sign-in", v.base)).header("x-forwarded-for", format!("198.51.100.{i}"))
+                    .form(&[("csrf", csrf.as_str()), ("email", email.as_str()), ("password", "wrong wrong wrong")]);
+                statuses.push(v.send(post).await.status);
+            }
+            let throttled = count(&statuses, StatusCode::TOO_MANY_REQUESTS);
+            assert_eq!(throttled, if believed { 0 } else { 1 }, "twenty checks an address: {statuses:?}");
+        }
+        let mut v = Visitor::new(&behind);
+        let csrf = v.csrf("/sign-in").await;
+        for i in 0..21 {
+            let email = format!("guess{i}@example.org");
+            let post = v.client.post(format!("{}/sign-in", v.base)).header("x-forwarded-for", "1.2.3.4, 203.0.113.9")
+                .form(&[("csrf", csrf.as_str()), ("email", email.as_str()), ("password", "wrong wrong wrong")]);
+            let status = v.send(post).await.status;
+            assert_eq!(status, if i < 20 { StatusCode::UNAUTHORIZED } else { StatusCode::TOO_MANY_REQUESTS }, "{i}");
+        }
+        let proxied = |base: &str| reqwest::Client::new().get(format!("{base}/sign-in")).header("x-forwarded-proto", "https");
+        let secure = |r: &reqwest::Response| r.headers()["set-cookie"].to_str().unwrap().contains("Secure");
+        assert!(secure(&proxied(&behind.address).send().await.unwrap()), "https at a trusted proxy: Secure cookies");
+        assert!(!secure(&proxied(&app.address).send().await.unwrap()), "anyone else's X-Forwarded-Proto is ignored");
+    }
+}
