@@ -247,6 +247,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (caller_id, key) {
+        caller_id -> Text,
+        key -> Text,
+        body_hash -> Text,
+        request_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     users,
@@ -264,4 +274,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     sessions,
     sign_in_throttle,
+    idempotency_keys,
 );

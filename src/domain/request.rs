@@ -1,7 +1,7 @@
 //! A change request as filed: the raw body and the parsed, valid `NewRequest`.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{FieldErrors, OwnershipMap, Priority};
@@ -12,7 +12,7 @@ pub const URL_MAX: usize = 2_000;
 
 /// The body of `POST /api/v1/requests` and of the preview. Fields stay strings here so that a
 /// wrong value becomes a 422 naming the field rather than a 400 about JSON.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestInput {
     #[serde(default)]

@@ -1,7 +1,7 @@
 //! `/api/v1/requests`: file, preview, read, list, and the workflow actions.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Actor;
@@ -10,7 +10,8 @@ use crate::error::{ApiError, ErrorBody};
 use crate::read::list::{ListQuery, RequestPage};
 use crate::read::views::{PreviewView, RequestDetail};
 use crate::read::{list, preview};
-use crate::service::intake::Filing;
+use crate::service::idempotency::IdempotencyKey;
+use crate::service::intake::{Filed, Filing};
 use crate::service::requests;
 use crate::service::requests::{AssignInput, CommentInput, ReassignInput, StatusInput};
 use crate::state::AppState;
@@ -26,23 +27,42 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(reassign_request);
 }
 
-/// File a change request; it is routed to its owning team at once.
-#[utoipa::path(tag = "requests", request_body = RequestInput, responses(
-    (status = 201, body = RequestDetail, headers(("Location" = String))),
-    (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
-    (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// File a change request; it is routed to its owning team at once. With an `Idempotency-Key`,
+/// a retry files nothing new: it is answered with the request the key filed (and
+/// `Idempotent-Replayed: true`).
+#[utoipa::path(tag = "requests", request_body = RequestInput,
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 255, pattern = r"^[!-~]{1,255}$",
+        description = "The caller's key for this filing (a UUID will do), kept 24 hours: a retry with the \
+            same key and body is answered with the first filing's request, the same key with another body \
+            is 422, and a retry while the first is in progress is 409.")),
+    responses(
+    (status = 201, body = RequestDetail, headers(("Location" = String), ("Idempotent-Replayed" = Option<String>))),
+    (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+    (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+    (status = 503, body = ErrorBody)))]
 #[post("/requests")]
 pub async fn create_request(
     state: web::Data<AppState>,
     actor: Actor,
+    req: HttpRequest,
     body: web::Json<RequestInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let filing = Filing { actor, input: body.into_inner(), now: state.clock.now() };
-    let detail = state.intake.file(filing).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/requests/{}", detail.request.id)))
-        .json(detail))
+    let input = body.into_inner();
+    let idempotency = match req.headers().get(IDEMPOTENCY_KEY) {
+        None => None,
+        Some(key) => Some(IdempotencyKey::new(key.to_str().unwrap_or("\u{0}"), &input)?),
+    };
+    let filing = Filing { actor, input, now: state.clock.now(), idempotency };
+    let Filed { detail, replayed } = state.intake.file(filing).await?;
+    let mut answer = HttpResponse::Created();
+    answer.insert_header((LOCATION, format!("/api/v1/requests/{}", detail.request.id)));
+    if replayed {
+        answer.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(answer.json(detail))
 }
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Where a request would go and why, without creating it.
 #[utoipa::path(tag = "requests", request_body = RequestInput, responses(

@@ -12,7 +12,8 @@
 //!
 //! Overload is an answer: a filing that finds the queue full, or that waited longer than
 //! `write_wait` without starting, is answered 503 `unavailable` (with `Retry-After`), having
-//! written nothing. The writer takes the same write turn (`db::write_tx`) as every other write,
+//! written nothing. A filing with an idempotency key (`service::idempotency`) is answered with
+//! the request its key filed before, if any, from inside the same transaction. The writer takes the same write turn (`db::write_tx`) as every other write,
 //! so other changes, the import and `verify --repair` interleave between groups.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -29,6 +30,7 @@ use crate::db::{AnyConnection, Pool, write_tx};
 use crate::domain::RequestInput;
 use crate::read::views::RequestDetail;
 use crate::service::Error;
+use crate::service::idempotency::{self, IdempotencyKey, InFlight};
 use crate::service::in_force::ConfigCache;
 use crate::service::notify::Notifier;
 use crate::service::requests;
@@ -42,17 +44,28 @@ pub struct Filing {
     pub actor: Actor,
     pub input: RequestInput,
     pub now: DateTime<Utc>,
+    /// The caller's `Idempotency-Key`, if they sent one.
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// A filing's answer: the request, and whether an earlier filing with the same idempotency
+/// key had filed it (then nothing new was written).
+#[derive(Debug)]
+pub struct Filed {
+    pub detail: RequestDetail,
+    pub replayed: bool,
 }
 
 struct Job {
     filing: Filing,
     queued: Instant,
-    reply: oneshot::Sender<Result<RequestDetail, Error>>,
+    reply: oneshot::Sender<Result<Filed, Error>>,
 }
 
 /// The queue's sending end, shared by every worker.
 pub struct Intake {
     queue: SyncSender<Job>,
+    in_flight: InFlight,
 }
 
 /// What the writer needs besides the queue.
@@ -75,12 +88,14 @@ impl Intake {
         let (queue, waiting) = mpsc::sync_channel(capacity);
         let writer = Writer { pool, notifier, config, wait };
         std::thread::Builder::new().name("changedesk-intake".into()).spawn(move || writer.run(waiting))?;
-        Ok(Self { queue })
+        Ok(Self { queue, in_flight: InFlight::default() })
     }
 
     /// Files a request; answers once the commit that holds it is done.
-    pub async fn file(&self, filing: Filing) -> Result<RequestDetail, Error> {
+    pub async fn file(&self, filing: Filing) -> Result<Filed, Error> {
         requests::check_filing(&filing.input)?;
+        // Held until this filing is answered, or its caller gives up waiting.
+        let _held = filing.idempotency.as_ref().map(|key| self.in_flight.hold(&filing.actor.id, key)).transpose()?;
         let (reply, answer) = oneshot::channel();
         match self.queue.try_send(Job { filing, queued: Instant::now(), reply }) {
             Ok(()) => {}
@@ -127,8 +142,18 @@ impl Writer {
             Err(e) => return answer_all(group, &Error::from(e)),
         };
         let file = |conn: &mut AnyConnection, job: &Job| {
-            let Filing { actor, input, now } = &job.filing;
-            requests::file(conn, actor, &self.notifier, &self.config, input, *now)
+            let Filing { actor, input, now, idempotency } = &job.filing;
+            if let Some(key) = idempotency {
+                if let Some(request_id) = idempotency::prior(conn, &actor.id, key, *now)? {
+                    let detail = requests::show(conn, actor, &request_id, *now)?;
+                    return Ok(Filed { detail, replayed: true });
+                }
+            }
+            let detail = requests::file(conn, actor, &self.notifier, &self.config, input, *now)?;
+            if let Some(key) = idempotency {
+                idempotency::record(conn, &actor.id, key, &detail.request.id, *now)?;
+            }
+            Ok(Filed { detail, replayed: false })
         };
         let filed = write_tx(&mut conn, |conn| match group.as_slice() {
             // Alone, a filing's own failure rolls back the whole transaction: no savepoint needed.

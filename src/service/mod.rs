@@ -9,6 +9,7 @@ pub mod admin;
 pub mod audit;
 pub mod digest;
 pub mod error;
+pub mod idempotency;
 pub mod import;
 pub mod in_force;
 pub mod intake;

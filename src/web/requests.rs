@@ -20,6 +20,7 @@ use crate::service::AnyConnection;
 use crate::service::Error as ServiceError;
 use crate::service::admin;
 use crate::service::admin::TeamView;
+use crate::service::idempotency::IdempotencyKey;
 use crate::service::intake::Filing;
 use crate::service::notify::Notifier;
 use crate::service::requests::{self as workflow, AssignInput, CommentInput, ReassignInput, StatusInput};
@@ -57,6 +58,10 @@ pub struct RequestForm {
     /// "preview" to see where it would go without filing it (the page without JavaScript).
     #[serde(default)]
     action: String,
+    /// Made when the form is shown: sending the same form twice (a double click, a reload
+    /// after a lost answer) files one request (`service::idempotency`).
+    #[serde(default)]
+    idempotency_key: String,
 }
 
 impl RequestForm {
@@ -118,7 +123,7 @@ impl NewRequestPage {
 async fn new_page(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse, PageError> {
     let config = state.config.clone();
     let map = state.run(move |conn| Ok(config.current(conn)?.map.clone())).await?;
-    let form = RequestForm::default();
+    let form = RequestForm { idempotency_key: uuid::Uuid::now_v7().to_string(), ..RequestForm::default() };
     html(NewRequestPage { user, form, map, errors: FieldErrors::default(), preview: None })
 }
 
@@ -138,8 +143,13 @@ async fn file(
             Err(e) => return Err(e.into()),
         }
     } else {
-        match state.intake.file(Filing { actor, input, now }).await.map_err(ApiError::from) {
-            Ok(created) => return Ok(see_other(&format!("/requests/{}", created.request.key))),
+        let key = Some(form.idempotency_key.as_str()).filter(|k| !k.is_empty());
+        let filed = match key.map(|k| IdempotencyKey::new(k, &input)).transpose() {
+            Ok(idempotency) => state.intake.file(Filing { actor, input, now, idempotency }).await,
+            Err(e) => Err(e),
+        };
+        match filed.map_err(ApiError::from) {
+            Ok(filed) => return Ok(see_other(&format!("/requests/{}", filed.detail.request.key))),
             Err(ApiError::Validation(errors)) => (None, errors),
             Err(e) => return Err(e.into()),
         }

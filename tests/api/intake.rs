@@ -138,7 +138,9 @@ fn overload_settings(s: &mut changedesk::config::Settings) {
 /// Sixteen clients file as fast as the server takes them, so commits hold groups of filings;
 /// the server is killed with SIGKILL in the middle. Every filing answered 201 is stored with
 /// its events, the keys have no gap (a group is committed whole or not at all), and the
-/// stored state equals its derivation.
+/// stored state equals its derivation. Each filing carries an `Idempotency-Key`: a client whose
+/// filing went unanswered sends it again to the restarted server and gets one request, whether
+/// its first try was committed or not.
 async fn a_kill_9_during_grouped_commits_loses_no_acknowledged_filing(url: String) {
     let add = ["user", "add", "--email", "ann@example.org", "--name", "Ann", "--role", "requester"];
     let (ok, _, err) = output(changedesk(&url).args(add));
@@ -151,16 +153,26 @@ async fn a_kill_9_during_grouped_commits_loses_no_acknowledged_filing(url: Strin
         serve(changedesk(&url).args(["serve", "--bind", "127.0.0.1:0"]).env("CHANGEDESK__MAIL__FILE_DIR", mail.path()));
     let client = reqwest::Client::new();
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let unanswered = Arc::new(Mutex::new(Vec::new()));
+    let file = |address: &str, key: &str, body: &serde_json::Value| {
+        let sent = client.request(Method::POST, format!("{address}/api/v1/requests")).bearer_auth(&token);
+        sent.header("Idempotency-Key", key).json(body).send()
+    };
     let filer = |c: usize| {
-        let (client, address, token, acknowledged) = (&client, &address, &token, acknowledged.clone());
+        let (address, acknowledged, unanswered, file) = (&address, acknowledged.clone(), unanswered.clone(), &file);
         async move {
             for i in 0.. {
                 let body = json!({ "title": format!("Client {c} filing {i}"), "description": "d", "category": "bug" });
-                let sent =
-                    client.request(Method::POST, format!("{address}/api/v1/requests")).bearer_auth(token).json(&body);
-                let Ok(resp) = sent.send().await else { return };
+                let key = format!("client-{c}-filing-{i}");
+                let Ok(resp) = file(address, &key, &body).await else {
+                    unanswered.lock().unwrap().push((key, body));
+                    return;
+                };
                 let status = resp.status().as_u16();
-                let Ok(body) = resp.json::<serde_json::Value>().await else { return };
+                let Ok(body) = resp.json::<serde_json::Value>().await else {
+                    unanswered.lock().unwrap().push((key, body));
+                    return;
+                };
                 assert_eq!(status, 201, "{body:#}");
                 acknowledged.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
             }
@@ -175,6 +187,32 @@ async fn a_kill_9_during_grouped_commits_loses_no_acknowledged_filing(url: Strin
 
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(acknowledged.len() >= 16, "the server filed before it was killed: {}", acknowledged.len());
+    let committed_before_retries = {
+        let pool = changedesk::db::connect(&changedesk::db::DatabaseUrl::parse(&url).unwrap(), 1).unwrap();
+        changedesk::db::count_requests(&mut pool.get().unwrap()).unwrap()
+    };
+    // The clients that heard nothing retry, with the same key and body, once the service is back.
+    let unanswered = unanswered.lock().unwrap().clone();
+    assert_eq!(unanswered.len(), 16, "every client was cut off once");
+    let (_server, address, _log) =
+        serve(changedesk(&url).args(["serve", "--bind", "127.0.0.1:0"]).env("CHANGEDESK__MAIL__FILE_DIR", mail.path()));
+    let mut replayed = 0;
+    for (key, body) in &unanswered {
+        let resp = file(&address, key, body).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 201, "{key}");
+        replayed += usize::from(resp.headers().get("idempotent-replayed").is_some());
+        let answer: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(answer["title"], body["title"], "{key}");
+    }
+    assert_eq!(
+        replayed as i64,
+        committed_before_retries - acknowledged.len() as i64,
+        "every filing committed but unanswered before the kill was answered on retry, not filed again"
+    );
+    let pool = changedesk::db::connect(&changedesk::db::DatabaseUrl::parse(&url).unwrap(), 1).unwrap();
+    let stored = changedesk::db::count_requests(&mut pool.get().unwrap()).unwrap();
+    assert_eq!(stored, (acknowledged.len() + unanswered.len()) as i64, "one request per key");
+    drop(_server);
     let pool = changedesk::db::connect(&changedesk::db::DatabaseUrl::parse(&url).unwrap(), 1).unwrap();
     let mut conn = pool.get().unwrap();
     for id in &acknowledged {
@@ -207,5 +245,62 @@ async fn a_kill_9_during_grouped_commits_loses_no_acknowledged_filing_on_sqlite(
 async fn a_kill_9_during_grouped_commits_loses_no_acknowledged_filing_on_postgres() {
     if let Some(url) = fresh_postgres_database() {
         a_kill_9_during_grouped_commits_loses_no_acknowledged_filing(url).await;
+    }
+}
+
+/// Files with an `Idempotency-Key` on `base`; answers (status, body, replayed).
+async fn file_keyed(base: &str, token: &str, key: &str, title: &str) -> (u16, serde_json::Value, bool) {
+    let body = json!({ "title": title, "description": "The hero image is blurry", "category": "bug" });
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/v1/requests"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let replayed = resp.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+    (resp.status().as_u16(), resp.json().await.unwrap_or_default(), replayed)
+}
+
+on_both_backends! {
+    async fn a_retry_with_the_same_idempotency_key_files_nothing_new(app: TestApp) {
+        let cast = app.cast();
+        let base = app.address.clone();
+        let (status, first, replayed) = file_keyed(&base, &cast.ann, "3f1c-retry", "Hero image").await;
+        assert_eq!((status, replayed), (201, false), "{first:#}");
+        app.set_status(&cast.ian, "CR-1", "acknowledged", None).await.ok();
+        let (status, again, replayed) = file_keyed(&base, &cast.ann, "3f1c-retry", "Hero image").await;
+        assert_eq!((status, replayed), (201, true), "{again:#}");
+        assert_eq!((again["id"].clone(), again["status"].clone()), (first["id"].clone(), json!("acknowledged")),
+            "the request the key filed, as it is now");
+        let notices = app.outbox().into_iter().filter(|m| m.kind == "request_created").count();
+        assert_eq!(notices, 1, "one new-request notice: nothing was filed again");
+        let (status, other, _) = file_keyed(&base, &cast.ann, "3f1c-retry", "Another title").await;
+        assert_eq!(status, 422, "{other:#}");
+        assert!(other["error"]["fields"]["Idempotency-Key"].as_str().unwrap().contains("another body"), "{other:#}");
+        let (status, bobs, _) = file_keyed(&base, &cast.bob, "3f1c-retry", "Hero image").await;
+        assert_eq!(status, 201, "keys are their caller's: {bobs:#}");
+        assert_ne!(bobs["id"], first["id"]);
+        for bad in ["", "has space", &"k".repeat(256)] {
+            let (status, body, _) = file_keyed(&base, &cast.ann, bad, "Hero image").await;
+            assert_eq!(status, 422, "{bad:?}: {body:#}");
+        }
+        app.clock.advance(chrono::TimeDelta::hours(24) + chrono::TimeDelta::seconds(1));
+        let (status, later, replayed) = file_keyed(&base, &cast.ann, "3f1c-retry", "Another title").await;
+        assert_eq!((status, replayed), (201, false), "a key is kept 24 hours: {later:#}");
+        // Twelve at once, on two instances: one request; each answer is it, or 409 while it is
+        // being filed.
+        let second = app.second_instance();
+        let tries = (0..12).map(|i| {
+            let (base, token) = (if i % 2 == 0 { base.clone() } else { second.clone() }, cast.mia.clone());
+            async move { file_keyed(&base, &token, "burst", "Checkout down").await }
+        });
+        let answers = futures_util::future::join_all(tries).await;
+        let filed: Vec<&serde_json::Value> = answers.iter().filter(|a| a.0 == 201).map(|a| &a.1["id"]).collect();
+        assert!(!filed.is_empty() && filed.iter().all(|id| *id == filed[0]), "{answers:?}");
+        assert!(answers.iter().all(|a| a.0 == 201 || (a.0 == 409 && a.1["error"]["code"] == "conflict")), "{answers:?}");
+        let mut conn = app.pool.get().unwrap();
+        assert_eq!(changedesk::db::count_requests(&mut conn).unwrap(), 4, "CR-1, Bob's, the one after 24 hours, the burst's");
     }
 }

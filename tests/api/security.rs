@@ -252,3 +252,25 @@ on_both_backends! {
         assert!(!secure(&proxied(&app.address).send().await.unwrap()), "anyone else's X-Forwarded-Proto is ignored");
     }
 }
+
+on_both_backends! {
+    async fn the_request_form_sent_twice_files_once(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let page = ann.get("/requests/new").await;
+        let at = page.body.find("name=\"idempotency_key\" value=\"").expect("a key in the form") + 30;
+        let key = page.body[at..].split('"').next().unwrap().to_owned();
+        assert_eq!(key.len(), 36, "a UUID: {key:?}");
+        let form = [("csrf", page.csrf()), ("idempotency_key", key), ("title", "Logo".into()),
+            ("description", "Blurry".into()), ("category", "bug".into()), ("priority", "P3".into())];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let first = ann.post("/requests/new", &form).await;
+        let again = ann.post("/requests/new", &form).await;
+        assert_eq!((first.status, first.location.as_deref()), (StatusCode::SEE_OTHER, Some("/requests/CR-1")));
+        assert_eq!(again.location, first.location, "a double click or a reload shows the same request");
+        assert_eq!(requests(&app), 1);
+        let fresh = ann.get("/requests/new").await;
+        assert!(!fresh.body.contains(&format!("value=\"{}\"", form[1].1)), "each form shown has a key of its own");
+    }
+}
