@@ -96,7 +96,7 @@ impl Application {
         let app_state = state.clone();
         let site = web::Data::new(crate::web::guard::Site::from_base_url(&state.settings.server.base_url));
         let server = HttpServer::new(move || {
-            let (app, api) = App::new()
+            let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(openapi::ApiDoc::openapi())
                 .service(health::healthz)
@@ -104,6 +104,8 @@ impl Application {
                 .service(scope::scope("/api/v1").configure(routes::api))
                 .split_for_parts();
             let app = app.configure(crate::web::pages);
+            openapi::complete_responses(&mut api);
+            let known = web::Data::new(extract::KnownRoutes::of(&api));
             let doc = api.to_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
             app.app_data(app_state.clone())
                 .app_data(web::Data::new(openapi::OpenApiJson(doc)))
@@ -111,6 +113,7 @@ impl Application {
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .app_data(site.clone())
+                .app_data(known)
                 .default_service(web::to(extract::not_found))
                 .wrap(actix_web::middleware::from_fn(crate::web::guard::guard))
                 // The peer address (not a client-supplied Forwarded header) and the path without its

@@ -21,26 +21,38 @@ pub const MAX_QUERY_CHARS: usize = 1000;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Owning team key.
+    #[param(pattern = r"^[a-z0-9_-]{0,40}$")]
     pub team: Option<String>,
     /// One status, or several separated by commas (`new,acknowledged`).
+    #[param(
+        pattern = r"^((new|acknowledged|in_progress|waiting_on_requester|resolved|closed|rejected)(,(new|acknowledged|in_progress|waiting_on_requester|resolved|closed|rejected))*)?$"
+    )]
     pub status: Option<String>,
     /// Assignee email, or `none` for unassigned.
     pub assignee: Option<String>,
     /// Requester email.
     pub requester: Option<String>,
+    /// A category key.
+    #[param(pattern = r"^[a-z0-9_-]{0,40}$")]
     pub category: Option<String>,
     /// P1..P4.
+    #[param(pattern = r"^(P[1-4])?$")]
     pub priority: Option<String>,
     /// Text searched in title and description, any case.
     #[param(max_length = 1000)]
     pub q: Option<String>,
     /// `at_risk` (a clock at risk, none breached) or `breached` (a clock breached).
+    #[param(pattern = r"^(at_risk|breached)?$")]
     pub sla: Option<String>,
     /// `created` (newest first, the default) or `due` (soonest SLA due first).
+    #[param(pattern = r"^(created|due)?$")]
     pub sort: Option<String>,
     /// 1..200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page (with the same sort).
+    /// `next_cursor` of the previous page (with the same sort): only a cursor this API gave is
+    /// accepted (422 otherwise).
+    #[param(pattern = r"^([0-9a-f]{2})*$")]
     pub cursor: Option<String>,
 }
 
@@ -51,6 +63,13 @@ pub struct RequestPage {
     pub next_cursor: Option<String>,
 }
 
+/// A value as given, unless empty: the parameters that name something (a status, a team, a
+/// sort) are taken exactly as the document's patterns state them.
+fn given(s: &Option<String>) -> Option<String> {
+    s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// Free text, trimmed, unless that leaves nothing.
 fn non_empty(s: &Option<String>) -> Option<String> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
@@ -88,20 +107,20 @@ impl ListQuery {
     pub fn to_filter(&self, actor: &Actor, now: DateTime<Utc>) -> Result<RequestFilter, Error> {
         let mut errors = FieldErrors::default();
         let statuses: Vec<String> =
-            non_empty(&self.status).map_or_else(Vec::new, |s| s.split(',').map(|s| s.trim().to_owned()).collect());
+            given(&self.status).map_or_else(Vec::new, |s| s.split(',').map(str::to_owned).collect());
         for s in &statuses {
             errors.check("status", Status::parse(s));
         }
-        let priority = non_empty(&self.priority)
+        let priority = given(&self.priority)
             .and_then(|p| errors.check("priority", Priority::parse(&p)))
             .map(|p| p.as_str().to_owned());
-        let sla = match non_empty(&self.sla).as_deref() {
+        let sla = match given(&self.sla).as_deref() {
             None => None,
             Some("at_risk") => Some(SlaFilter::AtRisk),
             Some("breached") => Some(SlaFilter::Breached),
             Some(other) => errors.check("sla", Err(format!("'{other}' is not one of at_risk, breached"))),
         };
-        let sort = match non_empty(&self.sort).as_deref() {
+        let sort = match given(&self.sort).as_deref() {
             None | Some("created") => Sort::Created,
             Some("due") => Sort::Due,
             Some(other) => {
@@ -109,6 +128,11 @@ impl ListQuery {
                 Sort::Created
             }
         };
+        for (field, key) in [("team", &self.team), ("category", &self.category)] {
+            if let Some(key) = given(key) {
+                errors.check(field, crate::domain::routing::validate_key(&key));
+            }
+        }
         if self.q.as_deref().is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
             errors.add("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
         }
@@ -116,7 +140,7 @@ impl ListQuery {
         if !(1..=MAX_LIMIT).contains(&limit) {
             errors.add("limit", format!("must be between 1 and {MAX_LIMIT}"));
         }
-        let after = match non_empty(&self.cursor) {
+        let after = match given(&self.cursor) {
             None => None,
             Some(c) => errors.check(
                 "cursor",
@@ -131,13 +155,13 @@ impl ListQuery {
             return Err(Error::Validation(errors));
         }
         Ok(RequestFilter {
-            team: non_empty(&self.team),
+            team: given(&self.team),
             statuses,
             assignee,
             requester_email: non_empty(&self.requester).map(|e| e.to_lowercase()),
             // Requesters only ever see their own requests, whatever they ask for.
             requester_id: (!actor.role.is_staff()).then(|| actor.id.clone()),
-            category: non_empty(&self.category),
+            category: given(&self.category),
             priority,
             text: non_empty(&self.q),
             sla,

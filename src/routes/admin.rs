@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Actor;
 use crate::error::{ApiError, ErrorBody};
+use crate::routes::extract::AdminBody;
 use crate::service::admin::{
     self, CalendarsInput, CalendarsView, CategoriesInput, CategoriesView, RulesInput, RulesView, SlaPoliciesInput,
     SlaPoliciesView, TeamView,
@@ -43,8 +44,7 @@ pub async fn list_teams(state: web::Data<AppState>, _actor: Actor) -> Result<web
 #[put("/teams")]
 pub async fn put_teams(
     state: web::Data<AppState>,
-    actor: Actor,
-    body: web::Json<Vec<TeamView>>,
+    AdminBody { actor, body }: AdminBody<Vec<TeamView>>,
 ) -> Result<web::Json<Vec<TeamView>>, ApiError> {
     let now = state.clock.now();
     Ok(web::Json(state.run(move |c| admin::put_teams(c, &actor, &body, now)).await?))
@@ -63,10 +63,9 @@ pub async fn list_categories(state: web::Data<AppState>, _actor: Actor) -> Resul
 #[put("/categories")]
 pub async fn put_categories(
     state: web::Data<AppState>,
-    actor: Actor,
-    body: web::Json<CategoriesInput>,
+    AdminBody { actor, body }: AdminBody<CategoriesInput>,
 ) -> Result<web::Json<CategoriesView>, ApiError> {
-    let (now, input) = (state.clock.now(), body.into_inner());
+    let (now, input) = (state.clock.now(), body);
     let changed = state.run(move |c| admin::put_categories(c, &actor, input, now)).await?;
     Ok(web::Json(admin::categories_view(changed)))
 }
@@ -84,10 +83,9 @@ pub async fn list_routing_rules(state: web::Data<AppState>, _actor: Actor) -> Re
 #[put("/routing-rules")]
 pub async fn put_routing_rules(
     state: web::Data<AppState>,
-    actor: Actor,
-    body: web::Json<RulesInput>,
+    AdminBody { actor, body }: AdminBody<RulesInput>,
 ) -> Result<web::Json<RulesView>, ApiError> {
-    let (now, input) = (state.clock.now(), body.into_inner());
+    let (now, input) = (state.clock.now(), body);
     let changed = state.run(move |c| admin::put_rules(c, &actor, input, now)).await?;
     Ok(web::Json(admin::rules_view(changed)))
 }
@@ -105,10 +103,9 @@ pub async fn list_calendars(state: web::Data<AppState>, _actor: Actor) -> Result
 #[put("/calendars")]
 pub async fn put_calendars(
     state: web::Data<AppState>,
-    actor: Actor,
-    body: web::Json<CalendarsInput>,
+    AdminBody { actor, body }: AdminBody<CalendarsInput>,
 ) -> Result<web::Json<CalendarsView>, ApiError> {
-    let (now, input) = (state.clock.now(), body.into_inner());
+    let (now, input) = (state.clock.now(), body);
     let changed = state.run(move |c| admin::put_calendars(c, &actor, input, now)).await?;
     Ok(web::Json(admin::calendars_view(changed)))
 }
@@ -129,10 +126,9 @@ pub async fn list_sla_policies(
 #[put("/sla-policies")]
 pub async fn put_sla_policies(
     state: web::Data<AppState>,
-    actor: Actor,
-    body: web::Json<SlaPoliciesInput>,
+    AdminBody { actor, body }: AdminBody<SlaPoliciesInput>,
 ) -> Result<web::Json<SlaPoliciesView>, ApiError> {
-    let (now, input) = (state.clock.now(), body.into_inner());
+    let (now, input) = (state.clock.now(), body);
     let changed = state.run(move |c| admin::put_sla_policies(c, &actor, input, now)).await?;
     Ok(web::Json(admin::sla_policies_view(changed)))
 }

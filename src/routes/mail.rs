@@ -18,6 +18,7 @@ pub fn config(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct MailQuery {
     /// pending, sending, sent or failed; all when absent.
+    #[param(pattern = r"^(pending|sending|sent|failed)?$")]
     pub status: Option<String>,
 }
 

@@ -22,10 +22,13 @@ pub fn config(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// First day, YYYY-MM-DD, in the organisation's timezone.
+    #[param(value_type = String, format = Date)]
     pub from: Option<String>,
-    /// Last day (inclusive).
+    /// Last day (inclusive), not before `from`.
+    #[param(value_type = String, format = Date)]
     pub to: Option<String>,
-    /// Only this team.
+    /// Only this team (a key of `GET /api/v1/teams`).
+    #[param(pattern = r"^[a-z0-9_-]{0,40}$")]
     pub team: Option<String>,
 }
 
@@ -99,8 +102,9 @@ pub async fn sla_report_csv(
 }
 
 /// The weekly digest's data for an ISO week, e.g. 2026-W47.
-#[utoipa::path(tag = "reports", params(("week" = String, Path, description = "ISO week from 1970-W01 to 9999-W52, e.g. 2026-W47",
-        pattern = r"^[0-9]{4}-W[0-9]{2}$")),
+#[utoipa::path(tag = "reports", params(("week" = String, Path,
+        description = "ISO week from 1970-W01 to 9999-W52, e.g. 2026-W47; a week 53 of a year that has none is 404",
+        pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-W(0[1-9]|[1-4][0-9]|5[0-3])$")),
     responses((status = 200, body = Digest), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[get("/digests/{week}")]
 pub async fn show_digest(
@@ -109,7 +113,10 @@ pub async fn show_digest(
     week: web::Path<String>,
 ) -> Result<web::Json<Digest>, ApiError> {
     actor.require_reports()?;
-    let week = digest::IsoWeek::parse(&week).map_err(|e| ApiError::validation("week", e))?;
+    let week = digest::IsoWeek::parse(&week).map_err(|e| match e {
+        digest::WeekError::Malformed(e) => ApiError::validation("week", e),
+        digest::WeekError::NoSuchWeek(e) => ApiError::NotFound(e),
+    })?;
     let (settings, notifier, now) = (state.settings.clone(), state.notifier.clone(), state.clock.now());
     Ok(web::Json(state.run(move |c| digest::build(c, &settings, &notifier, week, now)).await?))
 }

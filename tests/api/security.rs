@@ -274,3 +274,27 @@ on_both_backends! {
         assert!(!fresh.body.contains(&format!("value=\"{}\"", form[1].1)), "each form shown has a key of its own");
     }
 }
+
+on_both_backends! {
+    async fn who_may_change_the_configuration_is_checked_before_what_they_sent(app: TestApp) {
+        let cast = app.cast();
+        for path in ["/api/v1/teams", "/api/v1/categories", "/api/v1/routing-rules", "/api/v1/calendars", "/api/v1/sla-policies"] {
+            let url = format!("{}{path}", app.address);
+            let malformed = app.client.put(&url).bearer_auth(&cast.ann).header("content-type", "application/json").body("{");
+            let answer = malformed.send().await.unwrap();
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{path}: a requester's malformed body");
+            let not_json = app.client.put(&url).bearer_auth(&cast.ann).body("x=1");
+            assert_eq!(not_json.send().await.unwrap().status(), StatusCode::FORBIDDEN, "{path}: not even JSON");
+            assert_eq!(app.client.put(&url).body("{").send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "{path}");
+            let admins = app.client.put(&url).bearer_auth(&cast.ada).header("content-type", "application/json").body("}");
+            assert_eq!(admins.send().await.unwrap().status(), StatusCode::BAD_REQUEST, "{path}: an admin hears about the body");
+        }
+        let trace = app.client.request(reqwest::Method::from_bytes(b"TRACE").unwrap(), format!("{}/api/v1/teams", app.address));
+        let answer = trace.bearer_auth(&cast.ada).send().await.unwrap();
+        assert_eq!((answer.status(), answer.headers()["allow"].to_str().unwrap()), (StatusCode::METHOD_NOT_ALLOWED, "GET, PUT"));
+        let answer = app.client.delete(format!("{}/api/v1/requests/preview", app.address)).send().await.unwrap();
+        assert_eq!(answer.headers()["allow"], "POST", "a path written out wins over the template that also fits it");
+        let answer = app.client.get(format!("{}/api/v1/digests/2025-W53", app.address)).bearer_auth(&cast.ada).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "a week that does not exist");
+    }
+}
