@@ -18,6 +18,7 @@ macro_rules! per_backend {
 }
 pub(crate) use per_backend;
 
+mod accounts;
 mod audit;
 mod config_stamp;
 mod facts;
@@ -36,6 +37,7 @@ mod teams;
 mod throttle;
 mod users;
 
+pub use accounts::*;
 pub use audit::*;
 pub use config_stamp::config_stamp;
 pub use facts::*;

@@ -257,6 +257,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    account_links (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    security_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        kind -> Text,
+        email -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        address -> Nullable<Text>,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(account_links -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     users,
@@ -275,4 +300,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     sign_in_throttle,
     idempotency_keys,
+    account_links,
+    security_log,
 );

@@ -180,3 +180,21 @@ pub fn delete_sessions_of(conn: &mut AnyConnection, user_id: &str, except: Optio
         None => diesel::delete(theirs).execute(conn),
     }
 }
+
+pub fn user_by_id(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
+}
+
+/// Sets a user's name and role.
+pub fn update_user_profile(conn: &mut AnyConnection, id: &str, name: &str, role: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set((users::name.eq(name), users::role.eq(role))).execute(conn)
+}
+
+/// Replaces a user's team memberships.
+pub fn set_memberships(conn: &mut AnyConnection, user_id: &str, teams: &[String]) -> QueryResult<()> {
+    diesel::delete(team_members::table.filter(team_members::user_id.eq(user_id))).execute(conn)?;
+    for team in teams {
+        add_membership(conn, user_id, team)?;
+    }
+    Ok(())
+}

@@ -8,6 +8,7 @@ pub mod mail;
 pub mod openapi;
 pub mod reports;
 pub mod requests;
+pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -17,5 +18,6 @@ pub fn api(cfg: &mut ServiceConfig) {
     admin::config(cfg);
     mail::config(cfg);
     reports::config(cfg);
+    users::config(cfg);
     cfg.service(openapi::openapi_json);
 }

@@ -5,6 +5,7 @@
 /// it, but only the service layer queries it).
 pub use crate::db::AnyConnection;
 
+pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod digest;
@@ -17,6 +18,7 @@ pub mod ledger;
 pub mod mail;
 pub mod notify;
 pub mod requests;
+pub mod security_log;
 pub mod seed;
 pub mod sessions;
 pub mod sla;

@@ -7,6 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::auth::{Actor, verify_password};
 use crate::db::{self, AnyConnection, to_db};
 use crate::service::Error;
+use crate::service::security_log;
 use crate::service::users;
 
 /// Password checks an account may have in a window, whatever their outcome.
@@ -44,10 +45,20 @@ pub fn sign_in(
         && db::take_throttle_check(conn, &format!("address:{address}"), to_db(now), cutoff, MAX_CHECKS_PER_ADDRESS)?;
     // Windows that have ended, of any key, go on the way (one indexed range).
     db::forget_throttle_windows(conn, cutoff)?;
-    if !allowed {
-        return Ok(SignIn::Throttled);
-    }
-    Ok(check_password(conn, email, password)?.map_or(SignIn::Refused, SignIn::Signed))
+    let outcome = if allowed {
+        check_password(conn, email, password)?.map_or(SignIn::Refused, SignIn::Signed)
+    } else {
+        SignIn::Throttled
+    };
+    let kind = match outcome {
+        SignIn::Signed(_) => "sign_in",
+        SignIn::Refused => "sign_in_failed",
+        SignIn::Throttled => "sign_in_throttled",
+    };
+    let typed = email.trim().to_lowercase();
+    let origin = security_log::Origin { actor_id: None, address: Some(address) };
+    db::write_tx(conn, |c| security_log::record(c, now, kind, Some(&typed), origin, serde_json::json!({})))?;
+    Ok(outcome)
 }
 
 /// The id of the active user with this email and password, if any. argon2 is slow on

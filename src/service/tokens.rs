@@ -37,7 +37,14 @@ pub fn mine(conn: &mut AnyConnection, actor: &Actor) -> Result<Vec<TokenView>, E
 /// revoked one) is not found, so a token's existence is not given away.
 pub fn revoke(conn: &mut AnyConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<(), Error> {
     let owner = (actor.role != Role::Admin).then_some(actor.id.as_str());
-    if db::revoke_token(conn, id, owner, to_db(now))? { Ok(()) } else { Err(Error::not_found("token")) }
+    db::write_tx(conn, |conn| {
+        if !db::revoke_token(conn, id, owner, to_db(now))? {
+            return Err(Error::not_found("token"));
+        }
+        let origin = crate::service::security_log::Origin { actor_id: Some(&actor.id), address: None };
+        let detail = serde_json::json!({ "token_id": id });
+        crate::service::security_log::record(conn, now, "token_revoked", None, origin, detail)
+    })
 }
 
 /// Who holds the unrevoked token with this hash (an active user); 401 otherwise.

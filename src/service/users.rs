@@ -12,6 +12,7 @@ use crate::domain::request::parse_text;
 use crate::domain::{FieldErrors, Role};
 use crate::service::Error;
 use crate::service::admin::looks_like_email;
+use crate::service::security_log;
 
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -108,8 +109,9 @@ pub fn set_active(
     })
 }
 
-/// A user as the people page lists them: never their password hash, only whether they have one.
-#[derive(Debug, Clone)]
+/// A user as the people page and the API show them: never their password hash, only whether
+/// they have one.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct UserSummary {
     pub email: String,
     pub name: String,
@@ -135,6 +137,18 @@ pub fn list_users(conn: &mut AnyConnection, admin: &Actor) -> Result<Vec<UserSum
         .collect())
 }
 
+/// One user as `list_users` shows them.
+pub fn summary(conn: &mut AnyConnection, user: &UserRow) -> Result<UserSummary, Error> {
+    Ok(UserSummary {
+        has_password: user.password_hash.is_some(),
+        email: user.email.clone(),
+        name: user.name.clone(),
+        role: user.role.clone(),
+        active: user.active,
+        teams: db::teams_of(conn, &user.id)?,
+    })
+}
+
 /// Whether any active admin exists (the first-run page is open only while none does).
 pub fn has_admin(conn: &mut AnyConnection) -> Result<bool, Error> {
     Ok(db::has_admin(conn)?)
@@ -158,6 +172,10 @@ fn audit(
     now: DateTime<Utc>,
     data: serde_json::Value,
 ) -> Result<(), Error> {
+    // An account change: the security log has it too, with the account it concerns.
+    let email = data["email"].as_str().map(str::to_owned);
+    let origin = security_log::Origin { actor_id: actor, address: None };
+    security_log::record(conn, now, kind, email.as_deref(), origin, data.clone())?;
     Ok(db::insert_audit(conn, kind, actor, to_db(now), &data)?)
 }
 
@@ -174,7 +192,7 @@ pub fn add_first_admin(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Ut
 }
 
 /// The new user's normalised email and name, or what is wrong with them.
-fn check_new_user(new: &NewUser) -> Result<(String, String), Error> {
+pub(crate) fn check_new_user(new: &NewUser) -> Result<(String, String), Error> {
     let mut errors = FieldErrors::default();
     let email = new.email.trim().to_lowercase();
     if !looks_like_email(&email) {
@@ -192,7 +210,7 @@ fn check_new_user(new: &NewUser) -> Result<(String, String), Error> {
 
 /// Inserts a checked new user and their memberships, and audits it (`by`: the admin, or none
 /// from the command line and the first-run page).
-fn insert_new_user(
+pub(crate) fn insert_new_user(
     conn: &mut AnyConnection,
     new: &NewUser,
     email: String,
@@ -249,6 +267,8 @@ pub fn create_token(
             revoked_at: None,
         };
         db::insert_token(conn, &row)?;
+        let detail = json!({ "token_id": row.id, "label": row.label });
+        security_log::record(conn, now, "token_created", Some(&user.email), Default::default(), detail)?;
         Ok((row, token))
     })
 }

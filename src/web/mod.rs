@@ -10,6 +10,7 @@ mod admin;
 mod charts;
 mod dashboard;
 pub mod guard;
+mod links;
 mod queues;
 mod requests;
 pub mod session;
@@ -29,6 +30,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/assets/app.css", web::get().to(stylesheet))
         .route("/assets/app.js", web::get().to(script))
         .configure(account::config)
+        .configure(links::config)
         .configure(requests::config)
         .configure(queues::config)
         .configure(dashboard::config)

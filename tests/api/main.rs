@@ -3,6 +3,7 @@
 mod helpers;
 
 mod access;
+mod accounts;
 mod admin;
 mod admin_pages;
 mod architecture;

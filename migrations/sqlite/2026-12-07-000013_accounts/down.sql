@@ -1,0 +1,2 @@
+DROP TABLE security_log;
+DROP TABLE account_links;
