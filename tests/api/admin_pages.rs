@@ -167,3 +167,23 @@ on_both_backends! {
         assert!(ada.get("/admin/mail").await.body.contains("No failed message"));
     }
 }
+
+on_both_backends! {
+    async fn the_people_page_invites_without_a_password_and_changes_a_person(app: TestApp) {
+        let mut ada = admin(&app).await;
+        let csrf = ada.csrf("/admin/people").await;
+        let added = ada.post("/admin/people/users", &[("csrf", &csrf), ("email", "nia@example.org"), ("name", "Nia"),
+            ("role", "requester"), ("teams", ""), ("password", "")]).await;
+        assert_eq!(added.location.as_deref(), Some("/admin/people?saved=1"));
+        let invitation = app.outbox().into_iter().find(|m| m.kind == "invitation").expect("an invitation mailed");
+        assert!(invitation.recipients.contains("nia@example.org") && invitation.text_body.contains("/invitations/"));
+        let changed = ada.post("/admin/people/users/edit", &[("csrf", &csrf), ("email", "nia@example.org"), ("name", ""),
+            ("role", "agent"), ("teams", "it, marketing")]).await;
+        assert_eq!(changed.location.as_deref(), Some("/admin/people?saved=1"));
+        let page = ada.get("/admin/people").await;
+        assert!(page.body.contains("<td>nia@example.org</td><td>Nia</td><td>agent</td><td>it, marketing</td>"), "{}", page.body);
+        let refused = ada.post("/admin/people/users/edit", &[("csrf", &csrf), ("email", "nia@example.org"), ("role", "lead"),
+            ("teams", "nope")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown team");
+    }
+}

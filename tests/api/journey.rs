@@ -30,12 +30,12 @@ async fn app_with_people() -> TestApp {
     app
 }
 
-fn url(app: &TestApp, path: &str) -> String {
+pub(crate) fn url(app: &TestApp, path: &str) -> String {
     format!("{}{path}", app.address)
 }
 
 /// The path (and query) of the page the browser shows.
-async fn path(browser: &Browser) -> String {
+pub(crate) async fn path(browser: &Browser) -> String {
     let url = url::Url::parse(&browser.current_url().await).unwrap();
     match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
@@ -45,7 +45,10 @@ async fn path(browser: &Browser) -> String {
 
 /// Checks again and again until `check` gives Ok, for up to 10 s; fails with what it saw last.
 /// For what the page does on its own time (the live preview): waits, never times.
-async fn eventually<T, F: Future<Output = Result<T, String>>>(what: &str, mut check: impl FnMut() -> F) -> T {
+pub(crate) async fn eventually<T, F: Future<Output = Result<T, String>>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) -> T {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match check().await {
@@ -107,7 +110,7 @@ async fn wait_for_preview(browser: &Browser, needle: &str) -> String {
 }
 
 /// The HTTP status of the page the browser shows (from the Navigation Timing API).
-async fn http_status(browser: &Browser) -> u64 {
+pub(crate) async fn http_status(browser: &Browser) -> u64 {
     let script = "return performance.getEntriesByType('navigation')[0].responseStatus";
     browser.client().execute(script, vec![]).await.unwrap().as_u64().expect("a response status")
 }
@@ -124,7 +127,7 @@ fn requests_filed(app: &TestApp) -> i64 {
 
 /// Screenshots the page from its top as target/screenshots/<name>.png and fails on any serious
 /// or critical axe-core violation.
-async fn check_page(browser: &Browser, name: &str) {
+pub(crate) async fn check_page(browser: &Browser, name: &str) {
     run(browser, "window.scrollTo(0, 0)").await;
     browser.screenshot(name).await;
     browser.axe(name).await;

@@ -15,6 +15,7 @@ mod errors;
 mod import;
 mod intake;
 mod journey;
+mod journey_accounts;
 mod ledger;
 mod lifecycle;
 mod listing;

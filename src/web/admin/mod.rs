@@ -30,6 +30,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/admin/people/users", web::post().to(people::add_user))
         .route("/admin/people/users/active", web::post().to(people::set_active))
         .route("/admin/people/users/password", web::post().to(people::set_password))
+        .route("/admin/people/users/edit", web::post().to(people::edit_user))
         .route("/admin/people/teams", web::post().to(people::save_teams))
         .route("/admin/mail", web::get().to(mail::mail))
         .route("/admin/mail/{id}/retry", web::post().to(mail::retry_mail));

@@ -9,6 +9,7 @@ use super::{DocumentForm, Editor, Saved, admin_only, apply_document, pretty};
 use crate::auth::hash_password;
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
+use crate::service::accounts::{self, UserPatch};
 use crate::service::admin::{self, TeamView};
 use crate::service::users::{self, NewUser, UserSummary};
 use crate::state::AppState;
@@ -46,7 +47,7 @@ pub struct NewUserForm {
     /// Comma-separated team keys.
     #[serde(default)]
     teams: String,
-    /// Empty: the user signs in only once an admin sets a password (or uses API tokens).
+    /// Empty: the person is mailed an invitation to choose their own password.
     #[serde(default)]
     password: String,
 }
@@ -104,9 +105,13 @@ pub(super) async fn add_user(
                 teams: form.teams.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect(),
                 password_hash,
             };
-            let now = state.clock.now();
-            let admin = user.actor.clone();
-            state.run(move |c| users::add_user_as(c, &admin, &new, now)).await.map(|_| ())
+            let (now, admin, notifier) = (state.clock.now(), user.actor.clone(), state.notifier.clone());
+            state
+                .run(move |c| match new.password_hash {
+                    Some(_) => users::add_user_as(c, &admin, &new, now).map(drop),
+                    None => accounts::invite(c, &admin, &notifier, &new, None, now).map(drop),
+                })
+                .await
         }
         _ => Err(ApiError::Validation(errors)),
     };
@@ -162,6 +167,39 @@ pub(super) async fn set_password(
     let hash = hash_password(&form.password).map_err(|e| ApiError::validation("password", e))?;
     let (admin, now, email) = (user.actor.clone(), state.clock.now(), form.email.clone());
     state.run(move |c| users::set_password(c, &admin, &email, hash, now)).await?;
+    Ok(see_other("/admin/people?saved=1"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    /// Empty fields keep what the person has.
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    /// Comma-separated team keys: all of the person's teams.
+    #[serde(default)]
+    teams: String,
+}
+
+/// Changes a person's name, role or teams (`PATCH /api/v1/users/{email}`'s page).
+pub(super) async fn edit_user(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<EditForm>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let given = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let teams =
+        given(&form.teams).map(|t| t.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect());
+    let patch = UserPatch { name: given(&form.name), role: given(&form.role), teams };
+    let (admin, now, email) = (user.actor.clone(), state.clock.now(), form.email.clone());
+    state.run(move |c| accounts::update_user(c, &admin, &email, &patch, None, now)).await?;
     Ok(see_other("/admin/people?saved=1"))
 }
 
