@@ -28,6 +28,61 @@ pub struct Settings {
     pub sla: SlaSettings,
     pub reports: ReportSettings,
     pub digest: DigestSettings,
+    /// Single sign-on with OpenID Connect; off unless `sso.issuer` is set.
+    #[serde(default)]
+    pub sso: SsoSettings,
+}
+
+/// Single sign-on with an OpenID Connect provider (authorization code flow with PKCE).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SsoSettings {
+    /// The provider's issuer URL (its discovery document is `{issuer}/.well-known/openid-configuration`);
+    /// empty: single sign-on is off.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// The ID token claim that holds the person's email.
+    pub email_claim: String,
+    /// Email domains allowed to sign in (`["example.org"]`); empty: any.
+    pub allowed_domains: Vec<String>,
+    /// The role of a person signing in for the first time: requester, agent, lead or admin; empty:
+    /// only people who already have an account may sign in.
+    pub new_user_role: String,
+    /// Who may still sign in with a password: "everyone", or "admins" (break-glass: an outage of
+    /// the provider must not lock the admins out).
+    pub password_sign_in: String,
+    /// How long a session started by single sign-on lasts before the provider is asked again.
+    pub session_hours: i64,
+    /// The sign-in page's button.
+    pub button_label: String,
+}
+
+impl Default for SsoSettings {
+    fn default() -> Self {
+        Self {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: Secret::new(""),
+            email_claim: "email".into(),
+            allowed_domains: Vec::new(),
+            new_user_role: "requester".into(),
+            password_sign_in: "everyone".into(),
+            session_hours: 8,
+            button_label: "Sign in with your organisation's account".into(),
+        }
+    }
+}
+
+impl SsoSettings {
+    pub fn enabled(&self) -> bool {
+        !self.issuer.is_empty()
+    }
+
+    /// Whether password sign-in is kept for admins only.
+    pub fn passwords_for_admins_only(&self) -> bool {
+        self.enabled() && self.password_sign_in == "admins"
+    }
 }
 
 /// The responsiveness gap compares one team (`gap_team`) with another (`gap_baseline`).
@@ -248,6 +303,24 @@ impl Settings {
 
     fn validate(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::default();
+        let sso = &self.sso;
+        if sso.enabled() {
+            if url::Url::parse(&sso.issuer).is_err() {
+                errors.add("sso.issuer", format!("'{}' is not a URL", sso.issuer));
+            }
+            if sso.client_id.is_empty() {
+                errors.add("sso.client_id", "is required with sso.issuer");
+            }
+            if !sso.new_user_role.is_empty() && crate::domain::Role::parse(&sso.new_user_role).is_err() {
+                errors.add("sso.new_user_role", "must be requester, agent, lead, admin or empty");
+            }
+            if !matches!(sso.password_sign_in.as_str(), "everyone" | "admins") {
+                errors.add("sso.password_sign_in", "must be everyone or admins");
+            }
+            if !(1..=24 * 30).contains(&sso.session_hours) {
+                errors.add("sso.session_hours", "must be between 1 and 720");
+            }
+        }
         for (i, t) in self.teams.iter().enumerate() {
             if let Err(e) = validate_key(&t.key) {
                 errors.add(format!("teams[{i}].key"), e);

@@ -91,6 +91,7 @@ impl Application {
             clock,
             settings: Arc::new(settings),
             notifier,
+            sso: Default::default(),
             sla_versions: Default::default(),
         });
         let app_state = state.clone();

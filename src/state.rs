@@ -22,6 +22,8 @@ pub struct AppState {
     pub sla_versions: Arc<crate::service::sla::SlaVersions>,
     /// The configuration in force, checked by its stamp (teams, ownership map, SLA).
     pub config: Arc<crate::service::in_force::ConfigCache>,
+    /// The single sign-on provider, discovered on first use.
+    pub sso: Arc<crate::web::SsoProvider>,
     /// Filings' queue to the database: grouped commits, bounded, answered in order.
     pub intake: crate::service::intake::Intake,
 }

@@ -91,6 +91,12 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Set a user's password, read from standard input (never from the command line); their
+    /// sessions end. The way back in for an admin when single sign-on is out.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +169,13 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let new = NewUser { email, name, role, teams, password_hash };
             let user = users::add_user(&mut *pool.get()?, &new, clock.now()).map_err(cli_error)?;
             println!("added {} <{}> as {}", user.name, user.email, user.role);
+            Ok(())
+        }
+        Command::User(UserCommand::SetPassword { email }) => {
+            let hash = read_password_hash()?;
+            let pool = prepare_database(&settings, &clock)?;
+            users::set_password_from_cli(&mut *pool.get()?, &email, hash, clock.now()).map_err(cli_error)?;
+            println!("password set for {email}; their sessions ended");
             Ok(())
         }
         Command::Token(cmd) => token(cmd, &settings, &clock),

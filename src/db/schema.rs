@@ -280,6 +280,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sso_logins (state_hash) {
+        state_hash -> Text,
+        browser_hash -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        next_path -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(account_links -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -302,4 +322,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     account_links,
     security_log,
+    sso_logins,
+    identities,
 );

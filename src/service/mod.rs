@@ -22,6 +22,7 @@ pub mod security_log;
 pub mod seed;
 pub mod sessions;
 pub mod sla;
+pub mod sso;
 pub mod tokens;
 pub mod users;
 pub mod verify;

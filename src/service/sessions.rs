@@ -25,6 +25,9 @@ pub enum SignIn {
     Refused,
     /// No check left for this account or address in the window: the password was not looked at.
     Throttled,
+    /// The password was right, but only admins sign in with one here (single sign-on is for
+    /// everyone else).
+    PasswordOff,
 }
 
 /// Signs in with a password, sent from `address`: a check is taken from the account's and
@@ -37,6 +40,7 @@ pub fn sign_in(
     email: &str,
     password: &str,
     address: &str,
+    admins_only: bool,
     now: DateTime<Utc>,
 ) -> Result<SignIn, Error> {
     let cutoff = to_db(now - TimeDelta::minutes(THROTTLE_WINDOW_MINUTES));
@@ -45,15 +49,20 @@ pub fn sign_in(
         && db::take_throttle_check(conn, &format!("address:{address}"), to_db(now), cutoff, MAX_CHECKS_PER_ADDRESS)?;
     // Windows that have ended, of any key, go on the way (one indexed range).
     db::forget_throttle_windows(conn, cutoff)?;
-    let outcome = if allowed {
-        check_password(conn, email, password)?.map_or(SignIn::Refused, SignIn::Signed)
-    } else {
-        SignIn::Throttled
+    let outcome = match allowed.then(|| check_password(conn, email, password)).transpose()? {
+        None => SignIn::Throttled,
+        Some(None) => SignIn::Refused,
+        Some(Some(id)) if admins_only => {
+            let admin = db::user_by_id(conn, &id)?.is_some_and(|u| u.role == crate::domain::Role::Admin.as_str());
+            if admin { SignIn::Signed(id) } else { SignIn::PasswordOff }
+        }
+        Some(Some(id)) => SignIn::Signed(id),
     };
     let kind = match outcome {
         SignIn::Signed(_) => "sign_in",
         SignIn::Refused => "sign_in_failed",
         SignIn::Throttled => "sign_in_throttled",
+        SignIn::PasswordOff => "sign_in_password_off",
     };
     let typed = email.trim().to_lowercase();
     let origin = security_log::Origin { actor_id: None, address: Some(address) };

@@ -59,6 +59,22 @@ pub fn set_password(
     })
 }
 
+/// Sets a user's password from the command line (whoever runs it holds the database); every
+/// session of theirs ends.
+pub fn set_password_from_cli(
+    conn: &mut AnyConnection,
+    email: &str,
+    hash: String,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    write_tx(conn, |conn| {
+        let user = existing(conn, email)?;
+        db::set_password_hash(conn, &user.id, &hash)?;
+        db::delete_sessions_of(conn, &user.id, None)?;
+        audit(conn, "password_set", None, now, json!({ "email": user.email, "by": "command line" }))
+    })
+}
+
 /// Changes the signed-in user's own password, given the current one; their other sessions end
 /// (the one behind `keep_session` stays).
 pub fn change_own_password(

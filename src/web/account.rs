@@ -44,6 +44,13 @@ struct SignInPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// The single sign-on button's label, when it is set up.
+    sso: Option<String>,
+}
+
+fn sso_button(state: &AppState) -> Option<String> {
+    let sso = &state.settings.sso;
+    sso.enabled().then(|| sso.button_label.clone())
 }
 
 #[derive(Deserialize)]
@@ -63,7 +70,8 @@ async fn sign_in_page(
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
     let (csrf, cookie) = session::login_csrf(&state, &req);
-    let page = SignInPage { csrf, email: String::new(), next: local_path(&query.next), error: None };
+    let page =
+        SignInPage { csrf, email: String::new(), next: local_path(&query.next), error: None, sso: sso_button(&state) };
     with_cookie(html(page)?, cookie)
 }
 
@@ -90,16 +98,22 @@ async fn sign_in(
     let now = state.clock.now();
     let (email, password) = (form.email.clone(), form.password.clone());
     // argon2 takes a noticeable time on purpose: off the async workers, like any database work.
-    let outcome = state.run(move |conn| sessions::sign_in(conn, &email, &password, &address, now)).await?;
+    let admins_only = state.settings.sso.passwords_for_admins_only();
+    let outcome = state.run(move |conn| sessions::sign_in(conn, &email, &password, &address, admins_only, now)).await?;
     let user_id = match outcome {
         SignIn::Signed(user_id) => user_id,
         SignIn::Throttled => return Err(PageError::Throttled),
-        SignIn::Refused => {
+        refused => {
+            let error = match refused {
+                SignIn::PasswordOff => "Here, only admins sign in with a password: use the button below.",
+                _ => "That email and password do not match an account.",
+            };
             let page = SignInPage {
                 csrf: form.csrf.clone(),
                 email: form.email.clone(),
                 next: local_path(&form.next),
-                error: Some("That email and password do not match an account.".into()),
+                error: Some(error.into()),
+                sso: sso_button(&state),
             };
             return html_status(page, StatusCode::UNAUTHORIZED);
         }

@@ -11,6 +11,8 @@ mod charts;
 mod dashboard;
 pub mod guard;
 mod links;
+mod sso;
+pub use sso::Provider as SsoProvider;
 mod queues;
 mod requests;
 pub mod session;
@@ -31,6 +33,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/assets/app.js", web::get().to(script))
         .configure(account::config)
         .configure(links::config)
+        .configure(sso::config)
         .configure(requests::config)
         .configure(queues::config)
         .configure(dashboard::config)
@@ -64,6 +67,9 @@ pub enum PageError {
     Throttled,
     #[error("this form was sent from another site; open changedesk itself and try again there")]
     CrossSite,
+    /// Single sign-on did not sign the person in, and why (in their words).
+    #[error("{0}")]
+    SsoRefused(String),
     #[error(transparent)]
     Api(#[from] ApiError),
 }
@@ -97,7 +103,7 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::SignIn { .. } => StatusCode::SEE_OTHER,
-            Self::Csrf | Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::Csrf | Self::CrossSite | Self::SsoRefused(_) => StatusCode::FORBIDDEN,
             Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
             Self::Api(e) => e.status_code(),
         }

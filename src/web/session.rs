@@ -74,12 +74,22 @@ impl FromRequest for SignedIn {
 
 /// Starts a session for `user_id`; returns the cookie to set.
 pub async fn start(state: &AppState, req: &HttpRequest, user_id: String) -> Result<Cookie<'static>, PageError> {
+    start_for(state, req, user_id, SESSION_HOURS).await
+}
+
+/// Starts a session that lasts `hours` (single sign-on's are shorter).
+pub async fn start_for(
+    state: &AppState,
+    req: &HttpRequest,
+    user_id: String,
+    hours: i64,
+) -> Result<Cookie<'static>, PageError> {
     let token = generate_secret();
     let (hash, csrf) = (hash_token(&token), generate_secret());
     let now = state.clock.now();
-    let expires = now + TimeDelta::hours(SESSION_HOURS);
+    let expires = now + TimeDelta::hours(hours);
     state.run(move |conn| sessions::start(conn, &hash, &user_id, &csrf, now, expires)).await?;
-    Ok(cookie(state, req, SESSION_COOKIE, token, CookieDuration::hours(SESSION_HOURS)))
+    Ok(cookie(state, req, SESSION_COOKIE, token, CookieDuration::hours(hours)))
 }
 
 /// Ends the session behind the request's cookie, if any; returns the cookie that clears it.

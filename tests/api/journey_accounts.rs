@@ -68,3 +68,30 @@ async fn a_new_colleague_accepts_an_invitation_and_a_marketer_resets_her_passwor
     choose_password(&ann).await;
     assert_eq!(path(&ann).await, "/requests/mine");
 }
+
+#[tokio::test]
+async fn a_marketer_signs_in_with_her_organisations_account() {
+    let (app, _provider) = crate::sso::app_with_sso(Backend::Sqlite, |_| {}).await.unwrap();
+    let alice = Browser::start().await;
+    alice.goto(&url(&app, "/sign-in")).await;
+    check_page(&alice, "sign-in-with-sso").await;
+    alice.click("#sso").await;
+    // The provider's own pages: its login form, then its consent form.
+    alice.wait_for("input[name=login]").await;
+    alice.fill("input[name=login]", "alice").await;
+    alice.fill("input[name=password]", "any password").await;
+    alice.submit("form").await;
+    let browser = &alice;
+    eventually("the provider's consent page", || async move {
+        let html = browser.html().await;
+        if html.contains("name=\"prompt\" value=\"consent\"") { Ok(()) } else { Err(html) }
+    })
+    .await;
+    alice.submit("form").await;
+    eventually("to be back at changedesk, signed in", || async move {
+        let at = path(browser).await;
+        if at == "/requests/mine" { Ok(()) } else { Err(at) }
+    })
+    .await;
+    assert!(alice.html().await.contains("Alice Example"), "signed in under the name the provider gave");
+}

@@ -26,3 +26,4 @@ mod routing;
 mod security;
 mod sla;
 mod smtp;
+mod sso;
