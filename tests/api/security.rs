@@ -64,7 +64,8 @@ on_both_backends! {
         let mut stranger = Visitor::new(&app);
         for (path, cacheable) in [("/sign-in", false), ("/setup", false), ("/assets/app.css", true),
             ("/assets/app.js", true), ("/healthz", false), ("/readyz", false), ("/api/v1/openapi.json", false),
-            ("/api/v1/requests", false), ("/no/such/page", false), ("/requests/mine", false)]
+            ("/api/v1/requests", false), ("/no/such/page", false), ("/requests/mine", false),
+            ("/password-resets", false), ("/invitations/0000", false), ("/password-resets/0000", false)]
         {
             check_headers(path, &stranger.get(path).await, cacheable);
         }

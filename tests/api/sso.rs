@@ -197,7 +197,10 @@ async fn single_sign_on_signs_people_in_and_refuses_what_it_must(backend: Backen
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.contains("does not verify"), "{body}");
 
-    // Locked out here: refused, and her session ends.
+    // Locked out here: refused, her session ends, and her API tokens stop working.
+    let (_, alices_token) =
+        changedesk::service::users::create_token(&mut conn, "alice@example.org", "cli", app.clock.now()).unwrap();
+    assert_eq!(app.get("/api/v1/requests", &alices_token).await.status, 200);
     app.user("ada@example.org", Role::Admin, &[]);
     let ada = changedesk::db::user_by_email(&mut conn, "ada@example.org").unwrap().unwrap();
     let admin = changedesk::service::users::actor(&mut conn, ada).unwrap();
@@ -208,6 +211,7 @@ async fn single_sign_on_signs_people_in_and_refuses_what_it_must(backend: Backen
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.contains("locked"), "{body}");
     assert_eq!(mine_status(&alice, &app).await, StatusCode::SEE_OTHER, "her session ended when she was locked out");
+    assert_eq!(app.get("/api/v1/requests", &alices_token).await.status, 401, "and her API tokens stopped working");
 
     // SSO sessions last `sso.session_hours` (8 by default).
     let bob = browser();
