@@ -26,7 +26,7 @@ pub fn config(cfg: &mut ServiceConfig) {
 
 /// The client's address as the security log records it.
 fn address(state: &AppState, req: &HttpRequest) -> Option<String> {
-    crate::web::session::client_address(req, &state.settings.server.trusted_proxies).map(|a| a.to_string())
+    crate::web::session::address_of(state, req)
 }
 
 /// Everyone with an account, by email (admins).

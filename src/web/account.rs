@@ -93,8 +93,7 @@ async fn sign_in(
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, PageError> {
     session::check_login_csrf(&req, &form.csrf)?;
-    let address = session::client_address(&req, &state.settings.server.trusted_proxies)
-        .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+    let address = session::address_of(&state, &req).unwrap_or_else(|| "unknown".to_owned());
     let now = state.clock.now();
     let (email, password) = (form.email.clone(), form.password.clone());
     // argon2 takes a noticeable time on purpose: off the async workers, like any database work.

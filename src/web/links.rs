@@ -120,7 +120,7 @@ async fn choose(
         return back(FieldErrors::single("confirm", "does not match the password"));
     }
     let (now, password) = (state.clock.now(), form.password.clone());
-    let address = session::client_address(req, &state.settings.server.trusted_proxies).map(|a| a.to_string());
+    let address = session::address_of(state, req);
     let set =
         state.run(move |c| accounts::set_password_by_link(c, &token, purpose, &password, address.as_deref(), now));
     match set.await {
@@ -180,7 +180,7 @@ async fn request_reset(
 ) -> Result<HttpResponse, PageError> {
     session::check_login_csrf(&req, &form.csrf)?;
     let (notifier, now, email) = (state.notifier.clone(), state.clock.now(), form.email.clone());
-    let address = session::client_address(&req, &state.settings.server.trusted_proxies).map(|a| a.to_string());
+    let address = session::address_of(&state, &req);
     state.run(move |c| accounts::request_reset(c, &notifier, &email, address.as_deref(), now)).await?;
     html(ResetRequestPage { csrf: form.csrf.clone(), sent: true })
 }

@@ -159,6 +159,12 @@ pub fn client_address(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
     Some(client)
 }
 
+/// The client's address as the security log records it (`client_address` with this service's
+/// trusted proxies).
+pub fn address_of(state: &AppState, req: &HttpRequest) -> Option<String> {
+    client_address(req, &state.settings.server.trusted_proxies).map(|a| a.to_string())
+}
+
 /// Whether the browser reached the service over https: `server.base_url` says so, or a
 /// trusted proxy does (`X-Forwarded-Proto`, its last value).
 pub fn over_https(req: &HttpRequest, server: &crate::config::ServerSettings) -> bool {

@@ -182,9 +182,7 @@ async fn callback(
         email_verified: claims.email_verified().unwrap_or(false),
         name: claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()),
     };
-    let (settings, address) =
-        (state.settings.clone(), session::client_address(&req, &state.settings.server.trusted_proxies));
-    let address = address.map(|a| a.to_string());
+    let (settings, address) = (state.settings.clone(), session::address_of(&state, &req));
     let user_id = state
         .run(move |c| sso::sign_in(c, &settings.sso, &identity, address.as_deref(), now))
         .await?
