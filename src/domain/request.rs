@@ -15,10 +15,14 @@ pub const URL_MAX: usize = 2_000;
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestInput {
+    /// Required; at most 200 characters, one line.
     #[serde(default)]
     pub title: String,
+    /// Required; at most 20,000 characters.
     #[serde(default)]
     pub description: String,
+    /// Required: a category key of the ownership map in force (`GET /api/v1/categories`); the
+    /// map changes while the service runs, so another key is a 422, not a schema error.
     #[serde(default)]
     pub category: String,
     /// P1..P4; P3 when absent.

@@ -215,6 +215,9 @@ fn apply_move(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
+    /// The status to move to: allowed or not from the request's current status (a 409 lists
+    /// the moves allowed now).
+    #[schema(pattern = r"^(new|acknowledged|in_progress|waiting_on_requester|resolved|closed|rejected)$")]
     pub status: String,
     /// Why; required when rejecting.
     pub note: Option<String>,
