@@ -2,12 +2,11 @@
 //! with its authorization check, its domain rule and its events.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 mod answers;
 mod hand_over;
+mod inputs;
 
 use super::notify::{Notifier, Update};
 use super::sla;
@@ -22,6 +21,7 @@ use crate::service::in_force::ConfigCache;
 pub use answers::Via;
 use answers::{note_first_answer, note_first_response};
 pub use hand_over::{ReassignInput, reassign};
+pub use inputs::{AssignInput, CommentInput, StatusInput};
 
 pub const COMMENT_MAX: usize = 20_000;
 pub const REASON_MAX: usize = 2_000;
@@ -212,17 +212,6 @@ fn apply_move(
     Ok(())
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StatusInput {
-    /// The status to move to: allowed or not from the request's current status (a 409 lists
-    /// the moves allowed now).
-    #[schema(pattern = r"^(new|acknowledged|in_progress|waiting_on_requester|resolved|closed|rejected)$")]
-    pub status: String,
-    /// Why; required when rejecting.
-    pub note: Option<String>,
-}
-
 pub fn change_status(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -274,15 +263,6 @@ pub fn change_status_via(
     })
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CommentInput {
-    pub body: String,
-    /// Internal notes are visible to staff only. Default false.
-    #[serde(default)]
-    pub internal: bool,
-}
-
 pub fn comment(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -328,13 +308,6 @@ pub fn comment(
         }
         request_detail(conn, row, actor.role.is_staff(), now)
     })
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AssignInput {
-    /// Email of a member of the owning team, or null to unassign.
-    pub assignee: Option<String>,
 }
 
 pub fn assign(
