@@ -4,6 +4,8 @@
 //! tokens are verified against its published keys by the `openidconnect` crate. Who the verified
 //! identity is, and whether it may sign in, is `service::sso`'s.
 //!
+//! The discovery is read again after an hour, so rotated signing keys are found.
+//!
 //! `GET /sign-in/sso?next=` sends the browser to the provider; `GET /sign-in/sso/callback`
 //! takes it back, signs the person in for `sso.session_hours`, and goes on to `next`.
 
@@ -29,13 +31,17 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/sign-in/sso", web::get().to(begin)).route("/sign-in/sso/callback", web::get().to(callback));
 }
 
-/// The provider as discovered, and the HTTP client that talks to it (no redirects followed, as
-/// the OpenID Connect crate asks).
+/// The provider as discovered (with its signing keys), and the HTTP client that talks to it
+/// (no redirects followed, as the OpenID Connect crate asks). The discovery is kept for an hour,
+/// so keys the provider rotates are picked up without a restart.
 #[derive(Debug, Default)]
 pub struct Provider {
-    metadata: OnceCell<CoreProviderMetadata>,
+    metadata: tokio::sync::Mutex<Option<(std::time::Instant, CoreProviderMetadata)>>,
     http: OnceCell<openidconnect::reqwest::Client>,
 }
+
+/// How long a discovery (and the keys it lists) is used before it is read again.
+const DISCOVERY_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 fn refused(message: impl Into<String>) -> PageError {
     PageError::SsoRefused(message.into())
@@ -54,18 +60,22 @@ impl Provider {
             .map_err(|e| refused(format!("no HTTP client for the provider: {e}")))
     }
 
-    async fn metadata(&self, issuer: &str) -> Result<&CoreProviderMetadata, PageError> {
+    async fn metadata(&self, issuer: &str) -> Result<CoreProviderMetadata, PageError> {
+        let mut held = self.metadata.lock().await;
+        if let Some((_, metadata)) = held.as_ref().filter(|(at, _)| at.elapsed() < DISCOVERY_TTL) {
+            return Ok(metadata.clone());
+        }
         let http = self.http().await?;
-        self.metadata
-            .get_or_try_init(|| async {
-                let issuer = IssuerUrl::new(issuer.to_owned()).map_err(|e| e.to_string())?;
-                CoreProviderMetadata::discover_async(issuer, http).await.map_err(|e| e.to_string())
-            })
-            .await
-            .map_err(|e| {
-                log::error!("single sign-on: discovering {issuer}: {e}");
-                refused("Your organisation's sign-in cannot be reached just now; try again in a moment, or sign in with a password if you may.")
-            })
+        let discovered = async {
+            let issuer = IssuerUrl::new(issuer.to_owned()).map_err(|e| e.to_string())?;
+            CoreProviderMetadata::discover_async(issuer, http).await.map_err(|e| e.to_string())
+        };
+        let metadata = discovered.await.map_err(|e| {
+            log::error!("single sign-on: discovering {issuer}: {e}");
+            refused("Your organisation's sign-in cannot be reached just now; try again in a moment, or sign in with a password if you may.")
+        })?;
+        *held = Some((std::time::Instant::now(), metadata.clone()));
+        Ok(metadata)
     }
 }
 
@@ -73,7 +83,7 @@ impl Provider {
 macro_rules! client {
     ($state:expr) => {{
         let sso = &$state.settings.sso;
-        let metadata = $state.sso.metadata(&sso.issuer).await?.clone();
+        let metadata = $state.sso.metadata(&sso.issuer).await?;
         let secret = Some(ClientSecret::new(sso.client_secret.expose().to_owned()));
         let redirect = format!("{}/sign-in/sso/callback", $state.settings.server.base_url.trim_end_matches('/'));
         let redirect = RedirectUrl::new(redirect).map_err(|e| refused(format!("server.base_url: {e}")))?;
