@@ -16,9 +16,12 @@ use crate::service::Error;
 
 mod export;
 mod facts;
+mod gap;
 mod period;
 
 pub use export::to_csv;
+pub use gap::Gap;
+use gap::gap;
 pub use period::Period;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -32,7 +35,7 @@ pub struct SlaReport {
     pub gap: Gap,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct TeamReport {
     pub team: String,
     #[serde(flatten)]
@@ -70,65 +73,6 @@ pub struct CategoryReport {
     pub stats: Stats,
     /// Requests of this category reassigned in the period: the map sent them to the wrong team.
     pub reassignments_away: usize,
-}
-
-/// The responsiveness gap: `team` against `baseline`, and every team against its own targets.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Gap {
-    pub team: String,
-    pub baseline: String,
-    /// team's median first response ÷ baseline's, in business minutes.
-    pub median_first_response_ratio: Option<f64>,
-    /// team's first-response attainment minus baseline's (−1..1).
-    pub first_response_attainment_difference: Option<f64>,
-    pub resolution_attainment_difference: Option<f64>,
-    /// The gap in one plain sentence.
-    pub summary: String,
-}
-
-fn ratio(a: Option<i64>, b: Option<i64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) if b > 0 => Some(a as f64 / b as f64),
-        _ => None,
-    }
-}
-
-fn difference(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    Some(a? - b?)
-}
-
-fn percent(x: Option<f64>) -> String {
-    x.map_or("no decided requests".into(), |x| format!("{:.0}%", x * 100.0))
-}
-
-fn gap(teams: &[TeamReport], team: &str, baseline: &str) -> Gap {
-    let find = |k: &str| teams.iter().find(|t| t.team == k).map(|t| &t.stats);
-    let (a, b) = (find(team), find(baseline));
-    let median = |s: Option<&Stats>| s.and_then(|s| s.first_response.median_business_minutes);
-    let attainment = |s: Option<&Stats>| s.and_then(|s| s.first_response_attainment);
-    let ratio = ratio(median(a), median(b));
-    let summary = match ratio {
-        Some(r) => format!(
-            "{team} took {r:.1}× as long as {baseline} to first respond (median {} vs {} business minutes); \
-             first-response targets met: {team} {}, {baseline} {}.",
-            median(a).unwrap_or_default(),
-            median(b).unwrap_or_default(),
-            percent(attainment(a)),
-            percent(attainment(b)),
-        ),
-        None => format!("Not enough first responses from {team} and {baseline} in this period to compare them."),
-    };
-    Gap {
-        team: team.to_owned(),
-        baseline: baseline.to_owned(),
-        median_first_response_ratio: ratio,
-        first_response_attainment_difference: difference(attainment(a), attainment(b)),
-        resolution_attainment_difference: difference(
-            a.and_then(|s| s.resolution_attainment),
-            b.and_then(|s| s.resolution_attainment),
-        ),
-        summary,
-    }
 }
 
 /// The `limit` oldest requests open at `at` (of one team then), each with the team then.
