@@ -172,8 +172,9 @@ pub fn build(
             key: request_key(r.number),
             link: notifier.link(&r),
             minutes: (cut - db::from_db(r.created_at)).num_minutes(),
+            // Open at the end of the week; what it is now may differ.
             detail: format!(
-                "{} days old, {}",
+                "{} days old at the end of the week; {} now",
                 (cut - db::from_db(r.created_at)).num_days(),
                 r.status.replace('_', " ")
             ),
@@ -302,11 +303,12 @@ pub(crate) fn worst_breaches(
             team: r.team_key.clone(),
             minutes,
             detail: format!(
-                "{} target of {} minutes ({}) breached {}, {minutes} minutes over",
+                "{} target of {} ({}) breached {}, {} over",
                 kind.as_str().replace('_', " "),
-                clock.target_minutes,
+                in_hours(clock.target_minutes),
                 clock.calendar,
                 breached.format("%a %d %b %H:%M UTC"),
+                in_hours(minutes),
             ),
             link: notifier.link(r),
         });
@@ -314,6 +316,16 @@ pub(crate) fn worst_breaches(
     items.sort_by(|a, b| b.minutes.cmp(&a.minutes).then(a.key.cmp(&b.key)));
     items.truncate(limit);
     Ok(items)
+}
+
+/// Business time as people say it: "45 min", "4 h", "48 h 30 min" (hours, not days: a business
+/// day is as long as its calendar says).
+fn in_hours(minutes: i64) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
 }
 
 #[cfg(test)]
@@ -344,5 +356,13 @@ mod tests {
                 prop_assert_eq!(IsoWeek::parse(&week.to_string()), Ok(week));
             }
         }
+    }
+
+    #[test]
+    fn durations_read_in_hours_and_minutes() {
+        assert_eq!(
+            (super::in_hours(45), super::in_hours(240), super::in_hours(2910)),
+            ("45 min".into(), "4 h".into(), "48 h 30 min".into())
+        );
     }
 }

@@ -59,7 +59,7 @@ on_both_backends! {
         assert!(body.contains("<tr><td>2026-W47</td><td>marketing</td><td>0</td><td>–</td><td>–</td></tr>"));
         // The breach drill-down links the request.
         let breaches = &body[body.find("id=\"breaches\"").expect("a breach table")..];
-        assert!(breaches.contains("/requests/CR-4") && breaches.contains("first response target of 240 minutes"));
+        assert!(breaches.contains("/requests/CR-4") && breaches.contains("first response target of 4 h"));
         assert!(body.contains("id=\"gap\""));
 
         // From Saturday the 14th: the team table counts the period only, the trend whole weeks,
