@@ -115,7 +115,14 @@ fn parse_page_url(s: &str) -> Result<String, String> {
     if s.len() > URL_MAX {
         return Err(format!("must be at most {URL_MAX} characters"));
     }
-    let url = url::Url::parse(s).map_err(|e| format!("is not a valid URL ({e})"))?;
+    let url = match url::Url::parse(s) {
+        // Typed as people type addresses ("example.org/pricing"): https, as a browser would.
+        Err(url::ParseError::RelativeUrlWithoutBase) if looks_like_a_host(s) => {
+            url::Url::parse(&format!("https://{s}"))
+        }
+        parsed => parsed,
+    }
+    .map_err(|_| "is not a web address such as https://example.org/pricing".to_owned())?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err("must be an http or https URL".into());
     }
@@ -123,6 +130,12 @@ fn parse_page_url(s: &str) -> Result<String, String> {
         return Err("must name a host".into());
     }
     Ok(url.to_string())
+}
+
+/// Whether `s` starts like a host name with a dot ("www.example.org", "example.org/x").
+fn looks_like_a_host(s: &str) -> bool {
+    let host = s.split(['/', '?', '#']).next().unwrap_or("");
+    host.contains('.') && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
 }
 
 /// A request's short key, `CR-12`: formatted and read here only.
@@ -179,9 +192,14 @@ mod tests {
             ("javascript:alert(1)", false),
             ("mailto:a@b.c", false),
             ("not a url", false),
+            ("example", false),
         ] {
             assert_eq!(parse_page_url(url).is_ok(), ok, "{url}");
         }
+        // An address typed without its scheme is read as a browser reads it.
+        assert_eq!(parse_page_url("example.org/pricing?x=1").as_deref(), Ok("https://example.org/pricing?x=1"));
+        assert_eq!(parse_page_url("www.example.org").as_deref(), Ok("https://www.example.org/"));
+        assert_eq!(parse_page_url("not a url"), Err("is not a web address such as https://example.org/pricing".into()));
     }
 
     #[test]
