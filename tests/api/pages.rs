@@ -407,3 +407,29 @@ on_both_backends! {
         assert_eq!(rejected.body.matches("<tr id=\"row-").count(), 2);
     }
 }
+
+on_both_backends! {
+    async fn the_queue_shows_badges_only_for_clocks_that_still_run(app: TestApp) {
+        let ann = person(&app, "ann@example.org", Role::Requester, &[]);
+        let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);
+        for title in ["Checkout is down", "Checkout is down again"] {
+            let body = serde_json::json!({ "title": title, "description": "blank page", "category": "bug", "priority": "P1" });
+            assert_eq!(app.post("/api/v1/requests", &ann, body).await.status, 201);
+        }
+        app.clock.advance(chrono::TimeDelta::hours(3));
+        app.sweep_at(&app.clock.now().to_rfc3339());
+        // CR-1 is answered late: its first-response clock has stopped, breached.
+        app.set_status(&ian, "CR-1", "acknowledged", None).await.ok();
+        let mut v = Visitor::new(&app);
+        v.sign_in("ian@example.org").await;
+        let queue = v.get("/queues/it").await;
+        let row = |key: &str| {
+            let at = queue.body.find(&format!("id=\"row-{key}\"")).unwrap();
+            let end = queue.body[at..].find("</tr>").unwrap();
+            queue.body[at..at + end].to_owned()
+        };
+        assert!(!row("CR-1").contains("First response:"), "answered, even late: no badge\n{}", row("CR-1"));
+        assert!(row("CR-1").contains("Resolution:"), "its resolution clock still runs");
+        assert!(row("CR-2").contains("First response: Breached"), "{}", row("CR-2"));
+    }
+}
