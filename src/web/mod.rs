@@ -11,6 +11,7 @@ mod charts;
 mod dashboard;
 pub mod guard;
 mod links;
+mod notices;
 mod sso;
 pub use sso::Provider as SsoProvider;
 mod queues;

@@ -149,7 +149,7 @@ async fn file(
             Err(e) => Err(e),
         };
         match filed.map_err(ApiError::from) {
-            Ok(filed) => return Ok(see_other(&format!("/requests/{}", filed.detail.request.key))),
+            Ok(filed) => return Ok(see_other(&format!("/requests/{}?done=filed", filed.detail.request.key))),
             Err(ApiError::Validation(errors)) => (None, errors),
             Err(e) => return Err(e.into()),
         }
@@ -263,6 +263,8 @@ struct RequestPageView {
     /// Statuses the request may move to from where it is.
     moves: Vec<(&'static str, &'static str)>,
     teams: Vec<TeamView>,
+    /// What the action that led here did, in words.
+    notice: Option<String>,
 }
 
 impl RequestPageView {
@@ -275,7 +277,12 @@ impl RequestPageView {
     }
 }
 
-async fn show(state: web::Data<AppState>, user: SignedIn, key: web::Path<String>) -> Result<HttpResponse, PageError> {
+async fn show(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    done: web::Query<super::notices::Done>,
+) -> Result<HttpResponse, PageError> {
     let (actor, now) = (user.actor.clone(), state.clock.now());
     let (detail, teams): (RequestDetail, Vec<TeamView>) =
         state.run(move |conn| Ok((workflow::show(conn, &actor, &key, now)?, admin::teams(conn)?))).await?;
@@ -285,7 +292,8 @@ async fn show(state: web::Data<AppState>, user: SignedIn, key: web::Path<String>
         .map(|s| s.allowed_moves().iter().map(|m| (m.as_str(), words::status_for_staff(m.as_str()))).collect())
         .unwrap_or_default();
     let history = detail.events.iter().map(|e| history_line(e, staff)).collect();
-    html(RequestPageView { user, r: detail.request, history, works, moves, teams })
+    let notice = super::notices::notice(&done.done, &detail.request, &teams);
+    html(RequestPageView { user, r: detail.request, history, works, moves, teams, notice })
 }
 
 /// Form fields of the request page's actions; each action reads the ones it needs.
@@ -318,16 +326,18 @@ type Action =
     fn(&mut AnyConnection, &Actor, &Notifier, &str, &ActionForm, DateTime<Utc>) -> Result<RequestDetail, ServiceError>;
 
 /// Runs one request action as the signed-in user, then goes back to the page it came from.
+/// Back on the request page, `done` says what happened (`notice`).
 async fn act(
     state: web::Data<AppState>,
     user: SignedIn,
     key: String,
     form: ActionForm,
+    done: &str,
     action: Action,
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
     let (actor, notifier, now) = (user.actor.clone(), state.notifier.clone(), state.clock.now());
-    let back = super::local_path(&form.back).unwrap_or_else(|| format!("/requests/{key}"));
+    let back = super::local_path(&form.back).unwrap_or_else(|| format!("/requests/{key}?done={done}"));
     state.run(move |conn| action(conn, &actor, &notifier, &key, &form, now)).await?;
     Ok(see_other(&back))
 }
@@ -338,7 +348,7 @@ async fn comment(
     key: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    act(state, user, key.into_inner(), form.into_inner(), |conn, actor, notifier, key, f, now| {
+    act(state, user, key.into_inner(), form.into_inner(), "commented", |conn, actor, notifier, key, f, now| {
         let input = CommentInput { body: f.body.clone(), internal: f.internal.is_some() };
         workflow::comment(conn, actor, notifier, key, &input, now)
     })
@@ -351,7 +361,7 @@ async fn change_status(
     key: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    act(state, user, key.into_inner(), form.into_inner(), |conn, actor, notifier, key, f, now| {
+    act(state, user, key.into_inner(), form.into_inner(), "status", |conn, actor, notifier, key, f, now| {
         let note = Some(f.note.clone()).filter(|n| !n.trim().is_empty());
         workflow::change_status(conn, actor, notifier, key, &StatusInput { status: f.status.clone(), note }, now)
     })
@@ -364,7 +374,7 @@ async fn assign(
     key: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    act(state, user, key.into_inner(), form.into_inner(), |conn, actor, notifier, key, f, now| {
+    act(state, user, key.into_inner(), form.into_inner(), "assigned", |conn, actor, notifier, key, f, now| {
         let assignee = match f.assignee.trim() {
             "" => None,
             "me" => Some(actor.email.clone()),
@@ -381,7 +391,7 @@ async fn reassign(
     key: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    act(state, user, key.into_inner(), form.into_inner(), |conn, actor, notifier, key, f, now| {
+    act(state, user, key.into_inner(), form.into_inner(), "handed_over", |conn, actor, notifier, key, f, now| {
         let input = ReassignInput { team: f.team.clone(), reason: f.reason.clone() };
         workflow::reassign(conn, actor, notifier, key, &input, now)
     })

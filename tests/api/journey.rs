@@ -89,7 +89,10 @@ async fn file(browser: &Browser) -> String {
     browser.click("button[value=file]").await;
     browser.wait_for("#status").await;
     let at = path(browser).await;
-    at.strip_prefix("/requests/").unwrap_or_else(|| panic!("filing landed on {at}")).to_owned()
+    let key = at.strip_prefix("/requests/").unwrap_or_else(|| panic!("filing landed on {at}"));
+    let key = key.strip_suffix("?done=filed").unwrap_or_else(|| panic!("filing says it filed: {at}"));
+    assert!(browser.text("#done").await.starts_with(&format!("Filed as {key}.")), "the page says what happened");
+    key.to_owned()
 }
 
 /// The text of the element matching `css` as the page shows it now ("" while there is none),

@@ -192,7 +192,7 @@ on_both_backends! {
         let mut form = fields.to_vec();
         form.push(("csrf", &csrf));
         let filed = ann.post("/requests/new", &form).await;
-        assert_eq!((filed.status, filed.location.as_deref()), (StatusCode::SEE_OTHER, Some("/requests/CR-1")));
+        assert_eq!((filed.status, filed.location.as_deref()), (StatusCode::SEE_OTHER, Some("/requests/CR-1?done=filed")));
         assert_eq!(requests(&app), 1);
     }
 
@@ -320,7 +320,7 @@ on_both_backends! {
         let page = ann.get("/requests/CR-1").await;
         assert!(page.body.contains("Is it done?"));
         let closed = ann.post("/requests/CR-1/status", &[("csrf", &csrf), ("status", "closed"), ("back", "/\\evil.example")]).await;
-        assert_eq!(closed.location.as_deref(), Some("/requests/CR-1"), "never sent off-site");
+        assert_eq!(closed.location.as_deref(), Some("/requests/CR-1?done=status"), "never sent off-site");
         let reopened = ann.post("/requests/CR-2/status", &[("csrf", &csrf), ("status", "in_progress"), ("note", "Still broken")]).await;
         assert_eq!(reopened.status, StatusCode::SEE_OTHER);
         assert!(ann.get("/requests/CR-1").await.body.contains("id=\"status\">Closed<"));
@@ -431,5 +431,39 @@ on_both_backends! {
         assert!(!row("CR-1").contains("First response:"), "answered, even late: no badge\n{}", row("CR-1"));
         assert!(row("CR-1").contains("Resolution:"), "its resolution clock still runs");
         assert!(row("CR-2").contains("First response: Breached"), "{}", row("CR-2"));
+    }
+}
+
+on_both_backends! {
+    async fn every_action_on_the_request_page_says_what_happened(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        person(&app, "ian@example.org", Role::Agent, &["it"]);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let csrf = ann.csrf("/requests/new").await;
+        let filed = ann.post("/requests/new", &[("csrf", &csrf), ("title", "Checkout is down"), ("description", "blank"),
+            ("category", "bug"), ("priority", "P1")]).await;
+        let page = ann.get(filed.location.as_deref().unwrap()).await;
+        assert!(page.body.contains("id=\"done\">Filed as CR-1. IT web operations will first respond by "), "{}", page.body);
+        assert!(!ann.get("/requests/CR-1").await.body.contains("id=\"done\""), "said once, after the action only");
+        let mut ian = Visitor::new(&app);
+        ian.sign_in("ian@example.org").await;
+        let csrf = ian.csrf("/requests/CR-1").await;
+        let said = |page: crate::pages::Page| {
+            let at = page.body.find("id=\"done\">").map(|i| i + 10).unwrap_or(0);
+            page.body[at..].split('<').next().unwrap_or("").to_owned()
+        };
+        for (path, form, expected) in [
+            ("status", vec![("status", "acknowledged")], "Now acknowledged."),
+            ("assign", vec![("assignee", "me")], "Assigned to ian."),
+            ("comment", vec![("body", "Looking at it")], "Your comment is added."),
+            ("reassign", vec![("team", "marketing"), ("reason", "Copy, not code")], "Handed over to Marketing web team; they have been told by mail."),
+        ] {
+            let mut fields = vec![("csrf", csrf.as_str())];
+            fields.extend(form);
+            let done = ian.post(&format!("/requests/CR-1/{path}"), &fields).await;
+            assert_eq!(done.status, StatusCode::SEE_OTHER, "{path}: {}", done.body);
+            assert_eq!(said(ian.get(done.location.as_deref().unwrap()).await), expected, "{path}");
+        }
     }
 }

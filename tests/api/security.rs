@@ -33,7 +33,7 @@ on_both_backends! {
         let key = filed["key"].as_str().unwrap();
         for (back, status) in [("/\t/evil.example/", "acknowledged"), ("/x\ny", "in_progress")] {
             let moved = ian.post(&format!("/requests/{key}/status"), &[("csrf", &csrf), ("status", status), ("back", back)]).await;
-            assert_eq!((moved.status, moved.location), (StatusCode::SEE_OTHER, Some(format!("/requests/{key}"))), "{back:?}");
+            assert_eq!((moved.status, moved.location), (StatusCode::SEE_OTHER, Some(format!("/requests/{key}?done=status"))), "{back:?}");
         }
     }
 }
@@ -268,7 +268,7 @@ on_both_backends! {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let first = ann.post("/requests/new", &form).await;
         let again = ann.post("/requests/new", &form).await;
-        assert_eq!((first.status, first.location.as_deref()), (StatusCode::SEE_OTHER, Some("/requests/CR-1")));
+        assert_eq!((first.status, first.location.as_deref()), (StatusCode::SEE_OTHER, Some("/requests/CR-1?done=filed")));
         assert_eq!(again.location, first.location, "a double click or a reload shows the same request");
         assert_eq!(requests(&app), 1);
         let fresh = ann.get("/requests/new").await;

@@ -1,0 +1,39 @@
+//! What the request page says after the action that led to it (`?done=`): the request filed
+//! and when its first answer is due, the comment added, the new status, the assignee, the team
+//! it was handed to.
+
+use serde::Deserialize;
+
+use super::words;
+use crate::read::views::RequestView;
+use crate::service::admin::TeamView;
+
+/// `?done=` on the request page: which action led here.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    pub done: String,
+}
+
+/// What happened, said after the action that led to the request page, from the request as it
+/// is now: who has it, and when the next answer is due.
+pub fn notice(done: &str, r: &RequestView, teams: &[TeamView]) -> Option<String> {
+    let team = teams.iter().find(|t| t.key == r.team).map_or(r.team.as_str(), |t| t.name.as_str());
+    let due = |c: Option<&crate::service::sla::ClockView>| {
+        c.and_then(|c| c.due_at).map(|d| format!(" by {}", d.format("%a %d %b %H:%M UTC")))
+    };
+    Some(match done {
+        "filed" => match due(r.sla.first_response.as_ref()) {
+            Some(by) => format!("Filed as {}. {team} will first respond{by}.", r.key),
+            None => format!("Filed as {}. It is with {team}.", r.key),
+        },
+        "commented" => "Your comment is added.".to_owned(),
+        "status" => format!("Now {}.", words::status_for_staff(&r.status).to_lowercase()),
+        "assigned" => match &r.assignee {
+            Some(a) => format!("Assigned to {}.", a.name),
+            None => "Nobody is assigned now.".to_owned(),
+        },
+        "handed_over" => format!("Handed over to {team}; they have been told by mail."),
+        _ => return None,
+    })
+}
