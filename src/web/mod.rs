@@ -11,6 +11,7 @@ mod charts;
 mod dashboard;
 pub mod guard;
 mod links;
+mod mine;
 mod notices;
 mod sso;
 pub use sso::Provider as SsoProvider;
@@ -173,6 +174,11 @@ pub fn with_cookie(mut response: HttpResponse, cookie: Option<Cookie<'_>>) -> Re
 /// The answer to a successful form post: go and look (303, so a reload does not post again).
 pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}
+
+/// A team's name, by its key (the key itself for a team that is gone).
+pub fn team_name<'a>(teams: &'a [crate::service::admin::TeamView], key: &'a str) -> &'a str {
+    teams.iter().find(|t| t.key == key).map_or(key, |t| t.name.as_str())
 }
 
 /// A request's two clocks with their names, for the lists and the request page.

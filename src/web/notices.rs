@@ -18,7 +18,7 @@ pub struct Done {
 /// What happened, said after the action that led to the request page, from the request as it
 /// is now: who has it, and when the next answer is due.
 pub fn notice(done: &str, r: &RequestView, teams: &[TeamView]) -> Option<String> {
-    let team = teams.iter().find(|t| t.key == r.team).map_or(r.team.as_str(), |t| t.name.as_str());
+    let team = super::team_name(teams, &r.team);
     let due = |c: Option<&crate::service::sla::ClockView>| {
         c.and_then(|c| c.due_at).map(|d| format!(" by {}", d.format("%a %d %b %H:%M UTC")))
     };

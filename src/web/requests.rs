@@ -13,9 +13,8 @@ use crate::auth::Actor;
 use crate::domain::sla::ClockKind;
 use crate::domain::{Event, FieldErrors, OwnershipMap, RequestInput, Status};
 use crate::error::ApiError;
-use crate::read::list::{ListQuery, RequestPage};
+use crate::read::preview;
 use crate::read::views::{EventView, PreviewView, RequestDetail, RequestView};
-use crate::read::{list, preview};
 use crate::service::AnyConnection;
 use crate::service::Error as ServiceError;
 use crate::service::admin;
@@ -30,7 +29,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/requests/new", web::get().to(new_page))
         .route("/requests/new", web::post().to(file))
         .route("/requests/preview", web::post().to(live_preview))
-        .route("/requests/mine", web::get().to(mine))
+        .route("/requests/mine", web::get().to(super::mine::mine))
         .route("/requests/{key}", web::get().to(show))
         .route("/requests/{key}/comment", web::post().to(comment))
         .route("/requests/{key}/status", web::post().to(change_status))
@@ -194,22 +193,6 @@ async fn live_preview(
     }
 }
 
-#[derive(Template)]
-#[template(path = "pages/my_requests.html", config = "config/askama.toml")]
-struct MyRequestsPage {
-    user: SignedIn,
-    requests: Vec<RequestView>,
-}
-
-async fn mine(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse, PageError> {
-    let now = state.clock.now();
-    let query = ListQuery { requester: Some(user.actor.email.clone()), limit: Some(200), ..ListQuery::default() };
-    let filter = query.to_filter(&user.actor, now)?;
-    let versions = state.sla_versions.clone();
-    let page: RequestPage = state.run(move |conn| list::list(conn, &versions, &filter, now)).await?;
-    html(MyRequestsPage { user, requests: page.items })
-}
-
 /// One line of a request's history, in words.
 pub struct HistoryLine {
     pub at: String,
@@ -268,6 +251,10 @@ struct RequestPageView {
 }
 
 impl RequestPageView {
+    fn team_name(&self) -> &str {
+        super::team_name(&self.teams, &self.r.team)
+    }
+
     fn is_requester(&self) -> bool {
         self.r.requester.email == self.user.actor.email
     }

@@ -467,3 +467,16 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn pages_name_teams_not_their_keys(app: TestApp) {
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let csrf = ann.csrf("/requests/new").await;
+        ann.post("/requests/new", &[("csrf", &csrf), ("title", "Logo"), ("description", "Blurry"), ("category", "bug")]).await;
+        let page = ann.get("/requests/CR-1").await;
+        assert!(page.body.contains("<dt>Team</dt><dd>IT web operations <span"), "{}", page.body);
+        assert!(ann.get("/requests/mine").await.body.contains("<td>IT web operations</td>"));
+    }
+}
