@@ -35,16 +35,18 @@ fn percent(x: Option<f64>) -> String {
     x.map_or("no decided requests".into(), |x| format!("{:.0}%", x * 100.0))
 }
 
-pub(super) fn gap(teams: &[TeamReport], team: &str, baseline: &str) -> Gap {
+/// `name` gives a team's name by its key, for the sentence.
+pub(super) fn gap(teams: &[TeamReport], team: &str, baseline: &str, name: impl Fn(&str) -> String) -> Gap {
     let find = |k: &str| teams.iter().find(|t| t.team == k).map(|t| &t.stats);
     let (a, b) = (find(team), find(baseline));
     let median = |s: Option<&Stats>| s.and_then(|s| s.first_response.median_business_minutes);
     let attainment = |s: Option<&Stats>| s.and_then(|s| s.first_response_attainment);
     let ratio = ratio(median(a), median(b));
+    let (team_name, baseline_name) = (name(team), name(baseline));
     let summary = match ratio {
         Some(r) => format!(
-            "{team} took {r:.1}× as long as {baseline} to first respond (median {} vs {} business minutes); \
-             first-response targets met: {team} {}, {baseline} {}.",
+            "{team_name} took {r:.1}× as long as {baseline_name} to first respond (median {} vs {} business minutes); \
+             first-response targets met: {team_name} {}, {baseline_name} {}.",
             median(a).unwrap_or_default(),
             median(b).unwrap_or_default(),
             percent(attainment(a)),
@@ -60,7 +62,7 @@ pub(super) fn gap(teams: &[TeamReport], team: &str, baseline: &str) -> Gap {
                 ),
                 None => format!("{key} made no first response"),
             };
-            format!("In this period {}, and {}.", side(team, a), side(baseline, b))
+            format!("In this period {}, and {}.", side(&team_name, a), side(&baseline_name, b))
         }
     };
     Gap {
@@ -94,7 +96,7 @@ mod tests {
     #[test]
     fn the_headline_is_true_when_there_is_no_ratio() {
         let both = [team("it", 38, Some(90), Some(0.7)), team("marketing", 28, Some(0), Some(1.0))];
-        let g = gap(&both, "it", "marketing");
+        let g = gap(&both, "it", "marketing", |k| k.to_owned());
         assert_eq!(g.median_first_response_ratio, None, "a median of 0 leaves no ratio");
         assert_eq!(
             g.summary,
@@ -102,8 +104,15 @@ mod tests {
              marketing first responded in a median of 0 business minutes (targets met: 100%)."
         );
         let one = [team("it", 3, Some(30), Some(1.0)), team("marketing", 0, None, None)];
-        assert!(gap(&one, "it", "marketing").summary.ends_with("and marketing made no first response."));
+        assert!(
+            gap(&one, "it", "marketing", |k| k.to_owned()).summary.ends_with("and marketing made no first response.")
+        );
         let ratio = [team("it", 10, Some(120), Some(0.5)), team("marketing", 10, Some(60), Some(0.9))];
-        assert!(gap(&ratio, "it", "marketing").summary.starts_with("it took 2.0× as long as marketing"));
+        let named = |k: &str| if k == "it" { "IT web operations".to_owned() } else { "Marketing".to_owned() };
+        assert!(
+            gap(&ratio, "it", "marketing", named)
+                .summary
+                .starts_with("IT web operations took 2.0× as long as Marketing")
+        );
     }
 }

@@ -317,7 +317,9 @@ fn build(
             category: key,
         })
         .collect();
-    let gap = gap(&teams, gap_teams.0, gap_teams.1);
+    // The sentence names the teams as people know them; the fields keep their keys.
+    let names: HashMap<String, String> = db::load_teams(conn)?.into_iter().map(|t| (t.key, t.name)).collect();
+    let gap = gap(&teams, gap_teams.0, gap_teams.1, |key| names.get(key).cloned().unwrap_or_else(|| key.to_owned()));
     let report = SlaReport {
         from: period.from,
         to: period.to,
