@@ -480,3 +480,26 @@ on_both_backends! {
         assert!(ann.get("/requests/mine").await.body.contains("<td>IT web operations</td>"));
     }
 }
+
+on_both_backends! {
+    async fn the_request_page_offers_no_comment_it_would_refuse(app: TestApp) {
+        let ann = person(&app, "ann@example.org", Role::Requester, &[]);
+        let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);
+        person(&app, "mia@example.org", Role::Agent, &["marketing"]);
+        let filed = app.file(&ann, "Logo", "Blurry", "bug").await;
+        let key = filed["key"].as_str().unwrap().to_owned();
+        let mut mia = Visitor::new(&app);
+        mia.sign_in("mia@example.org").await;
+        let page = mia.get(&format!("/requests/{key}")).await;
+        assert!(page.body.contains("id=\"no-comment\">Only IT web operations or an admin may comment"), "{}", page.body);
+        assert!(!page.body.contains("action=\"/requests/CR-1/comment\""));
+        for status in ["acknowledged", "in_progress", "resolved", "closed"] {
+            app.set_status(&ian, &key, status, None).await.ok();
+        }
+        let mut v = Visitor::new(&app);
+        v.sign_in("ann@example.org").await;
+        let page = v.get(&format!("/requests/{key}")).await;
+        assert!(page.body.contains("is closed, so it takes no more comments"), "{}", page.body);
+        assert!(!page.body.contains("action=\"/requests/CR-1/comment\""), "no box the service would refuse");
+    }
+}
