@@ -120,7 +120,11 @@ on_both_backends! {
         let mut ian = Visitor::new(&app);
         assert_eq!(ian.sign_in("ian@example.org").await.status, StatusCode::SEE_OTHER);
         assert_eq!(ian.get("/queues/it").await.status, StatusCode::OK);
-        let locked = ada.post("/admin/people/users/active", &[("csrf", &csrf), ("email", "ian@example.org"), ("active", "0")]).await;
+        let asked = ada.post("/admin/people/users/active", &[("csrf", &csrf), ("email", "ian@example.org"), ("active", "0")]).await;
+        assert!(asked.status == StatusCode::OK && asked.body.contains("id=\"confirm-lock-out\""), "asked first: {}", asked.body);
+        assert_eq!(ian.get("/queues/it").await.status, StatusCode::OK, "nothing happened yet");
+        let locked = ada.post("/admin/people/users/active", &[("csrf", &csrf), ("email", "ian@example.org"), ("active", "0"),
+            ("confirmed", "1")]).await;
         assert_eq!(locked.status, StatusCode::SEE_OTHER);
         assert_eq!(ian.get("/queues/it").await.status, StatusCode::SEE_OTHER, "a locked-out user's session ends");
         assert_eq!(Visitor::new(&app).sign_in("ian@example.org").await.status, StatusCode::UNAUTHORIZED);
@@ -128,7 +132,8 @@ on_both_backends! {
         assert_eq!(back.status, StatusCode::SEE_OTHER);
         assert_eq!(ian.get("/queues/it").await.status, StatusCode::SEE_OTHER, "letting in again does not revive sessions");
         assert_eq!(Visitor::new(&app).sign_in("ian@example.org").await.status, StatusCode::SEE_OTHER);
-        let me = ada.post("/admin/people/users/active", &[("csrf", &csrf), ("email", "ada@example.org"), ("active", "0")]).await;
+        let me = ada.post("/admin/people/users/active", &[("csrf", &csrf), ("email", "ada@example.org"), ("active", "0"),
+            ("confirmed", "1")]).await;
         assert_eq!(me.status, StatusCode::UNPROCESSABLE_ENTITY, "admins cannot lock themselves out");
 
         let page = ada.get("/admin/people").await;

@@ -14,7 +14,7 @@ use crate::service::admin::{self, TeamView};
 use crate::service::users::{self, NewUser, UserSummary};
 use crate::state::AppState;
 use crate::web::session::SignedIn;
-use crate::web::{PageError, html_status, see_other};
+use crate::web::{PageError, html, html_status, see_other};
 
 #[derive(Template)]
 #[template(path = "pages/admin_people.html", config = "config/askama.toml")]
@@ -132,6 +132,16 @@ pub struct ActiveForm {
     /// "1" to let the user in again, anything else to lock them out.
     #[serde(default)]
     active: String,
+    /// "1" once the admin confirmed a lock-out on the page that asks.
+    #[serde(default)]
+    confirmed: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/confirm_lock_out.html", config = "config/askama.toml")]
+struct ConfirmLockOut {
+    user: SignedIn,
+    email: String,
 }
 
 pub(super) async fn set_active(
@@ -142,6 +152,10 @@ pub(super) async fn set_active(
     admin_only(&user)?;
     user.check_csrf(&form.csrf)?;
     let (admin, now, form) = (user.actor.clone(), state.clock.now(), form.into_inner());
+    // Locking out ends sessions and tokens at once: asked first, on a page of its own.
+    if form.active != "1" && form.confirmed != "1" {
+        return html(ConfirmLockOut { user, email: form.email });
+    }
     state.run(move |c| users::set_active(c, &admin, &form.email, form.active == "1", now)).await?;
     Ok(see_other("/admin/people?saved=1"))
 }
