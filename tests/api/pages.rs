@@ -503,3 +503,30 @@ on_both_backends! {
         assert!(!page.body.contains("action=\"/requests/CR-1/comment\""), "no box the service would refuse");
     }
 }
+
+on_both_backends! {
+    async fn my_requests_put_what_waits_on_me_first_and_find_by_text_and_state(app: TestApp) {
+        let ann = person(&app, "ann@example.org", Role::Requester, &[]);
+        let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);
+        for title in ["Old typo", "Hero image", "Footer link"] {
+            app.file(&ann, title, "See title", "bug").await;
+        }
+        // CR-1 done, CR-2 waiting on Ann, CR-3 new.
+        for status in ["acknowledged", "in_progress", "resolved"] {
+            app.set_status(&ian, "CR-1", status, None).await.ok();
+        }
+        app.set_status(&ian, "CR-2", "acknowledged", None).await.ok();
+        app.set_status(&ian, "CR-2", "in_progress", None).await.ok();
+        app.set_status(&ian, "CR-2", "waiting_on_requester", Some("Which image?")).await.ok();
+        let mut v = Visitor::new(&app);
+        v.sign_in("ann@example.org").await;
+        let rows = |body: &str| body.match_indices("<tr id=\"mine-").map(|(i, _)| body[i + 13..].split('"').next().unwrap().to_owned()).collect::<Vec<_>>();
+        let page = v.get("/requests/mine").await;
+        assert_eq!(rows(&page.body), ["CR-2", "CR-3", "CR-1"], "waiting on me, then open, then done");
+        assert!(page.body.contains("<strong>Your answer</strong>"));
+        assert_eq!(rows(&v.get("/requests/mine?show=open").await.body), ["CR-2", "CR-3"]);
+        assert_eq!(rows(&v.get("/requests/mine?show=closed").await.body), ["CR-1"]);
+        assert_eq!(rows(&v.get("/requests/mine?q=hero").await.body), ["CR-2"]);
+        assert!(v.get("/requests/mine?q=nothing+like+it").await.body.contains("No request of yours matches."));
+    }
+}
