@@ -306,6 +306,9 @@ pub struct ActionForm {
     /// Where to go afterwards (a local path); the request page by default.
     #[serde(default)]
     pub back: String,
+    /// With a comment: a status to move to, the comment being the move's note (one change).
+    #[serde(default)]
+    pub then: String,
 }
 
 /// One of the request page's actions: a service workflow fed from the form.
@@ -335,9 +338,13 @@ async fn comment(
     key: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    act(state, user, key.into_inner(), form.into_inner(), "commented", |conn, actor, notifier, key, f, now| {
-        let input = CommentInput { body: f.body.clone(), internal: f.internal.is_some() };
-        workflow::comment(conn, actor, notifier, key, &input, now)
+    let done = if form.then.is_empty() { "commented" } else { "status" };
+    act(state, user, key.into_inner(), form.into_inner(), done, |conn, actor, notifier, key, f, now| {
+        if f.then.is_empty() {
+            let input = CommentInput { body: f.body.clone(), internal: f.internal.is_some() };
+            return workflow::comment(conn, actor, notifier, key, &input, now);
+        }
+        workflow::reply_and_move(conn, actor, notifier, key, &f.body, f.internal.is_some(), &f.then, now)
     })
     .await
 }

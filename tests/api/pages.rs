@@ -530,3 +530,30 @@ on_both_backends! {
         assert!(v.get("/requests/mine?q=nothing+like+it").await.body.contains("No request of yours matches."));
     }
 }
+
+on_both_backends! {
+    async fn staff_ask_the_requester_and_wait_in_one_reply(app: TestApp) {
+        let ann = person(&app, "ann@example.org", Role::Requester, &[]);
+        let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);
+        app.file(&ann, "Hero image", "Swap it", "bug").await;
+        app.set_status(&ian, "CR-1", "acknowledged", None).await.ok();
+        app.set_status(&ian, "CR-1", "in_progress", None).await.ok();
+        let mut v = Visitor::new(&app);
+        v.sign_in("ian@example.org").await;
+        let page = v.get("/requests/CR-1").await;
+        assert!(page.body.contains("id=\"reply-wait\"") && page.body.contains("id=\"reply-resolve\""), "{}", page.body);
+        let csrf = page.csrf();
+        let internal = v.post("/requests/CR-1/comment", &[("csrf", &csrf), ("body", "Which image?"), ("internal", "1"),
+            ("then", "waiting_on_requester")]).await;
+        assert_eq!(internal.status, StatusCode::UNPROCESSABLE_ENTITY, "a reply to the requester is not internal");
+        let asked = v.post("/requests/CR-1/comment", &[("csrf", &csrf), ("body", "Which image: the blue or the red one?"),
+            ("then", "waiting_on_requester")]).await;
+        assert_eq!(asked.location.as_deref(), Some("/requests/CR-1?done=status"));
+        let request = app.get("/api/v1/requests/CR-1", &ann).await.ok();
+        assert_eq!(request["status"], "waiting_on_requester");
+        let mail = app.outbox().into_iter().filter(|m| m.recipients.contains("ann@example.org")).max_by(|a, b| a.id.cmp(&b.id)).unwrap();
+        assert!(mail.text_body.contains("Which image: the blue or the red one?"), "the question reaches Ann: {}", mail.text_body);
+        let page = v.get("/requests/CR-1?done=status").await;
+        assert!(page.body.contains("Now waiting on requester."), "{}", page.body);
+    }
+}
