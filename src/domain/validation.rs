@@ -6,6 +6,11 @@ use std::collections::BTreeMap;
 pub struct FieldErrors(pub BTreeMap<String, String>);
 
 impl FieldErrors {
+    /// The problem with `field`, if any (the pages show it beside the field).
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
     pub fn add(&mut self, field: impl Into<String>, problem: impl Into<String>) {
         self.0.entry(field.into()).or_insert_with(|| problem.into());
     }

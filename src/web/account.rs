@@ -159,10 +159,6 @@ impl SetupPage {
             ("confirm", "Password again", "password", "", "new-password"),
         ]
     }
-
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.0.get(field).map(String::as_str)
-    }
 }
 
 async fn setup_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
@@ -233,12 +229,6 @@ struct PasswordPage {
     user: SignedIn,
     errors: FieldErrors,
     saved: bool,
-}
-
-impl PasswordPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.0.get(field).map(String::as_str)
-    }
 }
 
 #[derive(Deserialize)]

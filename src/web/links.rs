@@ -34,12 +34,6 @@ struct ChoosePassword {
     errors: FieldErrors,
 }
 
-impl ChoosePassword {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.0.get(field).map(String::as_str)
-    }
-}
-
 fn title(purpose: LinkPurpose) -> &'static str {
     match purpose {
         LinkPurpose::Invitation => "Welcome: choose your password",

@@ -113,12 +113,6 @@ struct NewRequestPage {
     preview: Option<PreviewText>,
 }
 
-impl NewRequestPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.0.get(field).map(String::as_str)
-    }
-}
-
 async fn new_page(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse, PageError> {
     let config = state.config.clone();
     let map = state.run(move |conn| Ok(config.current(conn)?.map.clone())).await?;

@@ -28,12 +28,6 @@ struct PeoplePage {
     saved: bool,
 }
 
-impl PeoplePage {
-    fn user_error(&self, field: &str) -> Option<&str> {
-        self.user_errors.0.get(field).map(String::as_str)
-    }
-}
-
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct NewUserForm {
     #[serde(default)]
