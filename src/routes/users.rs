@@ -14,6 +14,7 @@ use crate::service::accounts::{self, UserPatch};
 use crate::service::security_log::{self, SecurityLogPage};
 use crate::service::users::{self, NewUser, UserSummary};
 use crate::state::AppState;
+use crate::web::session;
 
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
@@ -22,11 +23,6 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(request_password_reset)
         .service(security_log_page)
         .service(security_log_csv);
-}
-
-/// The client's address as the security log records it.
-fn address(state: &AppState, req: &HttpRequest) -> Option<String> {
-    crate::web::session::address_of(state, req)
 }
 
 /// Everyone with an account, by email (admins).
@@ -65,7 +61,7 @@ pub async fn invite_user(
 ) -> Result<HttpResponse, ApiError> {
     let role = Role::parse(&body.role).map_err(|e| ApiError::validation("role", e))?;
     let new = NewUser { email: body.email, name: body.name, role, teams: body.teams, password_hash: None };
-    let (notifier, now, address) = (state.notifier.clone(), state.clock.now(), address(&state, &req));
+    let (notifier, now, address) = (state.notifier.clone(), state.clock.now(), session::address_of(&state, &req));
     let summary = state
         .run(move |c| {
             let user = accounts::invite(c, &actor, &notifier, &new, address.as_deref(), now)?;
@@ -87,7 +83,7 @@ pub async fn update_user(
     email: web::Path<String>,
     AdminBody { actor, body }: AdminBody<UserPatch>,
 ) -> Result<web::Json<UserSummary>, ApiError> {
-    let (now, address) = (state.clock.now(), address(&state, &req));
+    let (now, address) = (state.clock.now(), session::address_of(&state, &req));
     let changed = state.run(move |c| accounts::update_user(c, &actor, &email, &body, address.as_deref(), now)).await?;
     Ok(web::Json(changed))
 }
@@ -111,7 +107,7 @@ pub async fn request_password_reset(
     req: HttpRequest,
     body: web::Json<ResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (notifier, now, address) = (state.notifier.clone(), state.clock.now(), address(&state, &req));
+    let (notifier, now, address) = (state.notifier.clone(), state.clock.now(), session::address_of(&state, &req));
     let email = body.into_inner().email;
     if email.chars().count() > 254 {
         return Err(ApiError::validation("email", "is longer than an email address can be (254 characters)"));

@@ -51,11 +51,23 @@ pub fn set_password(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     admin.require_admin()?;
+    replace_password(conn, email, &hash, Some(&admin.id), now)
+}
+
+/// Replaces a user's password and ends every session of theirs, audited as set by `by` (an
+/// admin, or nobody: the command line).
+fn replace_password(
+    conn: &mut AnyConnection,
+    email: &str,
+    hash: &str,
+    by: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     write_tx(conn, |conn| {
         let user = existing(conn, email)?;
-        db::set_password_hash(conn, &user.id, &hash)?;
+        db::set_password_hash(conn, &user.id, hash)?;
         db::delete_sessions_of(conn, &user.id, None)?;
-        audit(conn, "password_set", Some(&admin.id), now, json!({ "email": user.email }))
+        audit(conn, "password_set", by, now, json!({ "email": user.email }))
     })
 }
 
@@ -67,12 +79,7 @@ pub fn set_password_from_cli(
     hash: String,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    write_tx(conn, |conn| {
-        let user = existing(conn, email)?;
-        db::set_password_hash(conn, &user.id, &hash)?;
-        db::delete_sessions_of(conn, &user.id, None)?;
-        audit(conn, "password_set", None, now, json!({ "email": user.email, "by": "command line" }))
-    })
+    replace_password(conn, email, &hash, None, now)
 }
 
 /// Changes the signed-in user's own password, given the current one; their other sessions end

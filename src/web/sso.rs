@@ -14,8 +14,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use serde::Deserialize;
 use tokio::sync::OnceCell;
@@ -79,17 +79,20 @@ impl Provider {
     }
 }
 
-/// Builds the client for this service's redirect URI; the metadata is cloned (a few KiB).
-macro_rules! client {
-    ($state:expr) => {{
-        let sso = &$state.settings.sso;
-        let metadata = $state.sso.metadata(&sso.issuer).await?;
-        let secret = Some(ClientSecret::new(sso.client_secret.expose().to_owned()));
-        let redirect = format!("{}/sign-in/sso/callback", $state.settings.server.base_url.trim_end_matches('/'));
-        let redirect = RedirectUrl::new(redirect).map_err(|e| refused(format!("server.base_url: {e}")))?;
-        CoreClient::from_provider_metadata(metadata, ClientId::new(sso.client_id.clone()), secret)
-            .set_redirect_uri(redirect)
-    }};
+/// The client as discovery makes it: authorization set, token and userinfo endpoints as the
+/// provider lists them.
+type Client =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+
+/// Builds the client for this service's redirect URI.
+async fn client(state: &AppState) -> Result<Client, PageError> {
+    let sso = &state.settings.sso;
+    let metadata = state.sso.metadata(&sso.issuer).await?;
+    let secret = Some(ClientSecret::new(sso.client_secret.expose().to_owned()));
+    let redirect = format!("{}/sign-in/sso/callback", state.settings.server.base_url.trim_end_matches('/'));
+    let redirect = RedirectUrl::new(redirect).map_err(|e| refused(format!("server.base_url: {e}")))?;
+    Ok(CoreClient::from_provider_metadata(metadata, ClientId::new(sso.client_id.clone()), secret)
+        .set_redirect_uri(redirect))
 }
 
 #[derive(Deserialize)]
@@ -106,7 +109,7 @@ async fn begin(
     if !state.settings.sso.enabled() {
         return Err(refused("Single sign-on is not set up here."));
     }
-    let client = client!(state);
+    let client = client(&state).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, csrf_state, nonce) = client
         .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
@@ -168,7 +171,7 @@ async fn callback(
     let login = state.run(move |c| sso::take(c, &login_state, &browser, now)).await?.ok_or_else(|| {
         refused("This sign-in was not started in this browser, was used already, or took too long; start again.")
     })?;
-    let client = client!(state);
+    let client = client(&state).await?;
     let http = state.sso.http().await?;
     let exchange =
         client.exchange_code(AuthorizationCode::new(code)).map_err(|e| refused(format!("no token endpoint: {e}")))?;
