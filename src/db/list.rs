@@ -114,6 +114,50 @@ diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql
 /// requester's and assignee's email and name.
 pub type ListedRow = (ListedRequest, Option<super::RequestClocksRow>, (String, String), Option<(String, String)>);
 
+/// A query with its `LIMIT` written into the statement instead of bound to it.
+///
+/// PostgreSQL plans a prepared statement once for all calls (a generic plan) only when that
+/// plan is estimated to cost no more than planning each call; with `LIMIT $n` it must assume
+/// a tenth of the table comes back, prices the generic plan a thousand times higher and plans
+/// every call again: 0.9 ms of planning for 0.1 ms of reading a page of requests. With the
+/// limit in the text, the generic plan is the same index walk, planned once per connection.
+/// Each limit is a statement of its own in the cache; `read::list` keeps it within 1..=200.
+#[derive(Debug, Clone)]
+struct LiteralLimit<Q> {
+    query: Q,
+    limit: i64,
+}
+
+impl<Q> LiteralLimit<Q> {
+    fn new(query: Q, limit: i64) -> Self {
+        Self { query, limit }
+    }
+}
+
+impl<Q, DB> diesel::query_builder::QueryFragment<DB> for LiteralLimit<Q>
+where
+    Q: diesel::query_builder::QueryFragment<DB>,
+    DB: diesel::backend::Backend,
+{
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.query.walk_ast(out.reborrow())?;
+        out.push_sql(&format!(" LIMIT {}", self.limit));
+        Ok(())
+    }
+}
+
+impl<Q> diesel::query_builder::QueryId for LiteralLimit<Q> {
+    type QueryId = ();
+    /// Cached by its text, which carries the limit.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for LiteralLimit<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, Conn> RunQueryDsl<Conn> for LiteralLimit<Q> {}
+
 /// One page of requests, newest first or soonest due first, in one query: the clocks and the
 /// people are joined by key, so a page costs one statement that is prepared once.
 pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult<Vec<ListedRow>> {
@@ -194,7 +238,7 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
                         requests::created_at.lt(*at).or(requests::created_at.eq(*at).and(requests::id.lt(id.clone()))),
                     );
                 }
-                q.order((requests::created_at.desc(), requests::id.desc())).limit(f.limit).load(c)
+                LiteralLimit::new(q.order((requests::created_at.desc(), requests::id.desc())), f.limit).load(c)
             }
             Sort::Due => {
                 if let Some((at, id)) = &f.after {
@@ -202,7 +246,7 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
                         requests::queue_due_at.gt(*at).or(requests::queue_due_at.eq(*at).and(requests::id.gt(id.clone()))),
                     );
                 }
-                q.order((requests::queue_due_at.asc(), requests::id.asc())).limit(f.limit).load(c)
+                LiteralLimit::new(q.order((requests::queue_due_at.asc(), requests::id.asc())), f.limit).load(c)
             }
         }
     })

@@ -27,6 +27,7 @@ mod idempotency;
 mod ledger;
 mod list;
 mod mail;
+mod pool;
 mod report_groups;
 mod reports;
 mod requests;
@@ -47,6 +48,7 @@ pub use idempotency::*;
 pub use ledger::*;
 pub use list::*;
 pub use mail::*;
+pub use pool::{ConnectionManager, Pool, PooledConn, connect};
 pub use report_groups::*;
 pub use reports::*;
 pub use requests::*;
@@ -60,7 +62,6 @@ pub use users::*;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{self, ManageConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -73,9 +74,6 @@ pub enum AnyConnection {
     Postgresql(PgConnection),
     Sqlite(SqliteConnection),
 }
-
-pub type Pool = r2d2::Pool<ConnectionManager>;
-pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 
 /// The two backends, told apart by the URL scheme.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,74 +115,6 @@ impl DatabaseUrl {
             },
         }
     }
-}
-
-/// An r2d2 manager that picks the backend from the URL, so a connection error reaches the log
-/// as itself instead of the derived `establish`'s "invalid connection url".
-#[derive(Debug, Clone)]
-pub struct ConnectionManager {
-    url: DatabaseUrl,
-}
-
-impl ManageConnection for ConnectionManager {
-    type Connection = AnyConnection;
-    type Error = diesel::r2d2::Error;
-
-    fn connect(&self) -> Result<AnyConnection, Self::Error> {
-        match &self.url {
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
-                .map(AnyConnection::Postgresql)
-                .map_err(diesel::r2d2::Error::ConnectionError),
-            DatabaseUrl::Sqlite(path) => {
-                sqlite_setup::configure();
-                let mut conn = SqliteConnection::establish(path).map_err(diesel::r2d2::Error::ConnectionError)?;
-                // busy_timeout first: switching to WAL takes a lock other connections may hold.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA wal_autocheckpoint = 10000; PRAGMA mmap_size = 268435456;",
-                )
-                .map_err(diesel::r2d2::Error::QueryError)?;
-                Ok(AnyConnection::Sqlite(conn))
-            }
-        }
-    }
-
-    /// Run on every checkout. A PostgreSQL connection may have been closed by a server restart;
-    /// a SQLite connection is a file handle that stays valid, so it is not asked (a `SELECT 1`
-    /// prepared on every checkout was a tenth of a queue page's database time).
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
-        match conn {
-            AnyConnection::Sqlite(_) => Ok(()),
-            AnyConnection::Postgresql(_) => conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError),
-        }
-    }
-
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        std::thread::panicking()
-            || <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
-    }
-}
-
-/// Opens the pool (creating the SQLite file's folder if needed); connections open on first use.
-pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
-    if let DatabaseUrl::Sqlite(path) = url
-        && let Some(dir) = std::path::Path::new(path).parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
-    }
-    let pool = r2d2::Pool::builder()
-        .max_size(size)
-        // Connections open on demand only, never on a background thread behind the caller's back:
-        // opening them all up front on a new SQLite file made them queue on the WAL switch, and a
-        // pool that refills itself may still be opening a PostgreSQL connection when a command
-        // exits, which makes libpq's Kerberos library abort the process.
-        .min_idle(Some(0))
-        .connection_timeout(std::time::Duration::from_secs(10))
-        .build(ConnectionManager { url: url.clone() })
-        .map_err(|e| anyhow::anyhow!("connecting to {}: {e}", url.describe()))?;
-    Ok(pool)
 }
 
 /// Applies the embedded migrations that have not run yet; returns how many ran.

@@ -44,6 +44,10 @@ impl From<diesel::result::Error> for Error {
             diesel::result::Error::DatabaseError(_, info) if info.message().starts_with(crate::db::LOCKED) => {
                 Self::Unavailable(format!("writes are queued past their wait: {}", info.message()))
             }
+            // The server went away under the connection (a restart, a proxy's timeout).
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(format!("the database connection closed: {}", info.message()))
+            }
             other => Self::Internal(anyhow::Error::new(other).context("database query")),
         }
     }
@@ -60,7 +64,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_writer_that_waited_too_long_is_unavailable_and_other_database_errors_internal() {
+    fn a_writer_that_waited_too_long_or_a_closed_connection_is_unavailable_and_other_database_errors_internal() {
         let db_error = |message: &str| {
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::Unknown,
@@ -68,6 +72,11 @@ mod tests {
             )
         };
         assert!(matches!(Error::from(db_error("database is locked")), Error::Unavailable(_)));
+        let closed = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection,
+            Box::new("server closed the connection unexpectedly".to_owned()),
+        );
+        assert!(matches!(Error::from(closed), Error::Unavailable(_)));
         assert!(matches!(Error::from(db_error("no such table: requests")), Error::Internal(_)));
     }
 }

@@ -21,6 +21,7 @@ mod lifecycle;
 mod listing;
 mod mail;
 mod pages;
+mod pool;
 mod reports;
 mod routing;
 mod security;
