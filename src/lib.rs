@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod read;
+pub mod rfc3339;
 pub mod routes;
 pub mod service;
 pub mod startup;

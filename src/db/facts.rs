@@ -64,7 +64,7 @@ impl ClockColumns {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Queryable, Selectable, Insertable)]
-#[diesel(table_name = request_facts)]
+#[diesel(table_name = request_facts, treat_none_as_default_value = false)]
 pub struct FirstResponseColumns {
     #[diesel(column_name = fr_target)]
     pub target: Option<i32>,
@@ -136,7 +136,7 @@ impl FirstResponseColumns {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Queryable, Selectable, Insertable)]
-#[diesel(table_name = request_facts)]
+#[diesel(table_name = request_facts, treat_none_as_default_value = false)]
 pub struct ResolutionColumns {
     #[diesel(column_name = res_target)]
     pub target: Option<i32>,
@@ -208,7 +208,7 @@ impl ResolutionColumns {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Queryable, Selectable, Insertable)]
-#[diesel(table_name = request_facts)]
+#[diesel(table_name = request_facts, treat_none_as_default_value = false)]
 pub struct FirstAnswerColumns {
     #[diesel(column_name = fa_target)]
     pub target: Option<i32>,
@@ -280,7 +280,7 @@ impl FirstAnswerColumns {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = request_facts)]
+#[diesel(table_name = request_facts, treat_none_as_default_value = false)]
 pub struct FactsRow {
     pub request_id: String,
     pub seq: i32,

@@ -11,7 +11,7 @@ use crate::domain::ledger::Stretch;
 use crate::domain::sla::Holder;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = request_stretches)]
+#[diesel(table_name = request_stretches, treat_none_as_default_value = false)]
 pub struct StretchRow {
     pub request_id: String,
     pub seq: i32,
@@ -279,13 +279,16 @@ pub fn oldest_open_at(
         let rows: Vec<RequestRow> = q.load(conn)?;
         let last_page = (rows.len() as i64) < PAGE;
         after = rows.last().map(|r| (r.created_at, r.id.clone()));
+        // The page's ledgers in one query, each request's stretches in order.
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let mut held_then: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for s in ledgers_of_many(conn, &ids)? {
+            if s.started_at <= cut && s.ended_at.is_none_or(|e| e > cut) {
+                held_then.insert(s.request_id, s.team_key); // the last such stretch wins
+            }
+        }
         for row in rows {
-            let then = ledger_of(conn, &row.id)?
-                .into_iter()
-                .rev()
-                .find(|s| s.started_at <= cut && s.ended_at.is_none_or(|e| e > cut))
-                .map(|s| s.team_key)
-                .unwrap_or_else(|| row.team_key.clone());
+            let then = held_then.remove(&row.id).unwrap_or_else(|| row.team_key.clone());
             if team.is_none_or(|t| t == then) && (out.len() as i64) < limit {
                 out.push((row, then));
             }

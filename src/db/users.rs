@@ -68,16 +68,25 @@ pub fn insert_token(conn: &mut AnyConnection, row: &TokenRow) -> QueryResult<()>
     diesel::insert_into(api_tokens::table).values(row).execute(conn).map(drop)
 }
 
-/// The active user holding the unrevoked token with this hash.
-pub fn user_by_token_hash(conn: &mut AnyConnection, hash: &str) -> QueryResult<Option<UserRow>> {
-    per_backend!(conn, c => api_tokens::table
+/// The active user holding the unrevoked token with this hash, and their teams: one statement,
+/// since a token is checked on every call of the API.
+pub fn user_and_teams_by_token_hash(
+    conn: &mut AnyConnection,
+    hash: &str,
+) -> QueryResult<Option<(UserRow, Vec<String>)>> {
+    let rows: Vec<(UserRow, Option<String>)> = per_backend!(conn, c => api_tokens::table
         .inner_join(users::table)
+        .left_join(team_members::table.on(team_members::user_id.eq(users::id)))
         .filter(api_tokens::token_hash.eq(hash))
         .filter(api_tokens::revoked_at.is_null())
         .filter(users::active.eq(true))
-        .select(UserRow::as_select())
-        .first(c)
-        .optional())
+        .order(team_members::team_key)
+        .select((UserRow::as_select(), team_members::team_key.nullable()))
+        .load(c))?;
+    let mut rows = rows.into_iter();
+    let Some((user, team)) = rows.next() else { return Ok(None) };
+    let teams = team.into_iter().chain(rows.filter_map(|(_, team)| team)).collect();
+    Ok(Some((user, teams)))
 }
 
 pub fn tokens_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<TokenRow>> {

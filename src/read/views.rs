@@ -49,13 +49,19 @@ pub struct RequestView {
     pub assignee: Option<Person>,
     pub requester: Person,
     pub routing: RoutingView,
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::rfc3339::serialize_option")]
     pub first_response_at: Option<DateTime<Utc>>,
     /// The first message the requester could see from the holding team (a public comment or
     /// status note); a bare status click is a first response but not an answer.
+    #[serde(serialize_with = "crate::rfc3339::serialize_option")]
     pub first_answer_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::rfc3339::serialize_option")]
     pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::rfc3339::serialize_option")]
     pub closed_at: Option<DateTime<Utc>>,
     /// The first-response and resolution clocks, as of the time of the answer.
     pub sla: SlaView,
@@ -72,6 +78,7 @@ pub struct EventView {
     pub kind: String,
     /// Who did it; null for the system.
     pub actor: Option<Person>,
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub at: DateTime<Utc>,
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
@@ -265,7 +272,9 @@ pub struct PreviewRouting {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PreviewSla {
+    #[serde(serialize_with = "crate::rfc3339::serialize_option")]
     pub first_response_due: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::rfc3339::serialize_option")]
     pub resolution_due: Option<DateTime<Utc>>,
     pub first_response_minutes: i64,
     pub resolution_minutes: i64,

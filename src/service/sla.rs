@@ -119,12 +119,15 @@ pub struct ClockView {
     /// `24x7` or the name of the team's business calendar.
     pub calendar: String,
     /// When the target is reached if the clock keeps running; null while paused.
+    #[serde(serialize_with = "crate::rfc3339::serialize_option")]
     pub due_at: Option<DateTime<Utc>>,
     pub state: ClockState,
     /// Minutes of the calendar counted so far.
     pub elapsed_minutes: i64,
+    #[serde(serialize_with = "crate::rfc3339::serialize_option")]
     pub breached_at: Option<DateTime<Utc>>,
     /// When the clock stopped (first response, or resolution); null while it runs or pauses.
+    #[serde(serialize_with = "crate::rfc3339::serialize_option")]
     pub stopped_at: Option<DateTime<Utc>>,
 }
 

@@ -49,7 +49,7 @@ pub fn revoke(conn: &mut AnyConnection, actor: &Actor, id: &str, now: DateTime<U
 
 /// Who holds the unrevoked token with this hash (an active user); 401 otherwise.
 pub fn actor_by_token_hash(conn: &mut AnyConnection, hash: &str) -> Result<Actor, Error> {
-    let user =
-        db::user_by_token_hash(conn, hash)?.ok_or_else(|| Error::Unauthorized("invalid or revoked token".into()))?;
-    users::actor(conn, user)
+    let (user, teams) = db::user_and_teams_by_token_hash(conn, hash)?
+        .ok_or_else(|| Error::Unauthorized("invalid or revoked token".into()))?;
+    users::actor_in(user, teams)
 }

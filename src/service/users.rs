@@ -179,8 +179,13 @@ pub fn has_admin(conn: &mut AnyConnection) -> Result<bool, Error> {
 
 /// The actor a user acts as: their role and their teams.
 pub fn actor(conn: &mut AnyConnection, user: UserRow) -> Result<Actor, Error> {
-    let role = Role::parse(&user.role).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
     let teams = db::teams_of(conn, &user.id)?;
+    actor_in(user, teams)
+}
+
+/// The actor of a user whose teams were read with them.
+pub fn actor_in(user: UserRow, teams: Vec<String>) -> Result<Actor, Error> {
+    let role = Role::parse(&user.role).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
     Ok(Actor { id: user.id, email: user.email, name: user.name, role, teams })
 }
 
