@@ -191,12 +191,37 @@ pub fn parse_running(list: Option<&str>) -> Result<Vec<[i64; 5]>, String> {
         .collect()
 }
 
-/// The integers of a `*_list` column.
+/// The integers of a `*_list` column, read a byte at a time: a report over all time reads
+/// millions of them, and `split` and `str::parse` were a fifth of its CPU.
 pub fn parse_list(list: Option<&str>) -> Result<Vec<i64>, String> {
-    match list {
-        None | Some("") => Ok(Vec::new()),
-        Some(s) => {
-            s.split(',').map(|v| v.parse().map_err(|_| format!("'{v}' in a report list is not an integer"))).collect()
+    let Some(list) = list.filter(|l| !l.is_empty()) else { return Ok(Vec::new()) };
+    let not_a_list = || format!("'{}' is not a report list of integers", list.chars().take(40).collect::<String>());
+    let mut values = Vec::with_capacity(list.len() / 4 + 1);
+    for item in list.as_bytes().split(|b| *b == b',') {
+        let (negative, digits) = match item {
+            [b'-', rest @ ..] => (true, rest),
+            _ => (false, item),
+        };
+        if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+            return Err(not_a_list());
+        }
+        let value = digits.iter().fold(0i64, |v, d| v * 10 + i64::from(d - b'0'));
+        values.push(if negative { -value } else { value });
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_list;
+
+    #[test]
+    fn a_list_reads_as_its_integers_and_anything_else_is_refused() {
+        assert_eq!(parse_list(None), Ok(vec![]));
+        assert_eq!(parse_list(Some("")), Ok(vec![]));
+        assert_eq!(parse_list(Some("0,15,-3,2880,123456789012")), Ok(vec![0, 15, -3, 2880, 123_456_789_012]));
+        for bad in ["1,,2", "a", "1.5", "-", "3,", "9999999999999999999"] {
+            assert!(parse_list(Some(bad)).is_err(), "{bad}");
         }
     }
 }
