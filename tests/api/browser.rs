@@ -41,6 +41,13 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-dev-shm-usage",
 ];
 
+/// How big the page is: a desktop window or a phone's screen, width and height in CSS pixels.
+#[derive(Debug, Clone, Copy)]
+pub enum Screen {
+    Desktop(u32, u32),
+    Phone(u32, u32),
+}
+
 /// A headless Chromium session. Dropping it kills chromedriver and the browser, pass or fail.
 pub struct Browser {
     client: Client,
@@ -72,8 +79,15 @@ impl std::fmt::Display for Violation {
 
 impl Browser {
     /// Starts chromedriver on a free loopback port and opens a headless Chromium session in a
-    /// fresh profile.
+    /// fresh profile, its page `WINDOW` big.
     pub async fn start() -> Browser {
+        Self::start_as(Screen::Desktop(WINDOW.0, WINDOW.1)).await
+    }
+
+    /// `start`, with the page as big as `screen`: a desktop window, or a phone's screen as
+    /// Chromium's device emulation shows it (the page's `viewport` meta tag honoured, as a
+    /// phone's browser does).
+    pub async fn start_as(screen: Screen) -> Browser {
         let chromedriver = env_or("TEST_CHROMEDRIVER", "/usr/bin/chromedriver");
         if !Path::new(&chromedriver).is_file() {
             panic!(
@@ -84,9 +98,16 @@ impl Browser {
         }
         let driver = Driver::start(&chromedriver).await;
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
-        args.push(format!("--window-size={},{}", WINDOW.0, WINDOW.1));
+        let window = match screen {
+            Screen::Desktop(w, h) => (w, h),
+            Screen::Phone(..) => WINDOW,
+        };
+        args.push(format!("--window-size={},{}", window.0, window.1));
         args.push(format!("--user-data-dir={}", driver.dir.path().join("profile").display()));
         let mut options = json!({ "args": args });
+        if let Screen::Phone(w, h) = screen {
+            options["mobileEmulation"] = json!({ "deviceMetrics": { "width": w, "height": h, "pixelRatio": 1.0, "mobile": true, "touch": true } });
+        }
         let chromium = env_or("TEST_CHROMIUM", "/usr/lib/chromium/chromium");
         if Path::new(&chromium).is_file() {
             options["binary"] = json!(chromium);
@@ -106,8 +127,10 @@ impl Browser {
         // the page itself (and so every screenshot) is exactly WINDOW.
         let inner = client.execute("return [window.innerWidth, window.innerHeight]", vec![]).await.unwrap();
         let (w, h) = (inner[0].as_u64().unwrap() as u32, inner[1].as_u64().unwrap() as u32);
-        if (w, h) != WINDOW {
-            client.set_window_size(2 * WINDOW.0 - w, 2 * WINDOW.1 - h).await.expect("resize the window");
+        if let Screen::Desktop(..) = screen
+            && (w, h) != window
+        {
+            client.set_window_size(2 * window.0 - w, 2 * window.1 - h).await.expect("resize the window");
         }
         Browser { client, _driver: driver }
     }

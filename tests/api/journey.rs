@@ -72,7 +72,7 @@ async fn sign_in_here(browser: &Browser, email: &str) {
 }
 
 /// Opens the sign-in page and signs in as `email`.
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
+pub(crate) async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
     browser.goto(&url(app, "/sign-in")).await;
     sign_in_here(browser, email).await;
 }

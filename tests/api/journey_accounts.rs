@@ -12,14 +12,14 @@ use crate::pages::person;
 const CHOSEN: &str = "marketing owns the hero image";
 
 /// The link of the newest `kind` mail, as its reader would click it.
-fn mailed_link(app: &TestApp, kind: &str) -> String {
+pub(crate) fn mailed_link(app: &TestApp, kind: &str) -> String {
     let mail = app.outbox().into_iter().filter(|m| m.kind == kind).max_by(|a, b| a.id.cmp(&b.id)).expect("a mail");
     let at = mail.text_body.find(&app.settings.server.base_url).expect("a link");
     mail.text_body[at..].split_whitespace().next().unwrap().to_owned()
 }
 
 /// Opens a mailed link on the test server (the mail names `server.base_url`).
-async fn open_link(browser: &Browser, app: &TestApp, link: &str) {
+pub(crate) async fn open_link(browser: &Browser, app: &TestApp, link: &str) {
     let path = link.strip_prefix(&app.settings.server.base_url).unwrap();
     browser.goto(&url(app, path)).await;
 }

@@ -16,6 +16,7 @@ mod import;
 mod intake;
 mod journey;
 mod journey_accounts;
+mod layout;
 mod ledger;
 mod lifecycle;
 mod listing;
