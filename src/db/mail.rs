@@ -139,7 +139,8 @@ pub fn list_mail(conn: &mut AnyConnection, status: Option<&str>, limit: i64) -> 
     if let Some(s) = status {
         q = q.filter(mail_outbox::status.eq(s.to_owned()));
     }
-    q.order(mail_outbox::created_at.desc()).limit(limit).load(conn)
+    // By id: a UUIDv7, so in the order messages were queued, over the primary key.
+    q.order(mail_outbox::id.desc()).limit(limit).load(conn)
 }
 
 /// Puts a failed message back in the queue, due now, with a fresh count of attempts.

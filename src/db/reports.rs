@@ -6,6 +6,9 @@ use diesel::prelude::*;
 use super::schema::{request_events, requests};
 use super::{AnyConnection, EventRow, RequestRow, StoredEvent};
 
+/// The condition of the partial index `request_events_reassigned`, as its migration writes it.
+const REASSIGNED_SQL: &str = "request_events.kind = 'reassigned'";
+
 /// Reassignment events in [start, end), with the category of their request.
 pub fn reassignments_between(
     conn: &mut AnyConnection,
@@ -14,7 +17,9 @@ pub fn reassignments_between(
 ) -> QueryResult<Vec<(StoredEvent, String)>> {
     let rows: Vec<(EventRow, String)> = request_events::table
         .inner_join(requests::table)
-        .filter(request_events::kind.eq(crate::domain::event::REASSIGNED))
+        // Written out, not bound: only then can either engine use the partial index
+        // `request_events_reassigned` (`WHERE kind = 'reassigned'`).
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(REASSIGNED_SQL))
         .filter(request_events::at.ge(start))
         .filter(request_events::at.lt(end))
         .select((EventRow::as_select(), requests::category))
@@ -76,4 +81,12 @@ pub fn breaches_charged_between(
         }
     }
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_written_out_condition_names_the_reassigned_kind() {
+        assert_eq!(super::REASSIGNED_SQL, format!("request_events.kind = '{}'", crate::domain::event::REASSIGNED));
+    }
 }
