@@ -84,8 +84,10 @@ pub struct RequestFilter {
     pub text: Option<String>,
     pub sla: Option<SlaFilter>,
     pub sort: Sort,
-    /// Keyset: strictly after this (sort key, id) in the sort order.
+    /// Keyset: strictly after this (sort key, id) in the sort order (for `Urgency`, within
+    /// `after_tier`, the later tiers following in full).
     pub after: Option<(NaiveDateTime, String)>,
+    pub after_tier: UrgencyTier,
     pub limit: i64,
     /// The moment SLA states are judged at.
     pub now: NaiveDateTime,
@@ -98,6 +100,29 @@ pub enum Sort {
     Created,
     /// Soonest SLA due first; requests with no running clock last.
     Due,
+    /// Most urgent first, in tiers (see [`UrgencyTier`]), each soonest due first.
+    Urgency,
+}
+
+/// The tiers of `sort=urgency`, in order: every P1 whatever its due time; then requests with a
+/// running clock already breached (the longest overdue first); then those at risk; then the rest,
+/// requests with no running clock last. Within a tier, soonest due first. A tier is judged at
+/// the moment of the page: between two pages a request may move up a tier and be seen twice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UrgencyTier {
+    #[default]
+    P1 = 0,
+    Breached = 1,
+    AtRisk = 2,
+    Rest = 3,
+}
+
+impl UrgencyTier {
+    pub const ALL: [UrgencyTier; 4] = [Self::P1, Self::Breached, Self::AtRisk, Self::Rest];
+
+    pub fn from_index(i: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(i)).copied()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,9 +183,30 @@ impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for LiteralLi
 
 impl<Q, Conn> RunQueryDsl<Conn> for LiteralLimit<Q> {}
 
-/// One page of requests, newest first or soonest due first, in one query: the clocks and the
-/// people are joined by key, so a page costs one statement that is prepared once.
-pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult<Vec<ListedRow>> {
+/// One page of requests, newest first, soonest due first, or most urgent first, each with its
+/// urgency tier (for the other sorts, always the first). Newest and soonest due are one query;
+/// most urgent is one query a tier, from the cursor's tier on, until the page is full: each an
+/// index range scan in due order (the P1 tier filters the due-order scan for P1s).
+pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult<Vec<(ListedRow, UrgencyTier)>> {
+    if f.sort != Sort::Urgency {
+        return Ok(list_page(conn, f, None)?.into_iter().map(|row| (row, UrgencyTier::P1)).collect());
+    }
+    let mut page = Vec::new();
+    for tier in UrgencyTier::ALL.into_iter().filter(|t| *t >= f.after_tier) {
+        let wanted = f.limit - page.len() as i64;
+        if wanted <= 0 {
+            break;
+        }
+        // The cursor's position holds in its own tier; the tiers after it start at their top.
+        let after = if tier == f.after_tier { f.after.clone() } else { None };
+        let rows = list_page(conn, &RequestFilter { limit: wanted, after, ..f.clone() }, Some(tier))?;
+        page.extend(rows.into_iter().map(|row| (row, tier)));
+    }
+    Ok(page)
+}
+
+/// One query of `list_requests`: `f`'s filters, sort and keyset, and for `Urgency` one tier.
+fn list_page(conn: &mut AnyConnection, f: &RequestFilter, tier: Option<UrgencyTier>) -> QueryResult<Vec<ListedRow>> {
     use super::schema::request_facts;
     // Built and run on the backend's own connection (`per_backend!`): the multi-backend
     // connection converted each of a page's rows through its own layer.
@@ -231,6 +277,25 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
             }
             None => {}
         }
+        let p1 = requests::priority.eq("P1");
+        let at_risk = requests::fr_at_risk_at.le(now).or(requests::res_at_risk_at.le(now));
+        match tier {
+            None => {}
+            Some(UrgencyTier::P1) => q = q.filter(p1),
+            Some(UrgencyTier::Breached) => q = q.filter(requests::priority.ne("P1")).filter(requests::queue_due_at.le(now)),
+            Some(UrgencyTier::AtRisk) => {
+                q = q.filter(requests::priority.ne("P1")).filter(requests::queue_due_at.gt(now)).filter(at_risk.assume_not_null())
+            }
+            Some(UrgencyTier::Rest) => {
+                q = q.filter(requests::priority.ne("P1")).filter(requests::queue_due_at.gt(now)).filter(
+                    requests::fr_at_risk_at
+                        .is_null()
+                        .or(requests::fr_at_risk_at.gt(now))
+                        .and(requests::res_at_risk_at.is_null().or(requests::res_at_risk_at.gt(now)))
+                        .assume_not_null(),
+                )
+            }
+        }
         match f.sort {
             Sort::Created => {
                 if let Some((at, id)) = &f.after {
@@ -240,7 +305,7 @@ pub fn list_requests(conn: &mut AnyConnection, f: &RequestFilter) -> QueryResult
                 }
                 LiteralLimit::new(q.order((requests::created_at.desc(), requests::id.desc())), f.limit).load(c)
             }
-            Sort::Due => {
+            Sort::Due | Sort::Urgency => {
                 if let Some((at, id)) = &f.after {
                     q = q.filter(
                         requests::queue_due_at.gt(*at).or(requests::queue_due_at.eq(*at).and(requests::id.gt(id.clone()))),

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::{RequestView, request_views};
 use crate::auth::Actor;
-use crate::db::{self, AnyConnection, AssigneeFilter, ListedRequest, RequestFilter, SlaFilter, Sort};
+use crate::db::{self, AnyConnection, AssigneeFilter, ListedRequest, RequestFilter, SlaFilter, Sort, UrgencyTier};
 use crate::domain::{FieldErrors, Priority, Status};
 use crate::service::Error;
 use crate::service::sla::SlaVersions;
@@ -44,8 +44,10 @@ pub struct ListQuery {
     /// `at_risk` (a clock at risk, none breached) or `breached` (a clock breached).
     #[param(pattern = r"^(at_risk|breached)?$")]
     pub sla: Option<String>,
-    /// `created` (newest first, the default) or `due` (soonest SLA due first).
-    #[param(pattern = r"^(created|due)?$")]
+    /// `created` (newest first, the default), `due` (soonest SLA due first) or `urgency` (every
+    /// P1 first whatever its due time, then requests with a running clock already breached,
+    /// longest overdue first, then those at risk, then the rest; soonest due first within each).
+    #[param(pattern = r"^(created|due|urgency)?$")]
     pub sort: Option<String>,
     /// 1..200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -74,32 +76,34 @@ fn non_empty(s: &Option<String>) -> Option<String> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-fn sort_tag(sort: Sort) -> &'static str {
+/// The cursor's tag for a sort; for most urgent first, with the tier of the row it follows.
+fn sort_tag(sort: Sort, tier: UrgencyTier) -> String {
     match sort {
-        Sort::Created => "c",
-        Sort::Due => "d",
+        Sort::Created => "c".into(),
+        Sort::Due => "d".into(),
+        Sort::Urgency => format!("u{}", tier as u8),
     }
 }
 
-/// Opaque to clients: the sort, the last row's sort key and its id.
-fn encode_cursor(sort: Sort, row: &ListedRequest) -> String {
+/// Opaque to clients: the sort (and tier), the last row's sort key and its id.
+fn encode_cursor(sort: Sort, row: &ListedRequest, tier: UrgencyTier) -> String {
     let at = match sort {
         Sort::Created => row.created_at,
-        Sort::Due => row.queue_due_at,
+        Sort::Due | Sort::Urgency => row.queue_due_at,
     };
-    hex::encode(format!("{}|{}|{}", sort_tag(sort), at.and_utc().timestamp_micros(), row.id))
+    hex::encode(format!("{}|{}|{}", sort_tag(sort, tier), at.and_utc().timestamp_micros(), row.id))
 }
 
-fn decode_cursor(sort: Sort, cursor: &str) -> Option<(NaiveDateTime, String)> {
+/// A cursor's tier and position, if it is one this API gave for `sort`.
+fn decode_cursor(sort: Sort, cursor: &str) -> Option<(UrgencyTier, NaiveDateTime, String)> {
     let raw = String::from_utf8(hex::decode(cursor).ok()?).ok()?;
     let mut parts = raw.splitn(3, '|');
-    if parts.next()? != sort_tag(sort) {
-        return None;
-    }
+    let tag = parts.next()?;
+    let tier = UrgencyTier::ALL.into_iter().find(|t| sort_tag(sort, *t) == tag)?;
     let at = DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?;
     let id = parts.next()?;
     // PostgreSQL stores no NUL in text: such an id is no id of ours.
-    (!id.contains('\0')).then(|| (at.naive_utc(), id.to_owned()))
+    (!id.contains('\0')).then(|| (tier, at.naive_utc(), id.to_owned()))
 }
 
 impl ListQuery {
@@ -123,8 +127,9 @@ impl ListQuery {
         let sort = match given(&self.sort).as_deref() {
             None | Some("created") => Sort::Created,
             Some("due") => Sort::Due,
+            Some("urgency") => Sort::Urgency,
             Some(other) => {
-                errors.add("sort", format!("'{other}' is not one of created, due"));
+                errors.add("sort", format!("'{other}' is not one of created, due, urgency"));
                 Sort::Created
             }
         };
@@ -140,7 +145,7 @@ impl ListQuery {
         if !(1..=MAX_LIMIT).contains(&limit) {
             errors.add("limit", format!("must be between 1 and {MAX_LIMIT}"));
         }
-        let after = match given(&self.cursor) {
+        let cursor = match given(&self.cursor) {
             None => None,
             Some(c) => errors.check(
                 "cursor",
@@ -166,7 +171,8 @@ impl ListQuery {
             text: non_empty(&self.q),
             sla,
             sort,
-            after,
+            after_tier: cursor.as_ref().map_or(UrgencyTier::P1, |(tier, ..)| *tier),
+            after: cursor.map(|(_, at, id)| (at, id)),
             limit,
             now: now.naive_utc(),
         })
@@ -183,8 +189,9 @@ pub fn list(
     let mut rows = db::list_requests(conn, &RequestFilter { limit: filter.limit + 1, ..filter.clone() })?;
     let more = rows.len() as i64 > filter.limit;
     rows.truncate(filter.limit as usize);
-    let next_cursor = if more { rows.last().map(|r| encode_cursor(filter.sort, &r.0)) } else { None };
-    let items = request_views(conn, versions, rows, now)?;
+    let next_cursor =
+        if more { rows.last().map(|(row, tier)| encode_cursor(filter.sort, &row.0, *tier)) } else { None };
+    let items = request_views(conn, versions, rows.into_iter().map(|(row, _)| row).collect(), now)?;
     Ok(RequestPage { items, next_cursor })
 }
 
@@ -196,8 +203,13 @@ mod tests {
     fn cursors_belong_to_their_sort_and_garbage_is_refused() {
         let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap();
         let raw = hex::encode(format!("d|{}|{}", at.timestamp_micros(), "abc"));
-        assert_eq!(decode_cursor(Sort::Due, &raw), Some((at.naive_utc(), "abc".into())));
+        assert_eq!(decode_cursor(Sort::Due, &raw), Some((UrgencyTier::P1, at.naive_utc(), "abc".into())));
         assert_eq!(decode_cursor(Sort::Created, &raw), None);
+        assert_eq!(decode_cursor(Sort::Urgency, &raw), None);
+        let urgent = hex::encode(format!("u2|{}|{}", at.timestamp_micros(), "abc"));
+        assert_eq!(decode_cursor(Sort::Urgency, &urgent), Some((UrgencyTier::AtRisk, at.naive_utc(), "abc".into())));
+        assert_eq!(decode_cursor(Sort::Urgency, &hex::encode("u4|1|abc")), None, "no fifth tier");
+        assert_eq!(decode_cursor(Sort::Due, &urgent), None);
         assert_eq!(decode_cursor(Sort::Due, "zz"), None);
         assert_eq!(decode_cursor(Sort::Due, &hex::encode("no-separator")), None);
         assert_eq!(decode_cursor(Sort::Due, &hex::encode("d|1|a\0b")), None);

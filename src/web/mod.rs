@@ -227,6 +227,24 @@ pub mod words {
         }
     }
 
+    /// A span of wall-clock time in its two largest units: "2 d 4 h", "3 h 10 m", "45 m"; under
+    /// a minute is "under a minute".
+    pub fn span(span: chrono::TimeDelta) -> String {
+        let minutes = span.num_minutes().abs();
+        let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+        match (days, hours, mins) {
+            (0, 0, 0) => "under a minute".into(),
+            (0, 0, m) => format!("{m} m"),
+            (0, h, m) => format!("{h} h {m} m"),
+            (d, h, _) => format!("{d} d {h} h"),
+        }
+    }
+
+    /// How long until `due` from `now`: "due in 2 h 10 m", or "overdue by 1 d 3 h".
+    pub fn due_in(due: &chrono::DateTime<chrono::Utc>, now: &chrono::DateTime<chrono::Utc>) -> String {
+        if due > now { format!("due in {}", span(*due - *now)) } else { format!("overdue by {}", span(*now - *due)) }
+    }
+
     /// "4 business hours", "90 minutes", "2 days" (24x7).
     pub fn duration(minutes: &i64, calendar: &str) -> String {
         let minutes = *minutes;
@@ -243,6 +261,20 @@ pub mod words {
 #[cfg(test)]
 mod tests {
     use super::local_path;
+
+    #[test]
+    fn spans_and_countdowns_read_in_their_two_largest_units() {
+        use super::words::{due_in, span};
+        use chrono::{TimeDelta, TimeZone, Utc};
+        assert_eq!(span(TimeDelta::seconds(59)), "under a minute");
+        assert_eq!(span(TimeDelta::minutes(45)), "45 m");
+        assert_eq!(span(TimeDelta::minutes(190)), "3 h 10 m");
+        assert_eq!(span(TimeDelta::minutes(2 * 1440 + 4 * 60 + 59)), "2 d 4 h");
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
+        assert_eq!(due_in(&(now + TimeDelta::minutes(130)), &now), "due in 2 h 10 m");
+        assert_eq!(due_in(&(now - TimeDelta::minutes(27 * 60)), &now), "overdue by 1 d 3 h");
+        assert_eq!(due_in(&now, &now), "overdue by under a minute");
+    }
     use proptest::prelude::*;
 
     #[test]

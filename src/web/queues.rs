@@ -1,4 +1,4 @@
-//! A team's triage queue: open requests, soonest SLA due first, with filters, search, the
+//! A team's triage queue: open requests, most urgent first (`sort=urgency`), with filters, search, the
 //! common actions on each row and bulk acknowledge / assign to me.
 
 use actix_web::{HttpResponse, web};
@@ -61,6 +61,8 @@ struct QueuePage {
     statuses: Vec<(&'static str, &'static str)>,
     priorities: Vec<&'static str>,
     back: String,
+    /// The moment the page was made: ages and countdowns are from it.
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 impl QueuePage {
@@ -113,7 +115,7 @@ async fn queue(
         priority: non_empty(&filters.priority),
         q: non_empty(&filters.q),
         sla: non_empty(&filters.sla),
-        sort: Some("due".into()),
+        sort: Some("urgency".into()),
         limit: Some(PAGE),
         cursor: non_empty(&filters.cursor),
         ..ListQuery::default()
@@ -151,7 +153,7 @@ async fn queue(
     let statuses = Status::ALL.iter().map(|s| (s.as_str(), words::status_for_staff(s.as_str()))).collect();
     let priorities = Priority::ALL.iter().map(|p| p.as_str()).collect();
     let back = req.uri().path_and_query().map_or_else(|| format!("/queues/{}", team.key), |p| p.as_str().to_owned());
-    html(QueuePage { user, team, teams, map, filters, requests, next_page, statuses, priorities, back })
+    html(QueuePage { user, team, teams, map, filters, requests, next_page, statuses, priorities, back, now })
 }
 
 /// Acknowledges, or assigns to the user, each chosen request, each in its own unit of work

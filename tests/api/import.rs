@@ -62,7 +62,7 @@ fn count(app: &TestApp) -> (i64, i64, i64) {
 fn assert_clocks_match_stored_events(app: &TestApp, now: &str) {
     let mut conn = app.pool.get().unwrap();
     let filter = db::RequestFilter { limit: 1000, now: time(now).naive_utc(), ..Default::default() };
-    for (listed, ..) in db::list_requests(&mut conn, &filter).unwrap() {
+    for ((listed, ..), _) in db::list_requests(&mut conn, &filter).unwrap() {
         let row = db::find_request(&mut conn, &listed.id).unwrap().unwrap();
         let events = db::events_of(&mut conn, &row.id).unwrap();
         let config = db::sla_version(&mut conn, row.sla_version).unwrap().config;

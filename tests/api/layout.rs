@@ -22,11 +22,21 @@ const FITS: &str = r##"
     const hiding = [document.documentElement, document.body]
         .filter(e => ["hidden", "clip"].includes(getComputedStyle(e).overflowX))
         .map(e => e.tagName.toLowerCase());
+    // Whether an ancestor that clips its overflow (a visually hidden heading row, a cut title)
+    // ends within the screen: what lies past it is not visible.
+    const clippedWithin = (e, width) => {
+        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+            const s = getComputedStyle(a);
+            const clips = ["hidden", "clip"].includes(s.overflowX) || s.clip !== "auto" || s.clipPath !== "none";
+            if (clips && a.getBoundingClientRect().right <= width + 0.5) return true;
+        }
+        return false;
+    };
     const past = [];
     for (const e of document.body.querySelectorAll("*")) {
         const r = e.getBoundingClientRect();
         if (r.width === 0 || r.height === 0 || r.right <= width + 0.5) continue;
-        if (getComputedStyle(e).visibility === "hidden") continue;
+        if (getComputedStyle(e).visibility === "hidden" || clippedWithin(e, width)) continue;
         const classes = typeof e.className === "string" && e.className.trim() ? "." + e.className.trim().split(/\s+/).join(".") : "";
         past.push(`${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}${classes} to ${Math.round(r.right)} px`);
     }

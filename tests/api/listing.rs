@@ -57,3 +57,52 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    // A fresh P1 heads the queue above weeks-old breached P3s; then the breached, longest
+    // overdue first; then the one at risk; then the rest. Page by page, the same order.
+    async fn the_most_urgent_come_first_a_fresh_p1_above_weeks_old_breaches(app: TestApp) {
+        let cast = app.cast();
+        let file = |title: &'static str, priority: &'static str| {
+            let body = serde_json::json!({ "title": title, "description": "d", "category": "bug", "priority": priority });
+            let app = &app;
+            let ann = cast.ann.clone();
+            async move { app.post("/api/v1/requests", &ann, body).await.ok()["key"].as_str().unwrap().to_owned() }
+        };
+        let old = file("Old broken form", "P3").await;
+        app.clock.advance(TimeDelta::seconds(1));
+        let older_than_none = file("Old broken link", "P3").await;
+        app.clock.advance(TimeDelta::weeks(3)); // Monday, 09:00 three weeks later
+        let soon = file("Checkout slow", "P2").await;
+        app.clock.advance(TimeDelta::minutes(100)); // 100 of its 120 minutes: at risk
+        let later = file("Typo in the footer", "P4").await;
+        let outage = file("The site is down", "P1").await;
+
+        let order = |sort: &'static str, limit: usize| {
+            let app = &app;
+            let ian = cast.ian.clone();
+            async move {
+                let mut seen = Vec::new();
+                let mut path = format!("/api/v1/requests?team=it&sort={sort}&limit={limit}");
+                loop {
+                    let page = app.get(&path, &ian).await.ok();
+                    seen.extend(keys(&page));
+                    match page["next_cursor"].as_str() {
+                        Some(cursor) => path = format!("/api/v1/requests?team=it&sort={sort}&limit={limit}&cursor={cursor}"),
+                        None => break seen,
+                    }
+                }
+            }
+        };
+        let expected = [outage.clone(), old.clone(), older_than_none.clone(), soon.clone(), later.clone()];
+        assert_eq!(order("urgency", 50).await, expected);
+        assert_eq!(order("urgency", 1).await, expected, "one request a page, across the tiers");
+        assert_eq!(order("urgency", 2).await, expected);
+        // Soonest due alone puts the outage (due in 30 minutes) after the one at risk (20).
+        assert_eq!(order("due", 50).await, [old, older_than_none, soon, outage, later]);
+        let page = app.get("/api/v1/requests?team=it&sort=urgency&limit=1", &cast.ian).await.ok();
+        let cursor = page["next_cursor"].as_str().unwrap();
+        app.get(&format!("/api/v1/requests?team=it&sort=due&cursor={cursor}"), &cast.ian).await
+            .assert_error(422, "validation_failed");
+    }
+}

@@ -22,7 +22,7 @@ fn assert_stored_clocks_match_derivation(app: &TestApp) {
     let filter = db::RequestFilter { limit: 1000, now: time("2026-11-16T09:00:00Z").naive_utc(), ..Default::default() };
     let rows = db::list_requests(&mut conn, &filter).unwrap();
     assert!(!rows.is_empty());
-    for (listed, ..) in rows {
+    for ((listed, ..), _) in rows {
         let row = db::find_request(&mut conn, &listed.id).unwrap().unwrap();
         let events = db::events_of(&mut conn, &row.id).unwrap();
         let config = db::sla_version(&mut conn, row.sla_version).unwrap().config;

@@ -1,12 +1,14 @@
 // changedesk pages: small enhancements only; every page works without this file.
 "use strict";
 
-// Times come from the server in UTC; show them in the reader's own time zone.
+// Times come from the server in UTC; show them in the reader's own time zone. A time shown as
+// a span ("3 h 10 m", "due in 2 h") keeps its words and gets the local moment as its title.
 function localTimes(root) {
   const format = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   for (const el of root.querySelectorAll("time[datetime]")) {
     const t = new Date(el.getAttribute("datetime"));
-    if (!isNaN(t)) { el.textContent = format.format(t); el.title = t.toISOString(); }
+    if (isNaN(t)) continue;
+    if (el.classList.contains("span")) { el.title = format.format(t); } else { el.textContent = format.format(t); el.title = t.toISOString(); }
   }
 }
 
