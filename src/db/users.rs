@@ -64,6 +64,17 @@ pub fn teams_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<Stri
         .load(c))
 }
 
+/// The active members of a team (email, name), by name.
+pub fn members_of(conn: &mut AnyConnection, team: &str) -> QueryResult<Vec<(String, String)>> {
+    team_members::table
+        .inner_join(users::table)
+        .filter(team_members::team_key.eq(team))
+        .filter(users::active.eq(true))
+        .order((users::name, users::email))
+        .select((users::email, users::name))
+        .load(conn)
+}
+
 pub fn insert_token(conn: &mut AnyConnection, row: &TokenRow) -> QueryResult<()> {
     diesel::insert_into(api_tokens::table).values(row).execute(conn).map(drop)
 }

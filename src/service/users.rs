@@ -177,6 +177,14 @@ pub fn has_admin(conn: &mut AnyConnection) -> Result<bool, Error> {
     Ok(db::has_admin(conn)?)
 }
 
+/// Who works in a team (its active members), by name: whom its requests may be assigned to.
+pub fn members_of(conn: &mut AnyConnection, team: &str) -> Result<Vec<crate::read::views::Person>, Error> {
+    Ok(db::members_of(conn, team)?
+        .into_iter()
+        .map(|(email, name)| crate::read::views::Person { email, name })
+        .collect())
+}
+
 /// The actor a user acts as: their role and their teams.
 pub fn actor(conn: &mut AnyConnection, user: UserRow) -> Result<Actor, Error> {
     let teams = db::teams_of(conn, &user.id)?;

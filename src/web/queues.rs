@@ -36,7 +36,10 @@ pub struct QueueFilters {
     /// `at_risk`, `breached` or empty.
     #[serde(default)]
     pub sla: String,
-    /// Results of the last bulk action: how many succeeded, and the keys that could not.
+    /// Results of the last bulk action: what it did, how many succeeded, and the keys that
+    /// could not.
+    #[serde(default)]
+    pub did: String,
     #[serde(default)]
     pub done: Option<usize>,
     #[serde(default)]
@@ -63,6 +66,8 @@ struct QueuePage {
     back: String,
     /// The moment the page was made: ages and countdowns are from it.
     now: chrono::DateTime<chrono::Utc>,
+    /// Whom the team's requests may be assigned to.
+    members: Vec<crate::read::views::Person>,
 }
 
 impl QueuePage {
@@ -75,6 +80,22 @@ impl QueuePage {
         Status::parse(status)
             .map(|s| s.allowed_moves().iter().map(|m| (m.as_str(), words::status_for_staff(m.as_str()))).collect())
             .unwrap_or_default()
+    }
+
+    /// What the last bulk action did, in words.
+    fn did(&self) -> &'static str {
+        match self.filters.did.as_str() {
+            "acknowledge" => "acknowledged",
+            "assign" => "assigned",
+            "status" => "moved",
+            "hand_over" => "handed over",
+            _ => "done",
+        }
+    }
+
+    /// The other teams, to hand requests over to.
+    fn other_teams(&self) -> Vec<&TeamView> {
+        self.teams.iter().filter(|t| t.key != self.team.key).collect()
     }
 
     fn failed_keys(&self) -> Vec<&str> {
@@ -123,7 +144,7 @@ async fn queue(
     let filter = query.to_filter(&user.actor, now)?;
     let key = team.into_inner();
     let versions = state.sla_versions.clone();
-    let (team, teams, map, page) = state
+    let (team, teams, map, members, page) = state
         .run(move |conn| {
             let teams = admin::teams(conn)?;
             let team = teams
@@ -132,7 +153,8 @@ async fn queue(
                 .cloned()
                 .ok_or_else(|| crate::service::Error::not_found(format!("team '{key}'")))?;
             let map = admin::current(conn)?.map;
-            Ok((team, teams, map, list::list(conn, &versions, &filter, now)?))
+            let members = crate::service::users::members_of(conn, &key)?;
+            Ok((team, teams, map, members, list::list(conn, &versions, &filter, now)?))
         })
         .await?;
     let next_page = page.next_cursor.map(|cursor| {
@@ -153,7 +175,7 @@ async fn queue(
     let statuses = Status::ALL.iter().map(|s| (s.as_str(), words::status_for_staff(s.as_str()))).collect();
     let priorities = Priority::ALL.iter().map(|p| p.as_str()).collect();
     let back = req.uri().path_and_query().map_or_else(|| format!("/queues/{}", team.key), |p| p.as_str().to_owned());
-    html(QueuePage { user, team, teams, map, filters, requests, next_page, statuses, priorities, back, now })
+    html(QueuePage { user, team, teams, map, filters, requests, next_page, statuses, priorities, back, now, members })
 }
 
 /// Acknowledges, or assigns to the user, each chosen request, each in its own unit of work
@@ -164,35 +186,24 @@ async fn bulk(
     team: web::Path<String>,
     form: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    // `key` repeats, once per chosen request.
+    // `key` repeats, once per chosen request; `page_key` once per request on the page, for
+    // "every request on this page" (`all`), which needs no script.
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&form).into_owned().collect();
     let field = |name: &str| pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
-    let (csrf, action, keys) = (field("csrf").concat(), field("action").concat(), field("key"));
-    user.check_csrf(&csrf)?;
-    if !matches!(action.as_str(), "acknowledge" | "assign_me") {
-        return Err(ApiError::Validation(FieldErrors::single("action", "must be acknowledge or assign_me")).into());
-    }
+    let one = |name: &str| field(name).concat().trim().to_owned();
+    user.check_csrf(&one("csrf"))?;
+    let action = Bulk::parse(&one("action"), &one("assignee"), &one("status"), &one("team"), &one("reason"))?;
+    let keys = if one("all") == "1" { field("page_key") } else { field("key") };
     let (actor, notifier, now) = (user.actor.clone(), state.notifier.clone(), state.clock.now());
     let total = keys.len();
+    let did = action.name();
     let failed: Vec<String> = state
         .run(move |conn| {
             let mut failed = Vec::new();
+            // Each request is its own unit of work: one refusal does not undo the others.
             for key in &keys {
-                let done = if action == "acknowledge" {
-                    let input = StatusInput { status: Status::Acknowledged.as_str().into(), note: None };
-                    workflow::change_status_via(conn, &actor, &notifier, key, &input, workflow::Via::Bulk, now)
-                } else {
-                    workflow::assign(
-                        conn,
-                        &actor,
-                        &notifier,
-                        key,
-                        &AssignInput { assignee: Some(actor.email.clone()) },
-                        now,
-                    )
-                };
-                if let Err(e) = done {
-                    log::info!("bulk {action} of {key} refused: {e}");
+                if let Err(e) = action.apply(conn, &actor, &notifier, key, now) {
+                    log::info!("bulk {} of {key} refused: {e}", action.name());
                     failed.push(key.clone());
                 }
             }
@@ -201,10 +212,88 @@ async fn bulk(
         .await?;
     let failed_list = failed.join(",");
     let to = format!(
-        "/queues/{}?done={}&failed={}",
+        "/queues/{}?did={did}&done={}&failed={}",
         team.as_str(),
         total - failed.len(),
         url::form_urlencoded::byte_serialize(failed_list.as_bytes()).collect::<String>()
     );
     Ok(see_other(&to))
+}
+
+/// One bulk action and what it needs.
+enum Bulk {
+    Acknowledge,
+    /// To this person's email (`me` is the signed-in user).
+    Assign(String),
+    Status(String),
+    HandOver {
+        team: String,
+        reason: String,
+    },
+}
+
+impl Bulk {
+    /// The action the pressed button names, with the fields it needs, or what is missing.
+    fn parse(action: &str, assignee: &str, status: &str, team: &str, reason: &str) -> Result<Self, ApiError> {
+        let missing = |field: &str, problem: &str| ApiError::Validation(FieldErrors::single(field, problem));
+        Ok(match action {
+            "acknowledge" => Self::Acknowledge,
+            "assign" | "assign_me" if action == "assign_me" || assignee == "me" => Self::Assign("me".into()),
+            "assign" if assignee.is_empty() => return Err(missing("assignee", "choose whom to assign them to")),
+            "assign" => Self::Assign(assignee.to_owned()),
+            "status" if Status::parse(status).is_err() => {
+                return Err(missing("status", "choose the status to move them to"));
+            }
+            "status" => Self::Status(status.to_owned()),
+            "hand_over" if team.is_empty() => return Err(missing("team", "choose the team to hand them to")),
+            "hand_over" if reason.is_empty() => {
+                return Err(missing("reason", "say why they are not this team's work (the other team reads it)"));
+            }
+            "hand_over" => Self::HandOver { team: team.to_owned(), reason: reason.to_owned() },
+            _ => return Err(missing("action", "must be acknowledge, assign, status or hand_over")),
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Acknowledge => "acknowledge",
+            Self::Assign(_) => "assign",
+            Self::Status(_) => "status",
+            Self::HandOver { .. } => "hand_over",
+        }
+    }
+
+    fn apply(
+        &self,
+        conn: &mut crate::db::AnyConnection,
+        actor: &crate::auth::Actor,
+        notifier: &crate::service::notify::Notifier,
+        key: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), crate::service::Error> {
+        let status = |status: &str| StatusInput { status: status.to_owned(), note: None };
+        match self {
+            Self::Acknowledge => workflow::change_status_via(
+                conn,
+                actor,
+                notifier,
+                key,
+                &status("acknowledged"),
+                workflow::Via::Bulk,
+                now,
+            ),
+            Self::Assign(who) => {
+                let assignee = if who == "me" { actor.email.clone() } else { who.clone() };
+                workflow::assign(conn, actor, notifier, key, &AssignInput { assignee: Some(assignee) }, now)
+            }
+            Self::Status(to) => {
+                workflow::change_status_via(conn, actor, notifier, key, &status(to), workflow::Via::Bulk, now)
+            }
+            Self::HandOver { team, reason } => {
+                let input = workflow::ReassignInput { team: team.clone(), reason: reason.clone() };
+                workflow::reassign(conn, actor, notifier, key, &input, now)
+            }
+        }
+        .map(drop)
+    }
 }

@@ -429,7 +429,7 @@ async fn every_page_is_screenshotted_and_has_no_serious_accessibility_violation(
     ian.wait_for(&format!("#row-{key}")).await;
     check_page(&ian, "queue").await;
     ian.click(&format!("#select-{key}")).await;
-    ian.click("#bulk button[value=assign_me]").await;
+    ian.click("#bulk button[value=assign]").await;
     ian.wait_for("main .notice").await;
     check_page(&ian, "queue-after-bulk").await;
     ian.goto(&url(&app, &format!("/requests/{key}"))).await;

@@ -284,13 +284,13 @@ on_both_backends! {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!("csrf={csrf}&action=acknowledge&key=CR-1&key=CR-2&key=CR-3"));
         let done = ian.send(bulk).await;
-        assert_eq!(done.location.as_deref(), Some("/queues/it?done=2&failed=CR-2"), "CR-2 was acknowledged already");
+        assert_eq!(done.location.as_deref(), Some("/queues/it?did=acknowledge&done=2&failed=CR-2"), "CR-2 was acknowledged already");
         let shown = ian.get(done.location.as_deref().unwrap()).await;
-        assert!(shown.body.contains("2 done.") && shown.body.contains("Not possible for CR-2"));
+        assert!(shown.body.contains("2 requests acknowledged.") && shown.body.contains("Not possible for CR-2"), "{}", shown.body);
         let bulk = ian.client.post(format!("{}/queues/it/bulk", ian.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!("csrf={csrf}&action=assign_me&key=CR-1&key=CR-3"));
-        assert_eq!(ian.send(bulk).await.location.as_deref(), Some("/queues/it?done=2&failed="));
+        assert_eq!(ian.send(bulk).await.location.as_deref(), Some("/queues/it?did=assign&done=2&failed="));
         let mine = ian.get("/queues/it?assignee=me").await;
         assert!(mine.body.contains("row-CR-1") && mine.body.contains("row-CR-3") && !mine.body.contains("row-CR-2"));
         let page = ann.get("/requests/CR-1").await;
@@ -393,6 +393,52 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn bulk_actions_assign_to_anyone_move_and_hand_over_every_request_on_the_page(app: TestApp) {
+        let ann = person(&app, "ann@example.org", Role::Requester, &[]);
+        person(&app, "ian@example.org", Role::Agent, &["it"]);
+        person(&app, "ivy@example.org", Role::Agent, &["it"]);
+        for title in ["Form broken", "Slow images", "Cookie banner"] {
+            app.file(&ann, title, "See title", "bug").await;
+        }
+        let mut ian = Visitor::new(&app);
+        ian.sign_in("ian@example.org").await;
+        let queue = ian.get("/queues/it").await;
+        assert!(queue.body.contains("<option value=\"ivy@example.org\">"), "a colleague to assign to");
+        assert!(queue.body.contains("id=\"select-all\""), "a box for the whole page");
+        let csrf = queue.csrf();
+        let (client, base) = (ian.client.clone(), ian.base.clone());
+        let bulk = |body: String| {
+            client.post(format!("{base}/queues/it/bulk"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("csrf={csrf}&{body}"))
+        };
+        // To a colleague, two of them.
+        let assigned = ian.send(bulk("action=assign&assignee=ivy%40example.org&key=CR-1&key=CR-2".into())).await;
+        assert_eq!(assigned.location.as_deref(), Some("/queues/it?did=assign&done=2&failed="));
+        let ivys = ian.get("/queues/it?assignee=ivy%40example.org").await;
+        assert!(ivys.body.contains("row-CR-1") && ivys.body.contains("row-CR-2") && !ivys.body.contains("row-CR-3"));
+        // Every request on the page, with no row ticked and no script: the page's keys are in the form.
+        let page_keys = "page_key=CR-1&page_key=CR-2&page_key=CR-3";
+        let moved = ian.send(bulk(format!("action=status&status=in_progress&all=1&{page_keys}&key=CR-1"))).await;
+        assert_eq!(moved.location.as_deref(), Some("/queues/it?did=status&done=0&failed=CR-1%2CCR-2%2CCR-3"),
+            "new requests are acknowledged before they are in progress");
+        let acked = ian.send(bulk(format!("action=acknowledge&all=1&{page_keys}"))).await;
+        assert_eq!(acked.location.as_deref(), Some("/queues/it?did=acknowledge&done=3&failed="));
+        let moved = ian.send(bulk(format!("action=status&status=in_progress&all=1&{page_keys}"))).await;
+        assert_eq!(moved.location.as_deref(), Some("/queues/it?did=status&done=3&failed="));
+        // A hand-over needs a reason, and then goes through.
+        let refused = ian.send(bulk("action=hand_over&team=marketing&reason=&key=CR-3".into())).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let handed = ian.send(bulk("action=hand_over&team=marketing&reason=Copy%2C+not+code&key=CR-3".into())).await;
+        assert_eq!(handed.location.as_deref(), Some("/queues/it?did=hand_over&done=1&failed="));
+        let shown = ian.get(handed.location.as_deref().unwrap()).await;
+        assert!(shown.body.contains("1 request handed over.") && !shown.body.contains("id=\"row-CR-3\""), "{}", shown.body);
+        let cr3 = app.get("/api/v1/requests/CR-3", &ann).await.ok();
+        assert_eq!(cr3["team"], "marketing");
+        let unknown = ian.send(bulk("action=delete&key=CR-1".into())).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
     async fn the_queue_pages_through_open_requests_fifty_at_a_time(app: TestApp) {
         let ann = person(&app, "ann@example.org", Role::Requester, &[]);
         let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);

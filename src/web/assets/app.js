@@ -60,9 +60,18 @@ document.addEventListener("DOMContentLoaded", () => {
   localTimes(document);
   const form = document.getElementById("request-form");
   if (form) livePreview(form);
+  const everyRow = document.getElementById("select-all");
+  if (everyRow) selectAll(everyRow);
   // "Go back" on an error page: home without this script, the previous page with it (the
   // Content-Security-Policy allows no inline script, so no `javascript:` link).
   for (const back of document.querySelectorAll("a[data-back]")) {
     back.addEventListener("click", (e) => { if (history.length > 1) { e.preventDefault(); history.back(); } });
   }
 });
+
+// The queue: the box in the heading ticks (or clears) every request on the page.
+function selectAll(box) {
+  box.addEventListener("change", () => {
+    for (const row of document.querySelectorAll("input[name=key][form=bulk]")) row.checked = box.checked;
+  });
+}
