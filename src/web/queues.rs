@@ -44,6 +44,9 @@ pub struct QueueFilters {
     pub done: Option<usize>,
     #[serde(default)]
     pub failed: String,
+    /// Why a request's action from its row was refused, in the service's words.
+    #[serde(default)]
+    pub why: String,
     /// Where the page starts: the previous page's `next` cursor.
     #[serde(default)]
     pub cursor: String,
@@ -86,9 +89,9 @@ impl QueuePage {
     fn did(&self) -> &'static str {
         match self.filters.did.as_str() {
             "acknowledge" => "acknowledged",
-            "assign" => "assigned",
+            "assign" | "assigned" => "assigned",
             "status" => "moved",
-            "hand_over" => "handed over",
+            "hand_over" | "handed_over" => "handed over",
             _ => "done",
         }
     }
@@ -265,7 +268,7 @@ impl Bulk {
 
     fn apply(
         &self,
-        conn: &mut crate::db::AnyConnection,
+        conn: &mut crate::service::AnyConnection,
         actor: &crate::auth::Actor,
         notifier: &crate::service::notify::Notifier,
         key: &str,

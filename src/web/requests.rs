@@ -321,9 +321,55 @@ async fn act(
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
     let (actor, notifier, now) = (user.actor.clone(), state.notifier.clone(), state.clock.now());
-    let back = super::local_path(&form.back).unwrap_or_else(|| format!("/requests/{key}?done={done}"));
-    state.run(move |conn| action(conn, &actor, &notifier, &key, &form, now)).await?;
-    Ok(see_other(&back))
+    let back = super::local_path(&form.back);
+    let acted = key.clone();
+    let result = state.run(move |conn| action(conn, &actor, &notifier, &acted, &form, now)).await;
+    match back {
+        // From a queue: back to it, which says what happened to the row, or why it could not.
+        Some(queue) if queue.starts_with("/queues/") => {
+            let (n, failed, why) = match &result {
+                Ok(_) => ("1", "", String::new()),
+                Err(e) => ("0", key.as_str(), e.to_string()),
+            };
+            Ok(see_other(&with_outcome(&queue, &[("did", done), ("done", n), ("failed", failed), ("why", &why)])))
+        }
+        back => {
+            result?;
+            Ok(see_other(&back.unwrap_or_else(|| format!("/requests/{key}?done={done}"))))
+        }
+    }
+}
+
+/// `path` (a local path, perhaps with a query) with `outcome` in its query, replacing any
+/// outcome of an earlier action.
+fn with_outcome(path: &str, outcome: &[(&str, &str)]) -> String {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let kept = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| !matches!(k.as_ref(), "did" | "done" | "failed" | "why"))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect::<Vec<_>>();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .extend_pairs(outcome.iter().filter(|(_, v)| !v.is_empty()))
+        .finish();
+    format!("{path}?{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_outcome_replaces_the_last_one_and_keeps_the_filters() {
+        let back = super::with_outcome(
+            "/queues/it?q=form&did=assign&done=2&failed=",
+            &[("did", "status"), ("done", "1"), ("failed", "")],
+        );
+        assert_eq!(back, "/queues/it?q=form&did=status&done=1");
+        let refused = super::with_outcome(
+            "/queues/it",
+            &[("did", "status"), ("done", "0"), ("failed", "CR-3"), ("why", "no move from closed")],
+        );
+        assert_eq!(refused, "/queues/it?did=status&done=0&failed=CR-3&why=no+move+from+closed");
+    }
 }
 
 async fn comment(

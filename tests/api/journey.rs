@@ -177,7 +177,8 @@ async fn a_marketer_files_a_request_and_sees_it_acknowledged_by_it() {
         if status == "Acknowledged" { Ok(()) } else { Err(status) }
     })
     .await;
-    assert_eq!(path(&ian).await, "/queues/it", "back at the queue");
+    assert_eq!(path(&ian).await, "/queues/it?did=status&done=1", "back at the queue");
+    assert_eq!(text_now(&ian, "main .notice").await, "1 request moved.", "which says what happened");
     let buttons = run(&ian, "return document.querySelectorAll(\"[aria-label='Acknowledge CR-2']\").length").await;
     assert_eq!(buttons, 0, "nothing left to acknowledge");
 

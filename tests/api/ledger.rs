@@ -122,7 +122,7 @@ on_both_backends! {
         let bulk = agent.client.post(format!("{}/queues/it/bulk", agent.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!("csrf={csrf}&action=acknowledge&key=CR-1&key=CR-2"));
-        assert_eq!(agent.send(bulk).await.location.as_deref(), Some("/queues/it?done=2&failed="));
+        assert_eq!(agent.send(bulk).await.location.as_deref(), Some("/queues/it?did=acknowledge&done=2&failed="));
         // One at a time through the API, with a note the requester reads: an answer.
         app.set_status(&ian, "CR-3", "acknowledged", Some("Looking at it now")).await.ok();
         // A later comment answers CR-2.

@@ -279,7 +279,7 @@ on_both_backends! {
         assert!(at("CR-2") < at("CR-3") && at("CR-3") < at("CR-1"), "P1 first, then P3, then P4");
         let csrf = queue.csrf();
         let acked = ian.post("/requests/CR-2/status", &[("csrf", &csrf), ("status", "acknowledged"), ("back", "/queues/it")]).await;
-        assert_eq!(acked.location.as_deref(), Some("/queues/it"));
+        assert_eq!(acked.location.as_deref(), Some("/queues/it?did=status&done=1"));
         let bulk = ian.client.post(format!("{}/queues/it/bulk", ian.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!("csrf={csrf}&action=acknowledge&key=CR-1&key=CR-2&key=CR-3"));
@@ -297,16 +297,24 @@ on_both_backends! {
         assert!(page.body.contains("Acknowledged") && page.body.contains("assigned it to ian@example.org"), "{}", page.body);
         // In place, from the row: move CR-3 on, and hand CR-1 to marketing with a reason.
         let moved = ian.post("/requests/CR-3/status", &[("csrf", &csrf), ("status", "in_progress"), ("back", "/queues/it")]).await;
-        assert_eq!(moved.location.as_deref(), Some("/queues/it"));
+        assert_eq!(moved.location.as_deref(), Some("/queues/it?did=status&done=1"));
         let queue = ian.get("/queues/it").await;
         assert!(queue.body.contains("id=\"move-CR-2\"") && queue.body.contains("id=\"reason-CR-2\""), "row forms");
         let handed = ian.post("/requests/CR-1/reassign", &[("csrf", &csrf), ("team", "marketing"),
             ("reason", "Copy, not code"), ("back", "/queues/it")]).await;
-        assert_eq!(handed.location.as_deref(), Some("/queues/it"));
+        assert_eq!(handed.location.as_deref(), Some("/queues/it?did=handed_over&done=1"));
         let queue = ian.get("/queues/it").await;
         assert!(!queue.body.contains("id=\"row-CR-1\"") && queue.body.contains("In progress"));
         let refused = ian.post("/requests/CR-2/reassign", &[("csrf", &csrf), ("team", "marketing"), ("reason", "")]).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "a hand-over needs a reason");
+        // From the queue, a refusal comes back to the queue, saying why.
+        let refused = ian.post("/requests/CR-2/reassign", &[("csrf", &csrf), ("team", "marketing"), ("reason", ""),
+            ("back", "/queues/it?q=Checkout")]).await;
+        let location = refused.location.clone().unwrap();
+        assert!(location.starts_with("/queues/it?q=Checkout&did=handed_over&done=0&failed=CR-2&why="), "{location}");
+        let shown = ian.get(&location).await;
+        assert!(shown.body.contains("0 requests handed over. Not possible for CR-2: "), "{}", shown.body);
+        assert!(shown.body.contains("row-CR-2"), "the filters kept");
     }
 }
 
