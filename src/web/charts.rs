@@ -17,8 +17,12 @@ fn chart_error(e: impl std::fmt::Display) -> Error {
     Error::Internal(anyhow::anyhow!("drawing a chart: {e}"))
 }
 
-/// Grouped bars: for each bucket, one bar per team, hatched by position in the legend.
-pub fn distribution_svg(distribution: &BTreeMap<String, [usize; BUCKETS.len()]>) -> Result<String, Error> {
+/// Grouped bars: for each bucket, one bar per team, shaded by position in the legend; whole
+/// numbers on the count axis, each bucket's name under its group.
+pub fn distribution_svg(
+    distribution: &BTreeMap<String, [usize; BUCKETS.len()]>,
+    name: &dyn Fn(&str) -> String,
+) -> Result<String, Error> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 320)).into_drawing_area();
@@ -30,38 +34,39 @@ pub fn distribution_svg(distribution: &BTreeMap<String, [usize; BUCKETS.len()]>)
             .x_label_area_size(40)
             .y_label_area_size(50)
             .caption("First responses by business time taken", ("sans-serif", 18))
-            .build_cartesian_2d(0f64..BUCKETS.len() as f64, 0f64..(top as f64 * 1.15).ceil())
+            // Groups centred on whole numbers, where the axis puts its labels.
+            .build_cartesian_2d(-0.5f64..BUCKETS.len() as f64 - 0.5, 0f64..(top as f64 * 1.15).ceil())
             .map_err(chart_error)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(BUCKETS.len() * 2)
+            .x_labels(BUCKETS.len())
             .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                if (x - x.floor() - 0.5).abs() < 0.01 {
-                    BUCKETS.get(i).map_or("", |b| b.1).to_owned()
+                let i = x.round();
+                if (x - i).abs() < 0.01 && i >= 0.0 {
+                    BUCKETS.get(i as usize).map_or("", |b| b.1).to_owned()
                 } else {
                     String::new()
                 }
             })
+            .y_labels(top.min(10) + 1)
+            .y_label_formatter(&|y| if y.fract().abs() < 0.01 { format!("{y:.0}") } else { String::new() })
             .y_desc("requests")
             .draw()
             .map_err(chart_error)?;
         for (t, (team, counts)) in distribution.iter().enumerate() {
-            let colour = COLOURS[t % COLOURS.len()];
+            // The legend's swatch is the bars' own shade.
+            let shade = COLOURS[t % COLOURS.len()].mix(0.55 + 0.45 * (t % 2) as f64).filled();
             let width = 0.8 / teams;
             let bars = counts.iter().enumerate().map(move |(b, n)| {
-                let x0 = b as f64 + 0.1 + t as f64 * width;
-                Rectangle::new(
-                    [(x0, 0.0), (x0 + width * 0.9, *n as f64)],
-                    colour.mix(0.35 + 0.45 * (t % 2) as f64).filled(),
-                )
+                let x0 = b as f64 - 0.4 + t as f64 * width;
+                Rectangle::new([(x0, 0.0), (x0 + width * 0.9, *n as f64)], shade)
             });
             chart
                 .draw_series(bars)
                 .map_err(chart_error)?
-                .label(team.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+                .label(name(team))
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], shade));
         }
         chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw().map_err(chart_error)?;
         root.present().map_err(chart_error)?;
@@ -69,9 +74,11 @@ pub fn distribution_svg(distribution: &BTreeMap<String, [usize; BUCKETS.len()]>)
     Ok(svg)
 }
 
-/// One line per team across the weeks: `value` of each team's trend point.
+/// One line per team across the weeks: `value` of each team's trend point; each week labelled
+/// with the date of its Monday.
 pub fn trend_svg(
     trend: &[TrendWeek],
+    name: &dyn Fn(&str) -> String,
     caption: &str,
     y_range: std::ops::Range<f64>,
     value: impl Fn(&crate::read::digest::TrendPoint) -> Option<f64>,
@@ -94,7 +101,7 @@ pub fn trend_svg(
             .x_label_formatter(&|x| {
                 let i = x.round();
                 if (x - i).abs() < 0.01 && i >= 0.0 {
-                    trend.get(i as usize).map_or(String::new(), |w| w.week[5..].to_owned())
+                    trend.get(i as usize).map_or(String::new(), |w| week_start(&w.week))
                 } else {
                     String::new()
                 }
@@ -113,7 +120,7 @@ pub fn trend_svg(
             chart
                 .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
                 .map_err(chart_error)?
-                .label(team.clone())
+                .label(name(team))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2)));
             if t % 2 == 0 {
                 chart.draw_series(points.iter().map(|p| Circle::new(*p, 4, colour.filled()))).map_err(chart_error)?;
@@ -127,4 +134,22 @@ pub fn trend_svg(
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
+}
+
+/// "16 Nov" for "2026-W47": the Monday the ISO week starts on.
+fn week_start(week: &str) -> String {
+    let parsed = week.split_once("-W").and_then(|(y, w)| Some((y.parse().ok()?, w.parse().ok()?)));
+    parsed
+        .and_then(|(y, w)| chrono::NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon))
+        .map_or_else(|| week.to_owned(), |d| d.format("%-d %b").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_week_reads_as_the_date_of_its_monday() {
+        assert_eq!(super::week_start("2026-W47"), "16 Nov");
+        assert_eq!(super::week_start("2026-W01"), "29 Dec");
+        assert_eq!(super::week_start("nonsense"), "nonsense");
+    }
 }

@@ -15,7 +15,7 @@ on_both_backends! {
     async fn the_dashboard_shows_the_gap_distribution_trend_backlog_and_breaches(app: TestApp) {
         let ann = person(&app, "ann@example.org", Role::Requester, &[]);
         let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);
-        person(&app, "lea@example.org", Role::Lead, &["it"]);
+        let lee_token = person(&app, "lea@example.org", Role::Lead, &["it"]);
         // One request from the week before, on Friday the 13th (CR-1).
         app.clock.set(start_time() - TimeDelta::days(3));
         app.file(&ann, "New hero copy", "For the sale", "content").await;
@@ -36,7 +36,7 @@ on_both_backends! {
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let body = &crate::pages::without_labels(&page.body);
         let row = |team: &str| {
-            let at = body.find(&format!("<a href=\"/queues/{team}\">{team}</a></th>")).unwrap();
+            let at = body.find(&format!("<th scope=\"row\"><a href=\"/queues/{team}\">")).unwrap();
             let end = body[at..].find("</tr>").unwrap();
             body[at..at + end].split("<td>").skip(1).map(|c| c.split("</td>").next().unwrap().to_owned()).collect::<Vec<_>>()
         };
@@ -48,15 +48,16 @@ on_both_backends! {
         assert!(it[7].contains("href=\"/requests/CR-") && it[7].contains("(6 h 00 m)"), "{it:?}");
         assert_eq!(row("marketing")[0], "0");
         // The distribution's table: IT has one answer under an hour and one in 2-4 hours.
-        let table = &body[body.find("<th scope=\"row\">it</th>").unwrap()..];
+        let table = &body[body.find("<th scope=\"row\">IT web operations</th>").unwrap()..];
         let cells: Vec<&str> = table.split("<td>").skip(1).take(7).map(|c| c.split("</td>").next().unwrap()).collect();
         assert_eq!(cells, ["1", "0", "1", "0", "0", "0", "0"]);
         // Three charts drawn on the server, as SVG with the teams in their legends.
         assert_eq!(body.matches("<svg").count(), 3);
-        assert!(body.contains("\nit\n</text>") && body.contains("\nmarketing\n</text>"), "legends name the teams");
-        assert!(body.contains("<tr><td>2026-W47</td><td>it</td><td>3</td><td>30 m</td><td>67%</td></tr>"),
+        assert!(body.contains("\nIT web operations\n</text>") && body.contains("\nMarketing web team\n</text>"), "legends name the teams");
+        assert!(body.contains("\n16 Nov\n</text>"), "weeks are labelled with their Monday's date");
+        assert!(body.contains("<tr><td>2026-W47</td><td>IT web operations</td><td>3</td><td>30 m</td><td>67%</td></tr>"),
             "the week's trend point agrees with the team table");
-        assert!(body.contains("<tr><td>2026-W47</td><td>marketing</td><td>0</td><td>–</td><td>–</td></tr>"));
+        assert!(body.contains("<tr><td>2026-W47</td><td>Marketing web team</td><td>0</td><td>–</td><td>–</td></tr>"));
         // The breach drill-down links the request.
         let breaches = &body[body.find("id=\"breaches\"").expect("a breach table")..];
         assert!(breaches.contains("/requests/CR-4") && breaches.contains("first response target of 4 h"));
@@ -65,9 +66,25 @@ on_both_backends! {
         // From Saturday the 14th: the team table counts the period only, the trend whole weeks,
         // so Friday's request is in week 46's point but not in marketing's row.
         let weeks = crate::pages::without_labels(&lea.get("/dashboard?from=2026-11-14&to=2026-11-16").await.body);
-        assert!(weeks.contains("<tr><td>2026-W46</td><td>marketing</td><td>1</td>"), "{weeks}");
-        let at = weeks.find("<a href=\"/queues/marketing\">marketing</a></th>").unwrap();
-        assert!(weeks[at..].starts_with("<a href=\"/queues/marketing\">marketing</a></th>\n    <td>0</td>"));
+        assert!(weeks.contains("<tr><td>2026-W46</td><td>Marketing web team</td><td>1</td>"), "{weeks}");
+        let at = weeks.find("<a href=\"/queues/marketing\">Marketing web team</a></th>").unwrap();
+        assert!(weeks[at..].starts_with("<a href=\"/queues/marketing\">Marketing web team</a></th>\n    <td>0</td>"));
+
+        // One click away: this week, the last four weeks, this quarter; and the numbers as CSV.
+        assert!(body.contains("<a href=\"/dashboard?from=2026-11-16&amp;to=2026-11-16\" aria-current=\"page\">This week</a>"), "{body}");
+        assert!(body.contains("<a href=\"/dashboard?from=2026-10-26&amp;to=2026-11-16\">Last 4 weeks</a>"));
+        assert!(body.contains("<a href=\"/dashboard?from=2026-10-01&amp;to=2026-11-16\">This quarter</a>"));
+        let csv = lea.get("/dashboard/report.csv?from=2026-11-16&to=2026-11-16").await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+        let api_csv = app.client.get(format!("{}/api/v1/reports/sla.csv?from=2026-11-16&to=2026-11-16", app.address))
+            .bearer_auth(&lee_token).send().await.unwrap().text().await.unwrap();
+        assert_eq!(csv.body, api_csv, "the API's CSV, for the signed-in lead");
+        // The breaches of one team, a page of them.
+        let marketing = lea.get("/dashboard?from=2026-11-16&to=2026-11-16&breach_team=marketing").await;
+        assert!(marketing.body.contains("No target was breached in this period by this team."));
+        let its = lea.get("/dashboard?from=2026-11-16&to=2026-11-16&breach_team=it&breach_page=7").await;
+        assert!(its.body.contains("/requests/CR-4") && its.body.contains("page 1 of 1"), "a page past the last shows the last");
 
         // A range before anything happened shows nothing breached.
         let empty = lea.get("/dashboard?from=2026-11-01&to=2026-11-07").await;
