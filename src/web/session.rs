@@ -34,6 +34,8 @@ pub struct SignedIn {
     pub csrf: String,
     /// The hash of this session's token (its key in `sessions`).
     pub session: String,
+    /// The user's teams as (key, name), for the top bar's queue links.
+    pub teams: Vec<(String, String)>,
 }
 
 impl SignedIn {
@@ -60,11 +62,19 @@ impl FromRequest for SignedIn {
             let sign_in = || PageError::SignIn { next: next.clone() };
             let (Some(token), Some(state)) = (token, state) else { return Err(sign_in()) };
             let now = state.clock.now();
+            let state_config = state.config.clone();
             let found = state
                 .run(move |conn| {
                     let session = hash_token(&token);
-                    let found = sessions::find(conn, &session, now)?;
-                    Ok(found.map(|(actor, csrf)| SignedIn { actor, csrf, session }))
+                    let Some((actor, csrf)) = sessions::find(conn, &session, now)? else { return Ok(None) };
+                    // Names from the configuration in force (held in memory, checked by its stamp).
+                    let config = state_config.current(conn)?;
+                    let teams = actor
+                        .teams
+                        .iter()
+                        .map(|key| (key.clone(), config.team(key).map_or_else(|| key.clone(), |t| t.name.clone())))
+                        .collect();
+                    Ok(Some(SignedIn { actor, csrf, session, teams }))
                 })
                 .await?;
             found.ok_or_else(sign_in)

@@ -413,6 +413,7 @@ on_both_backends! {
         let queue = ian.get("/queues/it").await;
         assert!(queue.body.contains("<option value=\"ivy@example.org\">"), "a colleague to assign to");
         assert!(queue.body.contains("id=\"select-all\""), "a box for the whole page");
+        assert!(queue.body.contains("<a href=\"/queues/it\">IT web operations queue</a>"), "the top bar names the team");
         let csrf = queue.csrf();
         let (client, base) = (ian.client.clone(), ian.base.clone());
         let bulk = |body: String| {
