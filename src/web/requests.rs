@@ -195,6 +195,9 @@ pub struct HistoryLine {
     /// A comment's or note's text, shown as a quote.
     pub body: Option<String>,
     pub internal: bool,
+    /// A change a reader follows (filed, routed, moved, assigned, handed over), not a mark the
+    /// clocks leave (first response, at risk, breached).
+    pub notable: bool,
 }
 
 fn history_line(e: &EventView, staff: bool) -> HistoryLine {
@@ -208,8 +211,8 @@ fn history_line(e: &EventView, staff: bool) -> HistoryLine {
             let note = m.note.clone().filter(|n| !n.is_empty());
             (format!("moved it from {} to {}", status(m.from), status(m.to)), note)
         }
-        Event::FirstResponse { .. } => ("first response".to_owned(), None),
-        Event::FirstAnswer { .. } => ("first answer".to_owned(), None),
+        Event::FirstResponse { .. } => ("gave the first response".to_owned(), None),
+        Event::FirstAnswer { .. } => ("gave the first answer".to_owned(), None),
         Event::Commented { body, internal } => {
             ((if *internal { "added an internal note" } else { "commented" }).to_owned(), Some(body.clone()))
         }
@@ -226,6 +229,52 @@ fn history_line(e: &EventView, staff: bool) -> HistoryLine {
         what,
         body,
         internal: matches!(e.event, Event::Commented { internal: true, .. }),
+        notable: !matches!(
+            e.event,
+            Event::FirstResponse { .. }
+                | Event::FirstAnswer { .. }
+                | Event::SlaAtRisk(_)
+                | Event::SlaBreached(_)
+                | Event::SlaBreachedTwice(_)
+        ),
+    }
+}
+
+/// The request page's conversation: each message as it was written (a comment, a note, a
+/// status move or hand-over with words for the reader), and the updates between two messages
+/// (routing, assignments, clocks) folded into one line.
+pub enum Entry {
+    Message(HistoryLine),
+    Activity(Vec<HistoryLine>),
+}
+
+fn conversation(lines: Vec<HistoryLine>) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for line in lines {
+        match entries.last_mut() {
+            _ if line.body.is_some() => entries.push(Entry::Message(line)),
+            Some(Entry::Activity(updates)) => updates.push(line),
+            _ => entries.push(Entry::Activity(vec![line])),
+        }
+    }
+    entries
+}
+
+/// An activity line in a few words: its first change and its latest (the news), and how many
+/// other updates lie around them (the clocks' marks count but are not named).
+fn activity_summary(updates: &[HistoryLine]) -> String {
+    let said = |u: &HistoryLine| format!("{} {}", u.who, u.what);
+    let notable: Vec<&HistoryLine> = updates.iter().filter(|u| u.notable).collect();
+    let named: Vec<&HistoryLine> = match notable.as_slice() {
+        [] => updates.iter().take(1).collect(),
+        [only] => vec![*only],
+        [first, .., last] => vec![*first, *last],
+    };
+    let text = named.iter().map(|u| said(u)).collect::<Vec<_>>().join("; ");
+    match updates.len() - named.len() {
+        0 => text,
+        1 => format!("{text} (and 1 more update)"),
+        more => format!("{text} (and {more} more updates)"),
     }
 }
 
@@ -234,7 +283,9 @@ fn history_line(e: &EventView, staff: bool) -> HistoryLine {
 struct RequestPageView {
     user: SignedIn,
     r: RequestView,
-    history: Vec<HistoryLine>,
+    conversation: Vec<Entry>,
+    /// Whom the request may be assigned to: the owning team's members.
+    members: Vec<crate::read::views::Person>,
     /// The user may work this request (staff of the owning team, or an admin).
     works: bool,
     /// Statuses the request may move to from where it is.
@@ -256,6 +307,10 @@ impl RequestPageView {
     fn waiting_on_requester(&self) -> bool {
         self.r.status == "waiting_on_requester"
     }
+
+    fn summary(&self, updates: &[HistoryLine]) -> String {
+        activity_summary(updates)
+    }
 }
 
 async fn show(
@@ -265,16 +320,21 @@ async fn show(
     done: web::Query<super::notices::Done>,
 ) -> Result<HttpResponse, PageError> {
     let (actor, now) = (user.actor.clone(), state.clock.now());
-    let (detail, teams): (RequestDetail, Vec<TeamView>) =
-        state.run(move |conn| Ok((workflow::show(conn, &actor, &key, now)?, admin::teams(conn)?))).await?;
+    let (detail, teams, members) = state
+        .run(move |conn| {
+            let detail = workflow::show(conn, &actor, &key, now)?;
+            let members = crate::service::users::members_of(conn, &detail.request.team)?;
+            Ok((detail, admin::teams(conn)?, members))
+        })
+        .await?;
     let staff = user.actor.role.is_staff();
     let works = user.actor.works_for(&detail.request.team);
     let moves = Status::parse(&detail.request.status)
         .map(|s| s.allowed_moves().iter().map(|m| (m.as_str(), words::status_for_staff(m.as_str()))).collect())
         .unwrap_or_default();
-    let history = detail.events.iter().map(|e| history_line(e, staff)).collect();
+    let conversation = conversation(detail.events.iter().map(|e| history_line(e, staff)).collect());
     let notice = super::notices::notice(&done.done, &detail.request, &teams);
-    html(RequestPageView { user, r: detail.request, history, works, moves, teams, notice })
+    html(RequestPageView { user, r: detail.request, conversation, members, works, moves, teams, notice })
 }
 
 /// Form fields of the request page's actions; each action reads the ones it needs.
@@ -357,6 +417,46 @@ fn with_outcome(path: &str, outcome: &[(&str, &str)]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{Entry, HistoryLine, activity_summary, conversation};
+
+    fn line(what: &str, body: Option<&str>) -> HistoryLine {
+        let notable = what != "gave the first response";
+        HistoryLine {
+            at: String::new(),
+            who: "Ian".into(),
+            what: what.into(),
+            body: body.map(Into::into),
+            internal: false,
+            notable,
+        }
+    }
+
+    #[test]
+    fn messages_stand_alone_and_the_updates_between_them_fold_into_one_line() {
+        let entries = conversation(vec![
+            line("filed the request", None),
+            line("routed to it", None),
+            line("commented", Some("Which page?")),
+            line("moved it from new to acknowledged", None),
+            line("assigned it to ian", None),
+            line("gave the first response", None),
+            line("commented", Some("Fixed.")),
+        ]);
+        let shape: Vec<usize> = entries
+            .iter()
+            .map(|e| match e {
+                Entry::Message(_) => 0,
+                Entry::Activity(updates) => updates.len(),
+            })
+            .collect();
+        assert_eq!(shape, [2, 0, 3, 0]);
+        let Entry::Activity(updates) = &entries[2] else { panic!("an activity line") };
+        assert_eq!(
+            activity_summary(updates),
+            "Ian moved it from new to acknowledged; Ian assigned it to ian (and 1 more update)"
+        );
+    }
+
     #[test]
     fn an_outcome_replaces_the_last_one_and_keeps_the_filters() {
         let back = super::with_outcome(
