@@ -530,3 +530,50 @@ async fn the_request_form_is_reached_in_order_by_keyboard_with_a_visible_focus()
     ];
     assert_eq!(stops[form..], expected, "the form's fields in order (each radio group is one stop)");
 }
+
+/// Presses one key, as a person would.
+async fn press(browser: &Browser, key: char) {
+    let keys =
+        KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+    browser.client().perform_actions(keys).await.expect("press a key");
+}
+
+#[tokio::test]
+async fn the_queue_is_worked_from_the_keyboard_and_its_shortcuts_can_be_turned_off() {
+    let app = app_with_people().await;
+    let ann = person(&app, "ann2@example.org", Role::Requester, &[]);
+    for title in ["First", "Second", "Third"] {
+        app.file(&ann, title, "d", "bug").await;
+    }
+    let browser = Browser::start().await;
+    sign_in(&browser, &app, IAN).await;
+    browser.goto(&url(&app, "/queues/it")).await;
+    browser.wait_for("table.queue").await;
+    let focused_row = || async { run(&browser, "return document.querySelector('tr.row-focus').id").await };
+    press(&browser, 'j').await;
+    press(&browser, 'j').await;
+    let second = focused_row().await;
+    press(&browser, 'k').await;
+    let first = focused_row().await;
+    assert_ne!(first, second, "j and k move between requests");
+    press(&browser, 'x').await;
+    let ticked =
+        run(&browser, "return Array.from(document.querySelectorAll('input[name=key]:checked')).map(b => b.value)")
+            .await;
+    assert_eq!(ticked.as_array().unwrap().len(), 1, "x ticks the request in focus: {ticked}");
+    press(&browser, 'a').await;
+    browser.wait_for("main .notice").await;
+    assert_eq!(text_now(&browser, "main .notice").await, "1 request moved.", "a acknowledged it");
+    press(&browser, '/').await;
+    assert_eq!(run(&browser, "return document.activeElement.id").await, "f-q", "/ goes to the search box");
+    // Typing in the search box types; it does not move the focus.
+    press(&browser, 'j').await;
+    assert_eq!(run(&browser, "return document.getElementById('f-q').value").await, "j");
+    // Turned off, the keys do nothing, and stay off on the next visit.
+    browser.click("#shortcuts summary").await;
+    browser.click("#shortcuts-on").await;
+    browser.goto(&url(&app, "/queues/it")).await;
+    browser.wait_for("table.queue").await;
+    press(&browser, 'j').await;
+    assert_eq!(run(&browser, "return document.querySelectorAll('tr.row-focus').length").await, 0);
+}

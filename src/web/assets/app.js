@@ -56,12 +56,52 @@ function livePreview(form) {
   if (form.querySelector("input[name=category]:checked")) ask();
 }
 
+// The queue's keyboard shortcuts (listed on the page): j / k the next / previous request,
+// x tick it, a acknowledge it, m assign it to me, Enter open it, / the search box. Single keys,
+// so they can be turned off (WCAG 2.1.4), which this browser remembers; never while typing.
+function queueShortcuts(table) {
+  const toggle = document.getElementById("shortcuts-on");
+  const stored = () => localStorage.getItem("changedesk.shortcuts") !== "off";
+  if (toggle) {
+    toggle.checked = stored();
+    toggle.addEventListener("change", () => localStorage.setItem("changedesk.shortcuts", toggle.checked ? "on" : "off"));
+  }
+  const rows = () => Array.from(table.querySelectorAll("tbody > tr"));
+  let at = -1;
+  const focusRow = (i) => {
+    const all = rows();
+    if (all.length === 0) return;
+    at = Math.max(0, Math.min(all.length - 1, i));
+    for (const r of all) r.classList.remove("row-focus");
+    all[at].classList.add("row-focus");
+    all[at].querySelector("td.title a").focus();
+  };
+  const current = () => rows()[at];
+  const press = (selector) => { const b = current() && current().querySelector(selector); if (b) b.click(); };
+  document.addEventListener("keydown", (e) => {
+    if (!stored() || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.closest("input, select, textarea, [contenteditable]")) return;
+    switch (e.key) {
+      case "j": focusRow(at + 1); break;
+      case "k": focusRow(at - 1); break;
+      case "x": { const box = current() && current().querySelector("input[name=key]"); if (box) box.checked = !box.checked; break; }
+      case "a": press("button[aria-label^='Acknowledge']"); break;
+      case "m": press("button[aria-label^='Assign']"); break;
+      case "/": { const q = document.getElementById("f-q"); if (q) q.focus(); break; }
+      default: return;
+    }
+    e.preventDefault();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   localTimes(document);
   const form = document.getElementById("request-form");
   if (form) livePreview(form);
   const everyRow = document.getElementById("select-all");
   if (everyRow) selectAll(everyRow);
+  const queue = document.querySelector("table.queue");
+  if (queue) queueShortcuts(queue);
   // "Go back" on an error page: home without this script, the previous page with it (the
   // Content-Security-Policy allows no inline script, so no `javascript:` link).
   for (const back of document.querySelectorAll("a[data-back]")) {
