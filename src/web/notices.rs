@@ -13,6 +13,9 @@ use crate::service::admin::TeamView;
 pub struct Done {
     #[serde(default)]
     pub done: String,
+    /// Why the action that led here was refused, in the service's words.
+    #[serde(default)]
+    pub refused: String,
 }
 
 /// What happened, said after the action that led to the request page, from the request as it

@@ -293,6 +293,8 @@ struct RequestPageView {
     teams: Vec<TeamView>,
     /// What the action that led here did, in words.
     notice: Option<String>,
+    /// Why the action that led here was refused.
+    refused: Option<String>,
 }
 
 impl RequestPageView {
@@ -334,7 +336,8 @@ async fn show(
         .unwrap_or_default();
     let conversation = conversation(detail.events.iter().map(|e| history_line(e, staff)).collect());
     let notice = super::notices::notice(&done.done, &detail.request, &teams);
-    html(RequestPageView { user, r: detail.request, conversation, members, works, moves, teams, notice })
+    let refused = Some(done.refused.trim().to_owned()).filter(|r| !r.is_empty());
+    html(RequestPageView { user, r: detail.request, conversation, members, works, moves, teams, notice, refused })
 }
 
 /// Form fields of the request page's actions; each action reads the ones it needs.
@@ -393,9 +396,18 @@ async fn act(
             };
             Ok(see_other(&with_outcome(&queue, &[("did", done), ("done", n), ("failed", failed), ("why", &why)])))
         }
-        back => {
+        // From the request page: a refusal the user can act on (a missing note, a move the
+        // status does not allow) comes back to the page, saying why; anything else is an error page.
+        None => match result {
+            Ok(_) => Ok(see_other(&format!("/requests/{key}?done={done}"))),
+            Err(e @ (ApiError::Validation(_) | ApiError::Conflict { .. })) => {
+                Ok(see_other(&with_outcome(&format!("/requests/{key}"), &[("refused", &e.to_string())])))
+            }
+            Err(e) => Err(e.into()),
+        },
+        Some(back) => {
             result?;
-            Ok(see_other(&back.unwrap_or_else(|| format!("/requests/{key}?done={done}"))))
+            Ok(see_other(&back))
         }
     }
 }
@@ -405,7 +417,7 @@ async fn act(
 fn with_outcome(path: &str, outcome: &[(&str, &str)]) -> String {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let kept = url::form_urlencoded::parse(query.as_bytes())
-        .filter(|(k, _)| !matches!(k.as_ref(), "did" | "done" | "failed" | "why"))
+        .filter(|(k, _)| !matches!(k.as_ref(), "did" | "done" | "failed" | "why" | "refused"))
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect::<Vec<_>>();
     let query = url::form_urlencoded::Serializer::new(String::new())

@@ -306,7 +306,9 @@ on_both_backends! {
         let queue = ian.get("/queues/it").await;
         assert!(!queue.body.contains("id=\"row-CR-1\"") && queue.body.contains("In progress"));
         let refused = ian.post("/requests/CR-2/reassign", &[("csrf", &csrf), ("team", "marketing"), ("reason", "")]).await;
-        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "a hand-over needs a reason");
+        let back = refused.location.clone().unwrap_or_default();
+        assert!(back.starts_with("/requests/CR-2?refused="), "a hand-over needs a reason: {back}");
+        assert!(ian.get(&back).await.body.contains("Not done: invalid input: reason"), "said on the request page");
         // From the queue, a refusal comes back to the queue, saying why.
         let refused = ian.post("/requests/CR-2/reassign", &[("csrf", &csrf), ("team", "marketing"), ("reason", ""),
             ("back", "/queues/it?q=Checkout")]).await;
@@ -614,7 +616,12 @@ on_both_backends! {
         let csrf = page.csrf();
         let internal = v.post("/requests/CR-1/comment", &[("csrf", &csrf), ("body", "Which image?"), ("internal", "1"),
             ("then", "waiting_on_requester")]).await;
-        assert_eq!(internal.status, StatusCode::UNPROCESSABLE_ENTITY, "a reply to the requester is not internal");
+        // Refused, and said so on the page it came from, nothing changed.
+        let back = internal.location.clone().unwrap_or_default();
+        assert!(back.starts_with("/requests/CR-1?refused="), "a reply to the requester is not internal: {back}");
+        let shown = v.get(&back).await;
+        assert!(shown.body.contains("id=\"refused\"") && shown.body.contains("Nothing was changed"), "{}", shown.body);
+        assert!(!shown.body.contains("Which image?"), "the refused reply was not added");
         let asked = v.post("/requests/CR-1/comment", &[("csrf", &csrf), ("body", "Which image: the blue or the red one?"),
             ("then", "waiting_on_requester")]).await;
         assert_eq!(asked.location.as_deref(), Some("/requests/CR-1?done=status"));
