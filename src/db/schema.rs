@@ -20,6 +20,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        timezone -> Nullable<Text>,
     }
 }
 

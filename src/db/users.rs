@@ -18,6 +18,8 @@ pub struct UserRow {
     pub password_hash: Option<String>,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// The IANA time zone the person reads the pages in; none: the organisation's.
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -73,6 +75,11 @@ pub fn members_of(conn: &mut AnyConnection, team: &str) -> QueryResult<Vec<(Stri
         .order((users::name, users::email))
         .select((users::email, users::name))
         .load(conn)
+}
+
+/// Sets the time zone a person reads the pages in (none: the organisation's).
+pub fn set_timezone(conn: &mut AnyConnection, user_id: &str, timezone: Option<&str>) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id)).set(users::timezone.eq(timezone)).execute(conn).map(drop)
 }
 
 pub fn insert_token(conn: &mut AnyConnection, row: &TokenRow) -> QueryResult<()> {

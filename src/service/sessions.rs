@@ -92,9 +92,15 @@ pub fn start(
 
 /// The actor behind a session and the session's CSRF token, if the session exists, has not
 /// expired and its user is active.
-pub fn find(conn: &mut AnyConnection, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(Actor, String)>, Error> {
+/// A live session: who it is, its CSRF token, and the time zone its person chose (if any).
+pub fn find(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Actor, String, Option<String>)>, Error> {
     let Some((user, csrf)) = db::session_user(conn, token_hash, to_db(now))? else { return Ok(None) };
-    Ok(Some((users::actor(conn, user)?, csrf)))
+    let timezone = user.timezone.clone();
+    Ok(Some((users::actor(conn, user)?, csrf, timezone)))
 }
 
 /// Ends a session; ending one that is gone already is not an error.

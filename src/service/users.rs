@@ -177,6 +177,19 @@ pub fn has_admin(conn: &mut AnyConnection) -> Result<bool, Error> {
     Ok(db::has_admin(conn)?)
 }
 
+/// Sets the time zone `actor` reads the pages in: an IANA name (`Europe/Berlin`), or empty for
+/// the organisation's.
+pub fn set_timezone(conn: &mut AnyConnection, actor: &Actor, timezone: &str) -> Result<(), Error> {
+    let timezone = timezone.trim();
+    if !timezone.is_empty() && timezone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(Error::validation(
+            "timezone",
+            format!("'{timezone}' is not a time zone name such as Europe/Berlin"),
+        ));
+    }
+    Ok(db::set_timezone(conn, &actor.id, Some(timezone).filter(|t| !t.is_empty()))?)
+}
+
 /// Who works in a team (its active members), by name: whom its requests may be assigned to.
 pub fn members_of(conn: &mut AnyConnection, team: &str) -> Result<Vec<crate::read::views::Person>, Error> {
     Ok(db::members_of(conn, team)?
@@ -273,6 +286,7 @@ pub(crate) fn insert_new_user(
         password_hash: new.password_hash.clone(),
         active: true,
         created_at: to_db(now),
+        timezone: None,
     };
     db::insert_user(conn, &row)?;
     for team in &new.teams {

@@ -21,7 +21,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/setup", web::get().to(setup_page))
         .route("/setup", web::post().to(setup))
         .route("/account/password", web::get().to(password_page))
-        .route("/account/password", web::post().to(change_password));
+        .route("/account/password", web::post().to(change_password))
+        .route("/account/timezone", web::post().to(change_timezone));
 }
 
 /// Where a signed-in user starts: their team's queue for staff, their requests otherwise.
@@ -228,7 +229,18 @@ async fn setup(
 struct PasswordPage {
     user: SignedIn,
     errors: FieldErrors,
-    saved: bool,
+    /// What was just saved: `1` (the password) or `timezone`.
+    saved: String,
+    /// The organisation's time zone, the default.
+    org_tz: chrono_tz::Tz,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl PasswordPage {
+    /// Every IANA time zone, by name.
+    fn zones(&self) -> &'static [chrono_tz::Tz] {
+        &chrono_tz::TZ_VARIANTS
+    }
 }
 
 #[derive(Deserialize)]
@@ -237,8 +249,40 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn password_page(user: SignedIn, query: web::Query<SavedQuery>) -> Result<HttpResponse, PageError> {
-    html(PasswordPage { user, errors: FieldErrors::default(), saved: query.saved.is_some() })
+async fn password_page(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    query: web::Query<SavedQuery>,
+) -> Result<HttpResponse, PageError> {
+    let saved = query.into_inner().saved.unwrap_or_default();
+    html(PasswordPage {
+        user,
+        errors: FieldErrors::default(),
+        saved,
+        org_tz: state.settings.org.timezone,
+        now: state.clock.now(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct TimezoneForm {
+    #[serde(default)]
+    csrf: String,
+    /// An IANA name, or empty for the organisation's.
+    #[serde(default)]
+    timezone: String,
+}
+
+/// Sets the time zone the person reads the pages in.
+async fn change_timezone(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<TimezoneForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let actor = user.actor.clone();
+    state.run(move |conn| users::set_timezone(conn, &actor, &form.timezone)).await?;
+    Ok(see_other("/account/password?saved=timezone"))
 }
 
 #[derive(Deserialize)]
@@ -269,9 +313,16 @@ async fn change_password(
     };
     match result {
         Ok(()) => Ok(see_other("/account/password?saved=1")),
-        Err(ApiError::Validation(errors)) => {
-            html_status(PasswordPage { user, errors, saved: false }, StatusCode::UNPROCESSABLE_ENTITY)
-        }
+        Err(ApiError::Validation(errors)) => html_status(
+            PasswordPage {
+                user,
+                errors,
+                saved: String::new(),
+                org_tz: state.settings.org.timezone,
+                now: state.clock.now(),
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         Err(e) => Err(e.into()),
     }
 }

@@ -240,6 +240,11 @@ pub mod words {
         }
     }
 
+    /// A moment as the pages write it, in the reader's time zone: "Mon 16 Nov 2026, 10:00 CET".
+    pub fn when(at: &chrono::DateTime<chrono::Utc>, tz: &chrono_tz::Tz) -> String {
+        at.with_timezone(tz).format("%a %-d %b %Y, %H:%M %Z").to_string()
+    }
+
     /// How long until `due` from `now`: "due in 2 h 10 m", or "overdue by 1 d 3 h".
     pub fn due_in(due: &chrono::DateTime<chrono::Utc>, now: &chrono::DateTime<chrono::Utc>) -> String {
         if due > now { format!("due in {}", span(*due - *now)) } else { format!("overdue by {}", span(*now - *due)) }

@@ -189,7 +189,7 @@ async fn live_preview(
 
 /// One line of a request's history, in words.
 pub struct HistoryLine {
-    pub at: String,
+    pub at: DateTime<Utc>,
     pub who: String,
     pub what: String,
     /// A comment's or note's text, shown as a quote.
@@ -224,7 +224,7 @@ fn history_line(e: &EventView, staff: bool) -> HistoryLine {
         Event::SlaBreachedTwice(x) => (format!("{} target breached twice over", clock(x.clock)), None),
     };
     HistoryLine {
-        at: e.at.to_rfc3339(),
+        at: e.at,
         who: e.actor.as_ref().map_or_else(|| "changedesk".to_owned(), |a| a.name.clone()),
         what,
         body,
@@ -434,7 +434,7 @@ mod tests {
     fn line(what: &str, body: Option<&str>) -> HistoryLine {
         let notable = what != "gave the first response";
         HistoryLine {
-            at: String::new(),
+            at: chrono::DateTime::UNIX_EPOCH,
             who: "Ian".into(),
             what: what.into(),
             body: body.map(Into::into),

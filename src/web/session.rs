@@ -36,6 +36,10 @@ pub struct SignedIn {
     pub session: String,
     /// The user's teams as (key, name), for the top bar's queue links.
     pub teams: Vec<(String, String)>,
+    /// The time zone the pages show times in: the person's choice, else the organisation's.
+    pub tz: chrono_tz::Tz,
+    /// Whether that is the person's own choice.
+    pub own_tz: bool,
 }
 
 impl SignedIn {
@@ -63,10 +67,12 @@ impl FromRequest for SignedIn {
             let (Some(token), Some(state)) = (token, state) else { return Err(sign_in()) };
             let now = state.clock.now();
             let state_config = state.config.clone();
+            let org_tz = state.settings.org.timezone;
             let found = state
                 .run(move |conn| {
                     let session = hash_token(&token);
-                    let Some((actor, csrf)) = sessions::find(conn, &session, now)? else { return Ok(None) };
+                    let Some((actor, csrf, chosen)) = sessions::find(conn, &session, now)? else { return Ok(None) };
+                    let own: Option<chrono_tz::Tz> = chosen.and_then(|t| t.parse().ok());
                     // Names from the configuration in force (held in memory, checked by its stamp).
                     let config = state_config.current(conn)?;
                     let teams = actor
@@ -74,7 +80,8 @@ impl FromRequest for SignedIn {
                         .iter()
                         .map(|key| (key.clone(), config.team(key).map_or_else(|| key.clone(), |t| t.name.clone())))
                         .collect();
-                    Ok(Some(SignedIn { actor, csrf, session, teams }))
+                    let tz = own.unwrap_or(org_tz);
+                    Ok(Some(SignedIn { actor, csrf, session, teams, tz, own_tz: own.is_some() }))
                 })
                 .await?;
             found.ok_or_else(sign_in)

@@ -450,6 +450,29 @@ on_both_backends! {
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 
+    async fn each_person_reads_times_in_the_time_zone_they_chose(app: TestApp) {
+        let ann = person(&app, "ann@example.org", Role::Requester, &[]);
+        app.file(&ann, "Hero image", "The spring one", "content").await; // Monday 16 November, 09:00 UTC
+        let mut v = Visitor::new(&app);
+        v.sign_in("ann@example.org").await;
+        let page = v.get("/requests/CR-1").await;
+        assert!(page.body.contains(">Mon 16 Nov 2026, 09:00 GMT</time>"), "the organisation's zone by default: {}", page.body);
+        let account = v.get("/account/password").await;
+        assert!(account.body.contains("<option value=\"\" selected>The organisation's (Europe/London)</option>"));
+        let csrf = account.csrf();
+        let saved = v.post("/account/timezone", &[("csrf", &csrf), ("timezone", "America/New_York")]).await;
+        assert_eq!(saved.location.as_deref(), Some("/account/password?saved=timezone"));
+        assert!(v.get("/account/password?saved=timezone").await.body.contains("Times are now shown in America/New_York."));
+        assert!(v.get("/requests/CR-1").await.body.contains(">Mon 16 Nov 2026, 04:00 EST</time>"));
+        assert!(v.get("/requests/mine").await.body.contains("Mon 16 Nov 2026, 04:00 EST"));
+        let wrong = v.post("/account/timezone", &[("csrf", &csrf), ("timezone", "Mars/Olympus_Mons")]).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains("is not a time zone name"), "{}", wrong.body);
+        // Back to the organisation's.
+        v.post("/account/timezone", &[("csrf", &csrf), ("timezone", "")]).await;
+        assert!(v.get("/requests/CR-1").await.body.contains(">Mon 16 Nov 2026, 09:00 GMT</time>"));
+    }
+
     async fn the_queue_pages_through_open_requests_fifty_at_a_time(app: TestApp) {
         let ann = person(&app, "ann@example.org", Role::Requester, &[]);
         let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);

@@ -1,17 +1,6 @@
 // changedesk pages: small enhancements only; every page works without this file.
 "use strict";
 
-// Times come from the server in UTC; show them in the reader's own time zone. A time shown as
-// a span ("3 h 10 m", "due in 2 h") keeps its words and gets the local moment as its title.
-function localTimes(root) {
-  const format = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-  for (const el of root.querySelectorAll("time[datetime]")) {
-    const t = new Date(el.getAttribute("datetime"));
-    if (isNaN(t)) continue;
-    if (el.classList.contains("span")) { el.title = format.format(t); } else { el.textContent = format.format(t); el.title = t.toISOString(); }
-  }
-}
-
 // The request form: as the user types, ask where the request would go and when to expect a
 // first response (POST /requests/preview with the form's fields), and say it in the aside.
 function livePreview(form) {
@@ -95,7 +84,6 @@ function queueShortcuts(table) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  localTimes(document);
   const form = document.getElementById("request-form");
   if (form) livePreview(form);
   const everyRow = document.getElementById("select-all");
