@@ -74,11 +74,7 @@ impl DashboardPage {
 
     /// Minutes as "3 h 20 m".
     fn hm(&self, minutes: &Option<i64>) -> String {
-        match *minutes {
-            None => "–".into(),
-            Some(m) if m < 60 => format!("{m} m"),
-            Some(m) => format!("{} h {:02} m", m / 60, m % 60),
-        }
+        minutes.map_or_else(|| "–".into(), super::words::hm)
     }
 
     fn pct(&self, share: &Option<f64>) -> String {

@@ -240,6 +240,12 @@ pub mod words {
         }
     }
 
+    /// Minutes of a calendar (business or round the clock) as hours and minutes: "3 h 20 m",
+    /// "45 m": business time has no days, so neither has this.
+    pub fn hm(minutes: i64) -> String {
+        if minutes < 60 { format!("{minutes} m") } else { format!("{} h {:02} m", minutes / 60, minutes % 60) }
+    }
+
     /// A moment as the pages write it, in the reader's time zone: "Mon 16 Nov 2026, 10:00 CET".
     pub fn when(at: &chrono::DateTime<chrono::Utc>, tz: &chrono_tz::Tz) -> String {
         at.with_timezone(tz).format("%a %-d %b %Y, %H:%M %Z").to_string()
@@ -250,15 +256,18 @@ pub mod words {
         if due > now { format!("due in {}", span(*due - *now)) } else { format!("overdue by {}", span(*now - *due)) }
     }
 
-    /// "4 business hours", "90 minutes", "2 days" (24x7).
+    /// A target: "4 business hours", "42 h 30 m of business time", "1 h 30 m" (24x7).
     pub fn duration(minutes: &i64, calendar: &str) -> String {
         let minutes = *minutes;
-        let kind = if calendar == crate::domain::calendar::ALWAYS { "" } else { "business " };
+        let business = calendar != crate::domain::calendar::ALWAYS;
+        let kind = if business { "business " } else { "" };
         if minutes % 60 == 0 {
             let hours = minutes / 60;
             format!("{hours} {kind}hour{}", if hours == 1 { "" } else { "s" })
+        } else if business {
+            format!("{} of business time", hm(minutes))
         } else {
-            format!("{minutes} {kind}minutes")
+            hm(minutes)
         }
     }
 }
@@ -266,6 +275,17 @@ pub mod words {
 #[cfg(test)]
 mod tests {
     use super::local_path;
+
+    #[test]
+    fn targets_and_times_used_read_in_hours_and_minutes() {
+        use super::words::{duration, hm};
+        assert_eq!(hm(45), "45 m");
+        assert_eq!(hm(2550), "42 h 30 m");
+        assert_eq!(duration(&240, "it-hours"), "4 business hours");
+        assert_eq!(duration(&2550, "it-hours"), "42 h 30 m of business time");
+        assert_eq!(duration(&60, "24x7"), "1 hour");
+        assert_eq!(duration(&90, "24x7"), "1 h 30 m");
+    }
 
     #[test]
     fn spans_and_countdowns_read_in_their_two_largest_units() {
