@@ -84,21 +84,77 @@ pub struct ReportQuery<'a> {
 /// The sums of the rows `q` selects, in one pass over an index range.
 pub fn report_group(conn: &mut AnyConnection, q: &ReportQuery) -> QueryResult<ReportGroup> {
     let postgres = matches!(conn, AnyConnection::Postgresql(_));
-    let mut query = diesel::sql_query(report_sql(q, postgres)).into_boxed();
-    for value in [q.team, q.category, q.held_by.map(|(t, _)| t)].into_iter().flatten() {
-        query = query.bind::<Text, _>(value.to_owned());
+    let mut values = vec![('n', Value::Int(q.now)), ('f', Value::Int(q.from)), ('t', Value::Int(q.to))];
+    values.extend(q.team.map(|t| ('a', Value::Text(t.to_owned()))));
+    values.extend(q.category.map(|c| ('c', Value::Text(c.to_owned()))));
+    if let Some((team, since)) = q.held_by {
+        values.extend([('h', Value::Text(team.to_owned())), ('s', Value::Int(since))]);
     }
-    query.get_result(conn)
+    let query = BoundSql { sql: report_sql(q, postgres), values };
+    per_backend!(conn, c => query.get_result(c))
 }
+
+/// Where a value is bound in `BoundSql`'s text: this character, then the value's code.
+const MARK: char = '\u{1}';
+
+/// A value bound into a `BoundSql`.
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+/// SQL text whose every value is bound (a `MARK` and a code letter at each place, a value per
+/// code), so that the same report shape is the same statement: diesel prepares it once per
+/// connection and PostgreSQL plans it once, where `sql_query` is prepared (and planned) on every
+/// call — 40 plans a quarter's report.
+struct BoundSql {
+    sql: String,
+    values: Vec<(char, Value)>,
+}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for BoundSql
+where
+    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<BigInt> + diesel::sql_types::HasSqlType<Text>,
+    i64: diesel::serialize::ToSql<BigInt, DB>,
+    String: diesel::serialize::ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        let mut parts = self.sql.split(MARK);
+        out.push_sql(parts.next().unwrap_or_default());
+        for part in parts {
+            let mut chars = part.chars();
+            let code = chars.next();
+            match self.values.iter().find(|(c, _)| Some(*c) == code).map(|(_, v)| v) {
+                Some(Value::Int(v)) => out.push_bind_param::<BigInt, _>(v)?,
+                Some(Value::Text(v)) => out.push_bind_param::<Text, _>(v)?,
+                None => return Err(diesel::result::Error::QueryBuilderError(format!("no value for {code:?}").into())),
+            }
+            out.push_sql(chars.as_str());
+        }
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryId for BoundSql {
+    type QueryId = ();
+    /// Cached by its text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for BoundSql {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for BoundSql {}
 
 /// A string as an SQL literal.
 fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// The SQL of `report_group`. Its values are integers this module formats, the scope and
-/// the calendar names as quoted literals (from code and from stored configuration), and the
-/// team and category as bound parameters.
+/// The SQL of `report_group`: the scope and the calendar names as quoted literals (from code
+/// and from stored configuration: they shape the statement), every other value marked for
+/// `BoundSql` to bind.
 fn report_sql(q: &ReportQuery, postgres: bool) -> String {
     let list = |x: &str| {
         if postgres { format!("string_agg(CAST({x} AS TEXT), ',')") } else { format!("group_concat({x})") }
@@ -108,7 +164,7 @@ fn report_sql(q: &ReportQuery, postgres: bool) -> String {
     // clock breached, if at all, before it stopped, so: decided = stopped + breached while
     // running, met = stopped - breached before stopping.
     let count_where = |condition: &str| format!("count(*) FILTER (WHERE {condition})");
-    let now = q.now;
+    let now = format!("{MARK}n");
     let stopped_breached = |c: &str| count_where(&format!("{c}_stopped_at IS NOT NULL AND {c}_breached_at <= {now}"));
     let running_breached = |c: &str| count_where(&format!("{c}_stopped_at IS NULL AND {c}_breached_at <= {now}"));
     let met = |c: &str| format!("count({c}_stopped_at) - {}", stopped_breached(c));
@@ -125,23 +181,18 @@ fn report_sql(q: &ReportQuery, postgres: bool) -> String {
          THEN coalesce(fr_elapsed_ns, 0) || ':' || fr_running_since || ':' || fr_target || ':' || sla_version || ':' || \
          (CASE fr_calendar{calendar_index} ELSE -1 END) END"
     );
-    let placeholder = |i: usize| if postgres { format!("${i}") } else { "?".to_owned() };
     let mut filters = vec![format!("scope = {}", literal(q.scope))];
-    let mut binds = 0;
-    for (column, value) in [("team_key", q.team), ("category", q.category)] {
+    for (column, value, code) in [("team_key", q.team, 'a'), ("category", q.category, 'c')] {
         if value.is_some() {
-            binds += 1;
-            filters.push(format!("{column} = {}", placeholder(binds)));
+            filters.push(format!("{column} = {MARK}{code}"));
         }
     }
-    filters.push(format!("started_at >= {}", q.from));
-    filters.push(format!("started_at < {}", q.to));
-    if let Some((_, from)) = q.held_by {
-        binds += 1;
+    filters.push(format!("started_at >= {MARK}f"));
+    filters.push(format!("started_at < {MARK}t"));
+    if q.held_by.is_some() {
         filters.push(format!(
             "request_id IN (SELECT h.request_id FROM request_facts h WHERE h.scope IN ('only', 'hold') \
-             AND h.team_key = {} AND h.started_at >= {from})",
-            placeholder(binds)
+             AND h.team_key = {MARK}h AND h.started_at >= {MARK}s)"
         ));
     }
     format!(
