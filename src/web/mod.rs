@@ -6,8 +6,10 @@
 //! the same rules. Every form carries the session's CSRF token; every POST checks it.
 
 mod account;
+mod actions;
 mod admin;
 mod charts;
+mod conversation;
 mod dashboard;
 pub mod guard;
 mod links;

@@ -1,0 +1,182 @@
+//! The request page's actions (comment, status, assign, hand over), from the request page or
+//! a queue's row: each runs one service workflow as the signed-in user, then goes back to the
+//! page it came from, which says what happened or why it could not.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::session::SignedIn;
+use super::{PageError, see_other};
+use crate::auth::Actor;
+use crate::error::ApiError;
+use crate::read::views::RequestDetail;
+use crate::service::AnyConnection;
+use crate::service::Error as ServiceError;
+use crate::service::notify::Notifier;
+use crate::service::requests::{self as workflow, AssignInput, CommentInput, ReassignInput, StatusInput};
+use crate::state::AppState;
+
+/// Form fields of the request page's actions; each action reads the ones it needs.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub internal: Option<String>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+    /// An email, `me`, or empty to unassign.
+    #[serde(default)]
+    pub assignee: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub reason: String,
+    /// Where to go afterwards (a local path); the request page by default.
+    #[serde(default)]
+    pub back: String,
+    /// With a comment: a status to move to, the comment being the move's note (one change).
+    #[serde(default)]
+    pub then: String,
+}
+
+/// One of the request page's actions: a service workflow fed from the form.
+type Action =
+    fn(&mut AnyConnection, &Actor, &Notifier, &str, &ActionForm, DateTime<Utc>) -> Result<RequestDetail, ServiceError>;
+
+/// Runs one request action as the signed-in user, then goes back to the page it came from.
+/// Back on the request page, `done` says what happened (`notice`).
+async fn act(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: String,
+    form: ActionForm,
+    done: &str,
+    action: Action,
+) -> Result<HttpResponse, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let (actor, notifier, now) = (user.actor.clone(), state.notifier.clone(), state.clock.now());
+    let back = super::local_path(&form.back);
+    let acted = key.clone();
+    let result = state.run(move |conn| action(conn, &actor, &notifier, &acted, &form, now)).await;
+    match back {
+        // From a queue: back to it, which says what happened to the row, or why it could not.
+        Some(queue) if queue.starts_with("/queues/") => {
+            let (n, failed, why) = match &result {
+                Ok(_) => ("1", "", String::new()),
+                Err(e) => ("0", key.as_str(), e.to_string()),
+            };
+            Ok(see_other(&with_outcome(&queue, &[("did", done), ("done", n), ("failed", failed), ("why", &why)])))
+        }
+        // From the request page: a refusal the user can act on (a missing note, a move the
+        // status does not allow) comes back to the page, saying why; anything else is an error page.
+        None => match result {
+            Ok(_) => Ok(see_other(&format!("/requests/{key}?done={done}"))),
+            Err(e @ (ApiError::Validation(_) | ApiError::Conflict { .. })) => {
+                Ok(see_other(&with_outcome(&format!("/requests/{key}"), &[("refused", &e.to_string())])))
+            }
+            Err(e) => Err(e.into()),
+        },
+        Some(back) => {
+            result?;
+            Ok(see_other(&back))
+        }
+    }
+}
+
+/// `path` (a local path, perhaps with a query) with `outcome` in its query, replacing any
+/// outcome of an earlier action.
+pub fn with_outcome(path: &str, outcome: &[(&str, &str)]) -> String {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let kept = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| !matches!(k.as_ref(), "did" | "done" | "failed" | "why" | "refused"))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect::<Vec<_>>();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .extend_pairs(outcome.iter().filter(|(_, v)| !v.is_empty()))
+        .finish();
+    format!("{path}?{query}")
+}
+
+pub async fn comment(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let done = if form.then.is_empty() { "commented" } else { "status" };
+    act(state, user, key.into_inner(), form.into_inner(), done, |conn, actor, notifier, key, f, now| {
+        if f.then.is_empty() {
+            let input = CommentInput { body: f.body.clone(), internal: f.internal.is_some() };
+            return workflow::comment(conn, actor, notifier, key, &input, now);
+        }
+        workflow::reply_and_move(conn, actor, notifier, key, &f.body, f.internal.is_some(), &f.then, now)
+    })
+    .await
+}
+
+pub async fn change_status(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), "status", |conn, actor, notifier, key, f, now| {
+        let note = Some(f.note.clone()).filter(|n| !n.trim().is_empty());
+        workflow::change_status(conn, actor, notifier, key, &StatusInput { status: f.status.clone(), note }, now)
+    })
+    .await
+}
+
+pub async fn assign(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), "assigned", |conn, actor, notifier, key, f, now| {
+        let assignee = match f.assignee.trim() {
+            "" => None,
+            "me" => Some(actor.email.clone()),
+            email => Some(email.to_owned()),
+        };
+        workflow::assign(conn, actor, notifier, key, &AssignInput { assignee }, now)
+    })
+    .await
+}
+
+pub async fn reassign(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), "handed_over", |conn, actor, notifier, key, f, now| {
+        let input = ReassignInput { team: f.team.clone(), reason: f.reason.clone() };
+        workflow::reassign(conn, actor, notifier, key, &input, now)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_outcome_replaces_the_last_one_and_keeps_the_filters() {
+        let back = super::with_outcome(
+            "/queues/it?q=form&did=assign&done=2&failed=",
+            &[("did", "status"), ("done", "1"), ("failed", "")],
+        );
+        assert_eq!(back, "/queues/it?q=form&did=status&done=1");
+        let refused = super::with_outcome(
+            "/queues/it",
+            &[("did", "status"), ("done", "0"), ("failed", "CR-3"), ("why", "no move from closed")],
+        );
+        assert_eq!(refused, "/queues/it?did=status&done=0&failed=CR-3&why=no+move+from+closed");
+    }
+}

@@ -1,0 +1,143 @@
+//! The request page's conversation: each event of a request's history in words, messages on
+//! their own and the updates between two messages folded into one line.
+
+use chrono::{DateTime, Utc};
+
+use super::words;
+use crate::domain::sla::ClockKind;
+use crate::domain::{Event, Status};
+use crate::read::views::EventView;
+
+/// One line of a request's history, in words.
+pub struct HistoryLine {
+    pub at: DateTime<Utc>,
+    pub who: String,
+    pub what: String,
+    /// A comment's or note's text, shown as a quote.
+    pub body: Option<String>,
+    pub internal: bool,
+    /// A change a reader follows (filed, routed, moved, assigned, handed over), not a mark the
+    /// clocks leave (first response, at risk, breached).
+    pub notable: bool,
+}
+
+pub fn history_line(e: &EventView, staff: bool) -> HistoryLine {
+    let status = |s: Status| if staff { words::status_for_staff(s.as_str()) } else { words::status(s.as_str()) };
+    let clock = |c: ClockKind| c.as_str().replace('_', " ");
+    let (what, body) = match &e.event {
+        Event::Created { .. } => ("filed the request".to_owned(), None),
+        Event::Routed { team, reason, .. } => (format!("routed to {team}: {reason}"), None),
+        Event::Imported(imported) => (format!("imported from {}", imported.source), None),
+        Event::Acknowledged(m) | Event::StatusChanged(m) | Event::Rejected(m) | Event::Reopened(m) => {
+            let note = m.note.clone().filter(|n| !n.is_empty());
+            (format!("moved it from {} to {}", status(m.from), status(m.to)), note)
+        }
+        Event::FirstResponse { .. } => ("gave the first response".to_owned(), None),
+        Event::FirstAnswer { .. } => ("gave the first answer".to_owned(), None),
+        Event::Commented { body, internal } => {
+            ((if *internal { "added an internal note" } else { "commented" }).to_owned(), Some(body.clone()))
+        }
+        Event::Assigned { assignee: Some(a), .. } => (format!("assigned it to {a}"), None),
+        Event::Assigned { assignee: None, .. } => ("unassigned it".to_owned(), None),
+        Event::Reassigned { from, to, reason, .. } => (format!("handed it from {from} to {to}"), Some(reason.clone())),
+        Event::SlaAtRisk(x) => (format!("{} clock at risk", clock(x.clock)), None),
+        Event::SlaBreached(x) => (format!("{} target breached", clock(x.clock)), None),
+        Event::SlaBreachedTwice(x) => (format!("{} target breached twice over", clock(x.clock)), None),
+    };
+    HistoryLine {
+        at: e.at,
+        who: e.actor.as_ref().map_or_else(|| "changedesk".to_owned(), |a| a.name.clone()),
+        what,
+        body,
+        internal: matches!(e.event, Event::Commented { internal: true, .. }),
+        notable: !matches!(
+            e.event,
+            Event::FirstResponse { .. }
+                | Event::FirstAnswer { .. }
+                | Event::SlaAtRisk(_)
+                | Event::SlaBreached(_)
+                | Event::SlaBreachedTwice(_)
+        ),
+    }
+}
+
+/// The request page's conversation: each message as it was written (a comment, a note, a
+/// status move or hand-over with words for the reader), and the updates between two messages
+/// (routing, assignments, clocks) folded into one line.
+pub enum Entry {
+    Message(HistoryLine),
+    Activity(Vec<HistoryLine>),
+}
+
+pub fn conversation(lines: Vec<HistoryLine>) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for line in lines {
+        match entries.last_mut() {
+            _ if line.body.is_some() => entries.push(Entry::Message(line)),
+            Some(Entry::Activity(updates)) => updates.push(line),
+            _ => entries.push(Entry::Activity(vec![line])),
+        }
+    }
+    entries
+}
+
+/// An activity line in a few words: its first change and its latest (the news), and how many
+/// other updates lie around them (the clocks' marks count but are not named).
+pub fn activity_summary(updates: &[HistoryLine]) -> String {
+    let said = |u: &HistoryLine| format!("{} {}", u.who, u.what);
+    let notable: Vec<&HistoryLine> = updates.iter().filter(|u| u.notable).collect();
+    let named: Vec<&HistoryLine> = match notable.as_slice() {
+        [] => updates.iter().take(1).collect(),
+        [only] => vec![*only],
+        [first, .., last] => vec![*first, *last],
+    };
+    let text = named.iter().map(|u| said(u)).collect::<Vec<_>>().join("; ");
+    match updates.len() - named.len() {
+        0 => text,
+        1 => format!("{text} (and 1 more update)"),
+        more => format!("{text} (and {more} more updates)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Entry, HistoryLine, activity_summary, conversation};
+
+    fn line(what: &str, body: Option<&str>) -> HistoryLine {
+        let notable = what != "gave the first response";
+        HistoryLine {
+            at: chrono::DateTime::UNIX_EPOCH,
+            who: "Ian".into(),
+            what: what.into(),
+            body: body.map(Into::into),
+            internal: false,
+            notable,
+        }
+    }
+
+    #[test]
+    fn messages_stand_alone_and_the_updates_between_them_fold_into_one_line() {
+        let entries = conversation(vec![
+            line("filed the request", None),
+            line("routed to it", None),
+            line("commented", Some("Which page?")),
+            line("moved it from new to acknowledged", None),
+            line("assigned it to ian", None),
+            line("gave the first response", None),
+            line("commented", Some("Fixed.")),
+        ]);
+        let shape: Vec<usize> = entries
+            .iter()
+            .map(|e| match e {
+                Entry::Message(_) => 0,
+                Entry::Activity(updates) => updates.len(),
+            })
+            .collect();
+        assert_eq!(shape, [2, 0, 3, 0]);
+        let Entry::Activity(updates) = &entries[2] else { panic!("an activity line") };
+        assert_eq!(
+            activity_summary(updates),
+            "Ian moved it from new to acknowledged; Ian assigned it to ian (and 1 more update)"
+        );
+    }
+}
