@@ -62,6 +62,8 @@ async fn act(
     user.check_csrf(&form.csrf)?;
     let (actor, notifier, now) = (user.actor.clone(), state.notifier.clone(), state.clock.now());
     let back = super::local_path(&form.back);
+    // An acknowledgement from a queue's row is said as one, like the bulk action's.
+    let did = if done == "status" && form.status == "acknowledged" { "acknowledge" } else { done };
     let acted = key.clone();
     let result = state.run(move |conn| action(conn, &actor, &notifier, &acted, &form, now)).await;
     match back {
@@ -71,7 +73,7 @@ async fn act(
                 Ok(_) => ("1", "", String::new()),
                 Err(e) => ("0", key.as_str(), e.to_string()),
             };
-            Ok(see_other(&with_outcome(&queue, &[("did", done), ("done", n), ("failed", failed), ("why", &why)])))
+            Ok(see_other(&with_outcome(&queue, &[("did", did), ("done", n), ("failed", failed), ("why", &why)])))
         }
         // From the request page: a refusal the user can act on (a missing note, a move the
         // status does not allow) comes back to the page, saying why; anything else is an error page.

@@ -177,8 +177,8 @@ async fn a_marketer_files_a_request_and_sees_it_acknowledged_by_it() {
         if status == "Acknowledged" { Ok(()) } else { Err(status) }
     })
     .await;
-    assert_eq!(path(&ian).await, "/queues/it?did=status&done=1", "back at the queue");
-    assert_eq!(text_now(&ian, "main .notice").await, "1 request moved.", "which says what happened");
+    assert_eq!(path(&ian).await, "/queues/it?did=acknowledge&done=1", "back at the queue");
+    assert_eq!(text_now(&ian, "main .notice").await, "1 request acknowledged.", "which says what happened");
     let buttons = run(&ian, "return document.querySelectorAll(\"[aria-label='Acknowledge CR-2']\").length").await;
     assert_eq!(buttons, 0, "nothing left to acknowledge");
 
@@ -563,7 +563,7 @@ async fn the_queue_is_worked_from_the_keyboard_and_its_shortcuts_can_be_turned_o
     assert_eq!(ticked.as_array().unwrap().len(), 1, "x ticks the request in focus: {ticked}");
     press(&browser, 'a').await;
     browser.wait_for("main .notice").await;
-    assert_eq!(text_now(&browser, "main .notice").await, "1 request moved.", "a acknowledged it");
+    assert_eq!(text_now(&browser, "main .notice").await, "1 request acknowledged.", "a acknowledged it");
     press(&browser, '/').await;
     assert_eq!(run(&browser, "return document.activeElement.id").await, "f-q", "/ goes to the search box");
     // Typing in the search box types; it does not move the focus.

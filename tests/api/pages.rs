@@ -279,7 +279,7 @@ on_both_backends! {
         assert!(at("CR-2") < at("CR-3") && at("CR-3") < at("CR-1"), "P1 first, then P3, then P4");
         let csrf = queue.csrf();
         let acked = ian.post("/requests/CR-2/status", &[("csrf", &csrf), ("status", "acknowledged"), ("back", "/queues/it")]).await;
-        assert_eq!(acked.location.as_deref(), Some("/queues/it?did=status&done=1"));
+        assert_eq!(acked.location.as_deref(), Some("/queues/it?did=acknowledge&done=1"));
         let bulk = ian.client.post(format!("{}/queues/it/bulk", ian.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!("csrf={csrf}&action=acknowledge&key=CR-1&key=CR-2&key=CR-3"));
