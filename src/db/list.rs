@@ -119,10 +119,6 @@ pub enum UrgencyTier {
 
 impl UrgencyTier {
     pub const ALL: [UrgencyTier; 4] = [Self::P1, Self::Breached, Self::AtRisk, Self::Rest];
-
-    pub fn from_index(i: u8) -> Option<Self> {
-        Self::ALL.get(usize::from(i)).copied()
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -241,7 +241,8 @@ impl Bulk {
         let missing = |field: &str, problem: &str| ApiError::Validation(FieldErrors::single(field, problem));
         Ok(match action {
             "acknowledge" => Self::Acknowledge,
-            "assign" | "assign_me" if action == "assign_me" || assignee == "me" => Self::Assign("me".into()),
+            // The old form's button; "me" is resolved where the action is applied.
+            "assign_me" => Self::Assign("me".into()),
             "assign" if assignee.is_empty() => return Err(missing("assignee", "choose whom to assign them to")),
             "assign" => Self::Assign(assignee.to_owned()),
             "status" if Status::parse(status).is_err() => {
