@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod auth;
+pub mod charts;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -18,4 +19,5 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod web;
+pub mod words;
 pub mod workers;

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::mail::Mailer;
-use crate::read::digest::{self, IsoWeek};
+use crate::read::digest::IsoWeek;
 use crate::read::reports::{self, Period};
 use crate::service::digest::queue;
 use crate::service::notify::Notifier;
@@ -58,7 +58,11 @@ pub struct DigestArgs {
     /// ISO week, e.g. 2026-W47; the week just ended when absent.
     #[arg(long)]
     pub week: Option<String>,
-    /// Queue it for the configured recipients (once per week and recipient, ever) and send.
+    /// Print this team's digest (its leads') instead of the organisation's.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Queue every digest of the week (the organisation's for `digest.recipients`, each team's
+    /// for its leads; once per week, digest and recipient, ever) and send.
     #[arg(long)]
     pub send: bool,
 }
@@ -76,8 +80,8 @@ pub fn digest(args: DigestArgs, settings: &Settings, clock: &Clock) -> anyhow::R
     let notifier = Notifier::new(&settings.server.base_url, &settings.org.name);
     let mut conn = pool.get()?;
     if !args.send {
-        let d = digest::build(&mut conn, settings, &notifier, week, now).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let message = crate::mail::digest::render(&d, &notifier.org).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let message = crate::service::digest::compose(&mut conn, settings, &notifier, week, args.team.as_deref(), now)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("Subject: {}\n\n{}", message.subject, message.text);
         return Ok(());
     }

@@ -42,6 +42,16 @@ pub struct Settings {
 pub struct ReportSettings {
     pub gap_team: String,
     pub gap_baseline: String,
+    /// The share of first-response targets each team aims to meet: the goal line on the
+    /// attainment charts of the dashboard and the digest.
+    #[serde(default = "ReportSettings::default_attainment_goal")]
+    pub attainment_goal: f64,
+}
+
+impl ReportSettings {
+    fn default_attainment_goal() -> f64 {
+        0.9
+    }
 }
 
 /// The weekly SLA digest: when (local time in `timezone`) and to whom.
@@ -305,6 +315,9 @@ impl Settings {
             if !teams.contains(team) {
                 errors.add(key, format!("unknown team '{team}'"));
             }
+        }
+        if !(0.0..=1.0).contains(&self.reports.attainment_goal) {
+            errors.add("reports.attainment_goal", "must be a share from 0 to 1, such as 0.9");
         }
         if self.digest.local_time().is_none() {
             errors.add("digest.time", format!("'{}' is not a time as HH:MM", self.digest.time));

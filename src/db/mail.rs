@@ -27,6 +27,8 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// A PNG the HTML part shows by Content-ID (`cid:` [`crate::mail::INLINE_CHART`]).
+    pub inline_png: Option<Vec<u8>>,
 }
 
 /// Queues a message unless one with the same dedupe key exists (inside a savepoint, so the

@@ -29,21 +29,25 @@ pub fn reassignments_between(
 
 /// The requester's clocks (seq 0), with their SLA version, of the requests with a clock that
 /// breached in [start, end): each breach-moment index read alone, a request found by both once.
-pub fn clocks_breached_between(
-    conn: &mut AnyConnection,
-    start: i64,
-    end: i64,
-) -> QueryResult<Vec<(super::RequestClocksRow, i32)>> {
+pub fn clocks_breached_between(conn: &mut AnyConnection, start: i64, end: i64) -> QueryResult<Vec<BreachedClocks>> {
     use super::schema::request_facts as f;
-    let of_seq_0 = f::table.filter(f::seq.eq(0)).select((super::RequestClocksRow::as_select(), f::sla_version));
-    let mut rows: Vec<(super::RequestClocksRow, i32)> =
+    let of_seq_0 = f::table.filter(f::seq.eq(0)).select((
+        super::RequestClocksRow::as_select(),
+        f::sla_version,
+        f::fr_breach_team,
+        f::res_breach_team,
+    ));
+    let mut rows: Vec<BreachedClocks> =
         of_seq_0.filter(f::fr_breached_at.ge(start)).filter(f::fr_breached_at.lt(end)).load(conn)?;
-    let more: Vec<(super::RequestClocksRow, i32)> =
+    let more: Vec<BreachedClocks> =
         of_seq_0.filter(f::res_breached_at.ge(start)).filter(f::res_breached_at.lt(end)).load(conn)?;
-    let seen: std::collections::HashSet<String> = rows.iter().map(|(c, _)| c.request_id.clone()).collect();
-    rows.extend(more.into_iter().filter(|(c, _)| !seen.contains(&c.request_id)));
+    let seen: std::collections::HashSet<String> = rows.iter().map(|(c, ..)| c.request_id.clone()).collect();
+    rows.extend(more.into_iter().filter(|(c, ..)| !seen.contains(&c.request_id)));
     Ok(rows)
 }
+
+/// A request's clocks, its SLA version, and the teams charged with each clock's breach.
+pub type BreachedClocks = (super::RequestClocksRow, i32, Option<String>, Option<String>);
 
 /// These requests, in no order.
 pub fn requests_by_ids(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<RequestRow>> {

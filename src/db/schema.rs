@@ -21,6 +21,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         timezone -> Nullable<Text>,
+        digest_opt_out -> Bool,
     }
 }
 
@@ -171,6 +172,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        inline_png -> Nullable<Binary>,
     }
 }
 

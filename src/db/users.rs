@@ -20,6 +20,8 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     /// The IANA time zone the person reads the pages in; none: the organisation's.
     pub timezone: Option<String>,
+    /// The person asked not to get the weekly digest.
+    pub digest_opt_out: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -78,6 +80,22 @@ pub fn members_of(conn: &mut AnyConnection, team: &str) -> QueryResult<Vec<(Stri
 }
 
 /// Sets the time zone a person reads the pages in (none: the organisation's).
+pub fn set_digest_opt_out(conn: &mut AnyConnection, user_id: &str, opt_out: bool) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id)).set(users::digest_opt_out.eq(opt_out)).execute(conn).map(drop)
+}
+
+/// Every active person with the teams they are in (who gets which weekly digest).
+pub fn digest_people(conn: &mut AnyConnection) -> QueryResult<Vec<(UserRow, Vec<String>)>> {
+    let people: Vec<UserRow> = users::table.filter(users::active.eq(true)).select(UserRow::as_select()).load(conn)?;
+    let memberships: Vec<(String, String)> =
+        team_members::table.select((team_members::user_id, team_members::team_key)).load(conn)?;
+    let mut teams: HashMap<String, Vec<String>> = HashMap::new();
+    for (user, team) in memberships {
+        teams.entry(user).or_default().push(team);
+    }
+    Ok(people.into_iter().map(|u| (teams.remove(&u.id).unwrap_or_default(), u)).map(|(t, u)| (u, t)).collect())
+}
+
 pub fn set_timezone(conn: &mut AnyConnection, user_id: &str, timezone: Option<&str>) -> QueryResult<()> {
     diesel::update(users::table.find(user_id)).set(users::timezone.eq(timezone)).execute(conn).map(drop)
 }

@@ -1,34 +1,52 @@
-//! The weekly digest as mail: its subject, text and HTML parts (askama templates).
+//! The weekly digest as mail: its subject, text and HTML parts (askama templates), and the
+//! trend as a PNG the HTML part shows by Content-ID (mail clients do not render SVG).
+
+use std::collections::BTreeMap;
 
 use askama::Template;
 
 use super::message::Rendered;
-use crate::read::digest::Digest;
+use crate::read::digest::{Digest, TrendPoint};
 use crate::service::Error;
+use crate::words;
+
+/// What every digest is rendered with besides its numbers.
+pub struct Context<'a> {
+    pub org: &'a str,
+    /// Team names by key.
+    pub names: &'a BTreeMap<String, String>,
+    /// The share of first-response targets each team aims to meet (the chart's goal line).
+    pub goal: f64,
+    /// Where a reader turns the digest off.
+    pub account_link: String,
+}
 
 #[derive(Template)]
 #[template(path = "mail/digest.txt", config = "config/askama.toml")]
 struct DigestText<'a> {
     d: &'a Digest,
-    org: &'a str,
+    c: &'a Context<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "mail/digest.html", config = "config/askama.toml")]
 struct DigestHtml<'a> {
     d: &'a Digest,
-    org: &'a str,
+    c: &'a Context<'a>,
+    chart: &'a str,
 }
 
-/// Number formats shared by both digest templates.
+/// Names and number formats shared by both digest templates.
 trait Formats {
-    /// Minutes as "3h 20m" for people.
+    fn context(&self) -> &Context<'_>;
+
+    fn name<'s>(&'s self, key: &'s str) -> &'s str {
+        self.context().names.get(key).map_or(key, String::as_str)
+    }
+
+    /// Business minutes as "3 h 20 m"; "–" when there is nothing to measure.
     fn hm(&self, minutes: &Option<i64>) -> String {
-        match *minutes {
-            None => "–".into(),
-            Some(m) if m < 60 => format!("{m}m"),
-            Some(m) => format!("{}h {:02}m", m / 60, m % 60),
-        }
+        minutes.map_or("–".into(), words::hm)
     }
 
     fn pct(&self, share: &Option<f64>) -> String {
@@ -38,17 +56,55 @@ trait Formats {
     fn share(&self, share: &f64) -> String {
         format!("{:.0}%", share * 100.0)
     }
+
+    fn status(&self, status: &str) -> &'static str {
+        words::status_for_staff(status)
+    }
+
+    /// "In progress at the end of the week, closed now", or "in progress then and now".
+    fn states(&self, at_end: &str, now: &str) -> String {
+        let (then, now) = (self.status(at_end), self.status(now));
+        if then == now {
+            format!("{then} at the end of the week and now")
+        } else {
+            format!("{then} at the end of the week, {} now", now.to_lowercase())
+        }
+    }
 }
 
-impl Formats for DigestText<'_> {}
-impl Formats for DigestHtml<'_> {}
+impl Formats for DigestText<'_> {
+    fn context(&self) -> &Context<'_> {
+        self.c
+    }
+}
+impl Formats for DigestHtml<'_> {
+    fn context(&self) -> &Context<'_> {
+        self.c
+    }
+}
 
-/// Subject, text and HTML of a digest.
-pub fn render(d: &Digest, org: &str) -> Result<Rendered, Error> {
+/// The chart's size in pixels: legible in a 600-pixel mail column.
+const CHART: (u32, u32) = (600, 260);
+
+/// Subject, text, HTML and the trend chart of a digest.
+pub fn render(d: &Digest, c: &Context) -> Result<Rendered, Error> {
     let err = |e: askama::Error| Error::Internal(anyhow::anyhow!("rendering the digest: {e}"));
+    let name = |key: &str| c.names.get(key).cloned().unwrap_or_else(|| key.to_owned());
+    let png = crate::charts::Trend {
+        trend: &d.trend,
+        name: &name,
+        caption: "First responses within target per week (%)",
+        y_range: 0.0..105.0,
+        y_unit: "%",
+        value: |p: &TrendPoint| p.first_response_attainment.map(|a| a * 100.0),
+        goal: Some((c.goal * 100.0, format!("goal: {:.0}%", c.goal * 100.0))),
+    }
+    .png(CHART.0, CHART.1)?;
+    let whose = d.team.as_deref().map_or_else(|| c.org.to_owned(), name);
     Ok(Rendered {
-        subject: format!("SLA digest {}: {}", d.week, d.gap.summary),
-        text: DigestText { d, org }.render().map_err(err)?,
-        html: DigestHtml { d, org }.render().map_err(err)?,
+        subject: format!("SLA digest {} ({whose}): {}", d.week, d.headline),
+        text: DigestText { d, c }.render().map_err(err)?,
+        html: DigestHtml { d, c, chart: super::INLINE_CHART }.render().map_err(err)?,
+        inline_png: Some(png),
     })
 }

@@ -42,6 +42,8 @@ pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// A PNG the HTML part shows as `cid:` [`super::INLINE_CHART`].
+    pub inline_png: Option<Vec<u8>>,
 }
 
 /// Subject, text and HTML of a notice.
@@ -49,7 +51,7 @@ pub fn render(n: &Notice, org: &str) -> Result<Rendered, askama::Error> {
     let text = NoticeText { heading: &n.heading, lines: &n.lines, body: &n.body, link: &n.link, org }.render()?;
     let html =
         NoticeHtml { heading: &n.heading, key: &n.key, lines: &n.lines, body: &n.body, link: &n.link, org }.render()?;
-    Ok(Rendered { subject: n.subject.clone(), text, html })
+    Ok(Rendered { subject: n.subject.clone(), text, html, inline_png: None })
 }
 
 #[cfg(test)]

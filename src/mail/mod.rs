@@ -8,12 +8,16 @@ pub mod message;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{MailSettings, MailTransport, SmtpTls};
 use crate::db::OutboxRow;
+
+/// The Content-ID of a message's inline chart: its HTML part shows it as `cid:trend-chart`.
+pub const INLINE_CHART: &str = "trend-chart";
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -91,9 +95,17 @@ impl Mailer {
         for to in &recipients {
             builder = builder.to(to.parse().map_err(|e| format!("recipient '{to}': {e}"))?);
         }
-        builder
-            .multipart(MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone()))
-            .map_err(|e| format!("building the message: {e}"))
+        // Text or HTML; the HTML with its chart beside it (multipart/related) when it has one.
+        let png_type = ContentType::parse("image/png").map_err(|e| format!("image/png: {e}"))?;
+        let body = match &row.inline_png {
+            None => MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone()),
+            Some(png) => MultiPart::alternative().singlepart(SinglePart::plain(row.text_body.clone())).multipart(
+                MultiPart::related()
+                    .singlepart(SinglePart::html(row.html_body.clone()))
+                    .singlepart(Attachment::new_inline(INLINE_CHART.to_owned()).body(png.clone(), png_type)),
+            ),
+        };
+        builder.multipart(body).map_err(|e| format!("building the message: {e}"))
     }
 }
 

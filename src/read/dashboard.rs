@@ -73,7 +73,7 @@ pub fn build(
     }
     let team_keys: Vec<&str> = report.teams.iter().map(|t| t.team.as_str()).collect();
     let trend = trend(&weeks, period.timezone, &buckets, &team_keys)?;
-    let breaches = worst_breaches(conn, notifier, period.start(), period.end(), now, MAX_BREACHES)?;
+    let breaches = worst_breaches(conn, notifier, &period, now, MAX_BREACHES, None)?;
     Ok(Dashboard { report, distribution, trend, breaches })
 }
 

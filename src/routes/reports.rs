@@ -104,19 +104,38 @@ pub async fn sla_report_csv(
 /// The weekly digest's data for an ISO week, e.g. 2026-W47.
 #[utoipa::path(tag = "reports", params(("week" = String, Path,
         description = "ISO week from 1970-W01 to 9999-W52, e.g. 2026-W47; a week 53 of a year that has none is 404",
-        pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-W(0[1-9]|[1-4][0-9]|5[0-3])$")),
+        pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-W(0[1-9]|[1-4][0-9]|5[0-3])$"),
+        DigestQuery),
     responses((status = 200, body = Digest), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[get("/digests/{week}")]
 pub async fn show_digest(
     state: web::Data<AppState>,
     actor: Actor,
     week: web::Path<String>,
+    query: web::Query<DigestQuery>,
 ) -> Result<web::Json<Digest>, ApiError> {
     actor.require_reports()?;
+    let team = query.into_inner().team;
     let week = digest::IsoWeek::parse(&week).map_err(|e| match e {
         digest::WeekError::Malformed(e) => ApiError::validation("week", e),
         digest::WeekError::NoSuchWeek(e) => ApiError::NotFound(e),
     })?;
     let (settings, notifier, now) = (state.settings.clone(), state.notifier.clone(), state.clock.now());
-    Ok(web::Json(state.run(move |c| digest::build(c, &settings, &notifier, week, now)).await?))
+    Ok(web::Json(
+        state
+            .run(move |c| {
+                if let Some(team) = &team {
+                    admin::check_team(c, team)?;
+                }
+                digest::build(c, &settings, &notifier, week, team.as_deref(), now)
+            })
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DigestQuery {
+    /// A team's digest (the one its leads get) instead of the organisation's.
+    pub team: Option<String>,
 }

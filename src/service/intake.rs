@@ -143,11 +143,11 @@ impl Writer {
         };
         let file = |conn: &mut AnyConnection, job: &Job| {
             let Filing { actor, input, now, idempotency } = &job.filing;
-            if let Some(key) = idempotency {
-                if let Some(request_id) = idempotency::prior(conn, &actor.id, key, *now)? {
-                    let detail = requests::show(conn, actor, &request_id, *now)?;
-                    return Ok(Filed { detail, replayed: true });
-                }
+            if let Some(key) = idempotency
+                && let Some(request_id) = idempotency::prior(conn, &actor.id, key, *now)?
+            {
+                let detail = requests::show(conn, actor, &request_id, *now)?;
+                return Ok(Filed { detail, replayed: true });
             }
             let detail = requests::file(conn, actor, &self.notifier, &self.config, input, *now)?;
             if let Some(key) = idempotency {

@@ -91,6 +91,7 @@ impl Notifier {
             last_error: None,
             created_at: to_db(now),
             sent_at: None,
+            inline_png: message.inline_png,
         };
         Ok(db::enqueue_mail(conn, &row)?)
     }

@@ -190,6 +190,16 @@ pub fn set_timezone(conn: &mut AnyConnection, actor: &Actor, timezone: &str) -> 
     Ok(db::set_timezone(conn, &actor.id, Some(timezone).filter(|t| !t.is_empty()))?)
 }
 
+/// Whether the person opted out of the weekly digest.
+pub fn digest_opt_out(conn: &mut AnyConnection, user_id: &str) -> Result<bool, Error> {
+    Ok(db::user_by_id(conn, user_id)?.is_some_and(|u| u.digest_opt_out))
+}
+
+/// Stops (or restarts) the weekly digest for the person.
+pub fn set_digest_opt_out(conn: &mut AnyConnection, user_id: &str, opt_out: bool) -> Result<(), Error> {
+    Ok(db::set_digest_opt_out(conn, user_id, opt_out)?)
+}
+
 /// Who works in a team (its active members), by name: whom its requests may be assigned to.
 pub fn members_of(conn: &mut AnyConnection, team: &str) -> Result<Vec<crate::read::views::Person>, Error> {
     Ok(db::members_of(conn, team)?
@@ -287,6 +297,7 @@ pub(crate) fn insert_new_user(
         active: true,
         created_at: to_db(now),
         timezone: None,
+        digest_opt_out: false,
     };
     db::insert_user(conn, &row)?;
     for team in &new.teams {

@@ -22,7 +22,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/setup", web::post().to(setup))
         .route("/account/password", web::get().to(password_page))
         .route("/account/password", web::post().to(change_password))
-        .route("/account/timezone", web::post().to(change_timezone));
+        .route("/account/timezone", web::post().to(change_timezone))
+        .route("/account/digest", web::post().to(change_digest));
 }
 
 /// Where a signed-in user starts: their team's queue for staff, their requests otherwise.
@@ -234,6 +235,8 @@ struct PasswordPage {
     /// The organisation's time zone, the default.
     org_tz: chrono_tz::Tz,
     now: chrono::DateTime<chrono::Utc>,
+    /// Whether the person gets a weekly digest (none: no digest is meant for them).
+    digest: Option<bool>,
 }
 
 impl PasswordPage {
@@ -255,13 +258,50 @@ async fn password_page(
     query: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, PageError> {
     let saved = query.into_inner().saved.unwrap_or_default();
+    let digest = digest_choice(&state, &user).await?;
     html(PasswordPage {
         user,
         errors: FieldErrors::default(),
         saved,
         org_tz: state.settings.org.timezone,
         now: state.clock.now(),
+        digest,
     })
+}
+
+/// Whether the person gets a weekly digest, if one is meant for them: the organisation's (their
+/// address is among `digest.recipients`) or their team's (they lead one).
+async fn digest_choice(state: &AppState, user: &SignedIn) -> Result<Option<bool>, PageError> {
+    let email = user.actor.email.to_lowercase();
+    let meant = (user.actor.role == Role::Lead && !user.actor.teams.is_empty())
+        || state.settings.digest.recipients.iter().any(|r| r.trim().to_lowercase() == email);
+    if !meant {
+        return Ok(None);
+    }
+    let id = user.actor.id.clone();
+    let opted_out = state.run(move |conn| users::digest_opt_out(conn, &id)).await?;
+    Ok(Some(!opted_out))
+}
+
+#[derive(Deserialize)]
+pub struct DigestForm {
+    #[serde(default)]
+    csrf: String,
+    /// Present (the ticked checkbox) to get the digest; absent to stop it.
+    #[serde(default)]
+    digest: Option<String>,
+}
+
+/// Turns the person's weekly digest on or off.
+async fn change_digest(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: web::Form<DigestForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_csrf(&form.csrf)?;
+    let (id, wants) = (user.actor.id.clone(), form.digest.is_some());
+    state.run(move |conn| users::set_digest_opt_out(conn, &id, !wants)).await?;
+    Ok(see_other(if wants { "/account/password?saved=digest-on" } else { "/account/password?saved=digest-off" }))
 }
 
 #[derive(Deserialize)]
@@ -313,16 +353,20 @@ async fn change_password(
     };
     match result {
         Ok(()) => Ok(see_other("/account/password?saved=1")),
-        Err(ApiError::Validation(errors)) => html_status(
-            PasswordPage {
-                user,
-                errors,
-                saved: String::new(),
-                org_tz: state.settings.org.timezone,
-                now: state.clock.now(),
-            },
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Err(ApiError::Validation(errors)) => {
+            let digest = digest_choice(&state, &user).await?;
+            html_status(
+                PasswordPage {
+                    user,
+                    errors,
+                    saved: String::new(),
+                    org_tz: state.settings.org.timezone,
+                    now: state.clock.now(),
+                    digest,
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
         Err(e) => Err(e.into()),
     }
 }

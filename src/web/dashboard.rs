@@ -11,7 +11,7 @@ use super::{PageError, html};
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
 use crate::read::dashboard::{self, BUCKETS, Dashboard};
-use crate::read::digest::Item;
+use crate::read::digest::{Item, TrendPoint};
 use crate::read::reports::Period;
 use crate::service::admin::{self, TeamView};
 use crate::state::AppState;
@@ -128,7 +128,7 @@ async fn show(state: web::Data<AppState>, user: SignedIn, range: web::Query<Rang
             let gap = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
             let d = dashboard::build(conn, period, gap, &notifier, now)?;
             let teams = admin::teams(conn)?;
-            let charts = charts(&d, &teams)?;
+            let charts = charts(&d, &teams, settings.reports.attainment_goal)?;
             Ok((d, teams, charts))
         })
         .await?;
@@ -178,7 +178,7 @@ async fn csv(state: web::Data<AppState>, user: SignedIn, range: web::Query<Range
 }
 
 /// The distribution, the weekly median and the weekly attainment, as SVG, teams by name.
-fn charts(d: &Dashboard, teams: &[TeamView]) -> Result<[String; 3], crate::service::Error> {
+fn charts(d: &Dashboard, teams: &[TeamView], goal: f64) -> Result<[String; 3], crate::service::Error> {
     let name = |key: &str| super::team_name(teams, key).to_owned();
     let top_median = d
         .trend
@@ -187,16 +187,25 @@ fn charts(d: &Dashboard, teams: &[TeamView]) -> Result<[String; 3], crate::servi
         .max()
         .unwrap_or(60) as f64
         / 60.0;
-    let median = super::charts::trend_svg(
-        &d.trend,
-        &name,
-        "Median first response per week (business hours)",
-        0.0..(top_median * 1.15).max(1.0),
-        |p| p.median_first_response_business_minutes.map(|m| m as f64 / 60.0),
-    )?;
-    let attainment =
-        super::charts::trend_svg(&d.trend, &name, "First responses within target per week (%)", 0.0..105.0, |p| {
-            p.first_response_attainment.map(|a| a * 100.0)
-        })?;
-    Ok([super::charts::distribution_svg(&d.distribution, &name)?, median, attainment])
+    let median = crate::charts::Trend {
+        trend: &d.trend,
+        name: &name,
+        caption: "Median first response per week (business hours)",
+        y_range: 0.0..(top_median * 1.15).max(1.0),
+        y_unit: " h",
+        value: |p: &TrendPoint| p.median_first_response_business_minutes.map(|m| m as f64 / 60.0),
+        goal: None,
+    }
+    .svg()?;
+    let attainment = crate::charts::Trend {
+        trend: &d.trend,
+        name: &name,
+        caption: "First responses within target per week (%)",
+        y_range: 0.0..105.0,
+        y_unit: "%",
+        value: |p: &TrendPoint| p.first_response_attainment.map(|a| a * 100.0),
+        goal: Some((goal * 100.0, format!("goal: {:.0}%", goal * 100.0))),
+    }
+    .svg()?;
+    Ok([crate::charts::distribution_svg(&d.distribution, &name)?, median, attainment])
 }

@@ -48,7 +48,7 @@ impl Site {
     }
 
     /// Whether a request is a page form sent from another site.
-    fn from_elsewhere(&self, req: &ServiceRequest) -> bool {
+    fn is_from_elsewhere(&self, req: &ServiceRequest) -> bool {
         if req.method().is_safe() || req.path().starts_with("/api/") {
             return false;
         }
@@ -96,7 +96,7 @@ pub async fn guard(
         } else {
             PageError::Api(error).error_response()
         })
-    } else if site.from_elsewhere(&req) {
+    } else if site.is_from_elsewhere(&req) {
         Some(PageError::CrossSite.error_response())
     } else {
         None
@@ -124,7 +124,7 @@ mod tests {
             for h in headers {
                 req = req.insert_header(*h);
             }
-            site.from_elsewhere(&req.to_srv_request())
+            site.is_from_elsewhere(&req.to_srv_request())
         };
         assert!(!post(&[]), "no header: the CSRF token decides");
         assert!(!post(&[("sec-fetch-site", "same-origin"), ("origin", "https://desk.example.org")]));
@@ -135,8 +135,8 @@ mod tests {
         assert!(post(&[("origin", "null")]));
         assert!(post(&[("sec-fetch-site", "same-origin"), ("origin", "https://evil.example")]));
         let api = TestRequest::post().uri("/api/v1/requests").insert_header(("origin", "http://evil.example"));
-        assert!(!site.from_elsewhere(&api.to_srv_request()), "the API takes no cookies");
+        assert!(!site.is_from_elsewhere(&api.to_srv_request()), "the API takes no cookies");
         let get = TestRequest::get().uri("/requests/new").insert_header(("sec-fetch-site", "cross-site"));
-        assert!(!site.from_elsewhere(&get.to_srv_request()), "following a link from elsewhere is fine");
+        assert!(!site.is_from_elsewhere(&get.to_srv_request()), "following a link from elsewhere is fine");
     }
 }

@@ -8,7 +8,6 @@
 mod account;
 mod actions;
 mod admin;
-mod charts;
 mod conversation;
 mod dashboard;
 pub mod guard;
@@ -188,91 +187,7 @@ pub fn clocks(r: &crate::read::views::RequestView) -> Vec<(&'static str, Option<
     vec![("First response", r.sla.first_response.as_ref()), ("Resolution", r.sla.resolution.as_ref())]
 }
 
-/// Plain-words names for what the pages show.
-pub mod words {
-    pub fn status(s: &str) -> &'static str {
-        match s {
-            "new" => "New",
-            "acknowledged" => "Acknowledged",
-            "in_progress" => "In progress",
-            "waiting_on_requester" => "Waiting on you",
-            "resolved" => "Resolved",
-            "closed" => "Closed",
-            "rejected" => "Rejected",
-            _ => "Unknown",
-        }
-    }
-
-    /// The status as staff read it (the requester is "you" on the requester's pages only).
-    pub fn status_for_staff(s: &str) -> &'static str {
-        if s == "waiting_on_requester" { "Waiting on requester" } else { status(s) }
-    }
-
-    pub fn priority(p: &str) -> &'static str {
-        match p {
-            "P1" => "P1 · Site down or broken for everyone",
-            "P2" => "P2 · Urgent: blocks a campaign or many visitors",
-            "P3" => "P3 · Normal",
-            "P4" => "P4 · Whenever possible",
-            _ => "Unknown",
-        }
-    }
-
-    pub fn clock_state(s: &str) -> &'static str {
-        match s {
-            "running" => "On track",
-            "paused" => "Paused",
-            "at_risk" => "At risk",
-            "met" => "Met",
-            "breached" => "Breached",
-            _ => "No target",
-        }
-    }
-
-    /// A span of wall-clock time in its two largest units: "2 d 4 h", "3 h 10 m", "45 m"; under
-    /// a minute is "under a minute".
-    pub fn span(span: chrono::TimeDelta) -> String {
-        let minutes = span.num_minutes().abs();
-        let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
-        match (days, hours, mins) {
-            (0, 0, 0) => "under a minute".into(),
-            (0, 0, m) => format!("{m} m"),
-            (0, h, m) => format!("{h} h {m} m"),
-            (d, h, _) => format!("{d} d {h} h"),
-        }
-    }
-
-    /// Minutes of a calendar (business or round the clock) as hours and minutes: "3 h 20 m",
-    /// "45 m": business time has no days, so neither has this.
-    pub fn hm(minutes: i64) -> String {
-        if minutes < 60 { format!("{minutes} m") } else { format!("{} h {:02} m", minutes / 60, minutes % 60) }
-    }
-
-    /// A moment as the pages write it, in the reader's time zone: "Mon 16 Nov 2026, 10:00 CET".
-    pub fn when(at: &chrono::DateTime<chrono::Utc>, tz: &chrono_tz::Tz) -> String {
-        at.with_timezone(tz).format("%a %-d %b %Y, %H:%M %Z").to_string()
-    }
-
-    /// How long until `due` from `now`: "due in 2 h 10 m", or "overdue by 1 d 3 h".
-    pub fn due_in(due: &chrono::DateTime<chrono::Utc>, now: &chrono::DateTime<chrono::Utc>) -> String {
-        if due > now { format!("due in {}", span(*due - *now)) } else { format!("overdue by {}", span(*now - *due)) }
-    }
-
-    /// A target: "4 business hours", "42 h 30 m of business time", "1 h 30 m" (24x7).
-    pub fn duration(minutes: &i64, calendar: &str) -> String {
-        let minutes = *minutes;
-        let business = calendar != crate::domain::calendar::ALWAYS;
-        let kind = if business { "business " } else { "" };
-        if minutes % 60 == 0 {
-            let hours = minutes / 60;
-            format!("{hours} {kind}hour{}", if hours == 1 { "" } else { "s" })
-        } else if business {
-            format!("{} of business time", hm(minutes))
-        } else {
-            hm(minutes)
-        }
-    }
-}
+pub use crate::words;
 
 #[cfg(test)]
 mod tests {

@@ -160,7 +160,7 @@ on_both_backends! {
             request_id: None, recipients: "[\"ann@example.org\"]".into(), subject: "<b>Hello</b>".into(),
             text_body: "Hello".into(), html_body: "<p>Hello</p>".into(), status: "failed".into(), attempts: 8,
             next_attempt_at: now, locked_until: None, last_error: Some("550 mailbox unavailable".into()),
-            created_at: now, sent_at: None,
+            created_at: now, sent_at: None, inline_png: None,
         };
         db::enqueue_mail(&mut app.pool.get().unwrap(), &row).unwrap();
         let page = ada.get("/admin/mail").await;

@@ -60,7 +60,8 @@ on_both_backends! {
         assert!(body.contains("<tr><td>2026-W47</td><td>Marketing web team</td><td>0</td><td>–</td><td>–</td></tr>"));
         // The breach drill-down links the request.
         let breaches = &body[body.find("id=\"breaches\"").expect("a breach table")..];
-        assert!(breaches.contains("/requests/CR-4") && breaches.contains("first response target of 4 h"));
+        assert!(breaches.contains("/requests/CR-4") && breaches.contains("First-response target of 4 business hours"), "{breaches}");
+        assert!(body.contains("goal: 90%"), "the attainment chart draws the goal line");
         assert!(body.contains("id=\"gap\""));
 
         // From Saturday the 14th: the team table counts the period only, the trend whole weeks,

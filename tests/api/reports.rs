@@ -131,7 +131,7 @@ on_both_backends! {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&digest.stdout);
-        assert!(text.starts_with("Subject: SLA digest 2026-W45: IT web operations took 1.2× as long as Marketing web team"), "{text}");
+        assert!(text.starts_with("Subject: SLA digest 2026-W45 (Example Org): IT web operations took 1.2× as long as Marketing web team"), "{text}");
         assert!(text.contains("Never answered"), "the worst breaches name it:\n{text}");
         assert!(marketing.starts_with("team,marketing,3,3,30,50,30,50,120,510,120,510,1.0000,1.0000,0,"), "{marketing}");
     }

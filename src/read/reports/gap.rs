@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::TeamReport;
 use crate::domain::metrics::Stats;
+use crate::words;
 
 /// The responsiveness gap: `team` against `baseline`, and every team against its own targets.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -45,10 +46,10 @@ pub(super) fn gap(teams: &[TeamReport], team: &str, baseline: &str, name: impl F
     let (team_name, baseline_name) = (name(team), name(baseline));
     let summary = match ratio {
         Some(r) => format!(
-            "{team_name} took {r:.1}× as long as {baseline_name} to first respond (median {} vs {} business minutes); \
-             first-response targets met: {team_name} {}, {baseline_name} {}.",
-            median(a).unwrap_or_default(),
-            median(b).unwrap_or_default(),
+            "{team_name} took {r:.1}× as long as {baseline_name} to first respond (median {} vs {} of business \
+             time); first-response targets met: {team_name} {}, {baseline_name} {}.",
+            words::hm(median(a).unwrap_or_default()),
+            words::hm(median(b).unwrap_or_default()),
             percent(attainment(a)),
             percent(attainment(b)),
         ),
@@ -57,7 +58,8 @@ pub(super) fn gap(teams: &[TeamReport], team: &str, baseline: &str, name: impl F
         None => {
             let side = |key: &str, s: Option<&Stats>| match median(s) {
                 Some(m) => format!(
-                    "{key} first responded in a median of {m} business minutes (targets met: {})",
+                    "{key} first responded in a median of {} of business time (targets met: {})",
+                    words::hm(m),
                     percent(attainment(s))
                 ),
                 None => format!("{key} made no first response"),
@@ -100,8 +102,8 @@ mod tests {
         assert_eq!(g.median_first_response_ratio, None, "a median of 0 leaves no ratio");
         assert_eq!(
             g.summary,
-            "In this period it first responded in a median of 90 business minutes (targets met: 70%), and \
-             marketing first responded in a median of 0 business minutes (targets met: 100%)."
+            "In this period it first responded in a median of 1 h 30 m of business time (targets met: 70%), and \
+             marketing first responded in a median of 0 m of business time (targets met: 100%)."
         );
         let one = [team("it", 3, Some(30), Some(1.0)), team("marketing", 0, None, None)];
         assert!(

@@ -1,12 +1,16 @@
-//! The dashboard's charts: SVG drawn on the server (plotters), each shown with a table of the
-//! same numbers for those who cannot see it.
+//! Charts drawn on the server (plotters): SVG for the dashboard, each shown with a table of the
+//! same numbers for those who cannot see it, and a PNG of the trend for the digest mail (mail
+//! clients do not render SVG). Text is laid out with the bundled DejaVu Sans subset, so neither
+//! backend needs fontconfig or a system font.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::read::dashboard::BUCKETS;
-use crate::read::digest::TrendWeek;
+use crate::read::digest::{TrendPoint, TrendWeek};
 use crate::service::Error;
 
 /// Series styles: teams differ by colour AND by marker shape, so colour is never the only cue.
@@ -17,12 +21,26 @@ fn chart_error(e: impl std::fmt::Display) -> Error {
     Error::Internal(anyhow::anyhow!("drawing a chart: {e}"))
 }
 
+/// DejaVu Sans, Latin-1 and a few punctuation marks (26 KiB; licence beside it).
+static FONT: &[u8] = include_bytes!("mail/font/DejaVuSans-subset.ttf");
+
+/// Registers the bundled font as "sans-serif", once, before any chart lays out text.
+fn fonts() -> Result<(), Error> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok()
+            && plotters::style::register_font("sans-serif", FontStyle::Bold, FONT).is_ok()
+    });
+    if ok { Ok(()) } else { Err(chart_error("the bundled font does not load")) }
+}
+
 /// Grouped bars: for each bucket, one bar per team, shaded by position in the legend; whole
 /// numbers on the count axis, each bucket's name under its group.
 pub fn distribution_svg(
     distribution: &BTreeMap<String, [usize; BUCKETS.len()]>,
     name: &dyn Fn(&str) -> String,
 ) -> Result<String, Error> {
+    fonts()?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 320)).into_drawing_area();
@@ -74,29 +92,62 @@ pub fn distribution_svg(
     Ok(svg)
 }
 
-/// One line per team across the weeks: `value` of each team's trend point; each week labelled
-/// with the date of its Monday.
-pub fn trend_svg(
-    trend: &[TrendWeek],
-    name: &dyn Fn(&str) -> String,
-    caption: &str,
-    y_range: std::ops::Range<f64>,
-    value: impl Fn(&crate::read::digest::TrendPoint) -> Option<f64>,
-) -> Result<String, Error> {
-    let mut svg = String::new();
+/// A trend chart: one line per team across the weeks, `value` of each team's point, each week
+/// labelled with the date of its Monday, and an optional dashed goal line.
+pub struct Trend<'a, V: Fn(&TrendPoint) -> Option<f64>> {
+    pub trend: &'a [TrendWeek],
+    pub name: &'a dyn Fn(&str) -> String,
+    pub caption: &'a str,
+    pub y_range: std::ops::Range<f64>,
+    /// Written after each value on the y axis: "%", " h".
+    pub y_unit: &'a str,
+    pub value: V,
+    /// A horizontal line and its legend label, e.g. (90.0, "goal: 90%").
+    pub goal: Option<(f64, String)>,
+}
+
+impl<V: Fn(&TrendPoint) -> Option<f64>> Trend<'_, V> {
+    pub fn svg(&self) -> Result<String, Error> {
+        fonts()?;
+        let mut svg = String::new();
+        self.draw(SVGBackend::with_string(&mut svg, (720, 300)).into_drawing_area())?;
+        Ok(svg)
+    }
+
+    /// A PNG of `width` × `height` pixels, for mail.
+    pub fn png(&self, width: u32, height: u32) -> Result<Vec<u8>, Error> {
+        fonts()?;
+        let mut rgb = vec![0u8; width as usize * height as usize * 3];
+        self.draw(BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area())?;
+        let mut png = Vec::new();
+        let mut encoder = png::Encoder::new(&mut png, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(chart_error)?;
+        writer.write_image_data(&rgb).map_err(chart_error)?;
+        writer.finish().map_err(chart_error)?;
+        Ok(png)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), Error>
+    where
+        DB::ErrorType: 'static,
     {
-        let root = SVGBackend::with_string(&mut svg, (720, 300)).into_drawing_area();
+        let trend = self.trend;
         root.fill(&WHITE).map_err(chart_error)?;
         let weeks = trend.len().max(1);
         let mut chart = ChartBuilder::on(&root)
             .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .caption(caption, ("sans-serif", 18))
-            .build_cartesian_2d(-0.5f64..weeks as f64 - 0.5, y_range)
+            .x_label_area_size(30)
+            .y_label_area_size(45)
+            .caption(self.caption, ("sans-serif", 16))
+            .build_cartesian_2d(-0.5f64..weeks as f64 - 0.5, self.y_range.clone())
             .map_err(chart_error)?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .y_labels(6)
+            .y_label_formatter(&|y| format!("{y:.0}{}", self.y_unit))
             .x_labels(weeks.min(13))
             .x_label_formatter(&|x| {
                 let i = x.round();
@@ -115,12 +166,14 @@ pub fn trend_svg(
             let points: Vec<(f64, f64)> = trend
                 .iter()
                 .enumerate()
-                .filter_map(|(i, w)| w.teams.iter().find(|p| p.team == *team).and_then(&value).map(|v| (i as f64, v)))
+                .filter_map(|(i, w)| {
+                    w.teams.iter().find(|p| p.team == *team).and_then(&self.value).map(|v| (i as f64, v))
+                })
                 .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
                 .map_err(chart_error)?
-                .label(name(team))
+                .label((self.name)(team))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2)));
             if t % 2 == 0 {
                 chart.draw_series(points.iter().map(|p| Circle::new(*p, 4, colour.filled()))).map_err(chart_error)?;
@@ -130,10 +183,30 @@ pub fn trend_svg(
                     .map_err(chart_error)?;
             }
         }
-        chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw().map_err(chart_error)?;
+        if let Some((at, label)) = &self.goal {
+            let grey = RGBColor(85, 85, 85);
+            let dashes = DashedLineSeries::new(
+                [(-0.5, *at), (weeks as f64 - 0.5, *at)],
+                6,
+                4,
+                ShapeStyle { color: grey.to_rgba(), filled: false, stroke_width: 2 },
+            );
+            chart
+                .draw_series(dashes)
+                .map_err(chart_error)?
+                .label(label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], grey.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .border_style(BLACK)
+            .background_style(WHITE)
+            .draw()
+            .map_err(chart_error)?;
         root.present().map_err(chart_error)?;
+        Ok(())
     }
-    Ok(svg)
 }
 
 /// "16 Nov" for "2026-W47": the Monday the ISO week starts on.
