@@ -65,11 +65,18 @@ pub struct DigestSettings {
     #[serde(default)]
     pub timezone: Option<chrono_tz::Tz>,
     pub recipients: Vec<String>,
+    /// Whether each team's leads also get their team's digest.
+    #[serde(default = "DigestSettings::default_team_digests")]
+    pub team_digests: bool,
     /// How often the scheduler checks whether a digest is due.
     pub check_interval_seconds: u64,
 }
 
 impl DigestSettings {
+    fn default_team_digests() -> bool {
+        true
+    }
+
     pub fn local_time(&self) -> Option<chrono::NaiveTime> {
         chrono::NaiveTime::parse_from_str(&self.time, "%H:%M").ok()
     }

@@ -49,6 +49,9 @@ pub fn audiences(conn: &mut AnyConnection, settings: &Settings) -> Result<Vec<Au
     let org: Vec<String> =
         settings.digest.recipients.iter().map(|r| r.trim().to_lowercase()).filter(|r| !opted_out.contains(r)).collect();
     let mut teams: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if !settings.digest.team_digests {
+        return Ok(vec![(None, org)].into_iter().filter(|(_, to)| !to.is_empty()).collect());
+    }
     for team in db::load_teams(conn)? {
         let leads = team.leads().into_iter().map(|l| l.trim().to_lowercase());
         teams.entry(team.key).or_default().extend(leads.filter(|l| !opted_out.contains(l)));

@@ -101,7 +101,7 @@ on_both_backends! {
         let saved = ada.post("/admin/sla/policies", &[("csrf", &csrf), ("document", &policies.to_string())]).await;
         assert_eq!(saved.location.as_deref(), Some("/admin/sla?saved=1"));
         let sla = crate::pages::without_labels(&ada.get("/admin/sla").await.body);
-        assert!(sla.contains("<td>it</td><td>P3</td><td>3 business hours</td>"), "{sla}");
+        assert!(sla.contains("<td>IT web operations</td><td>P3</td><td>3 business hours</td>"), "{sla}");
     }
 
     async fn admins_add_and_lock_out_users_and_change_teams(app: TestApp) {

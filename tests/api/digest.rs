@@ -15,7 +15,11 @@ use mail_parser::MimeHeaders;
 const RECIPIENTS: [&str; 2] = ["cmo@example.org", "cio@example.org"];
 
 async fn app_with_digest(backend: Backend) -> Option<TestApp> {
-    spawn_app_with(backend, |s| s.digest.recipients = RECIPIENTS.iter().map(|r| r.to_string()).collect()).await
+    spawn_app_with(backend, |s| {
+        s.digest.recipients = RECIPIENTS.iter().map(|r| r.to_string()).collect();
+        s.digest.team_digests = true;
+    })
+    .await
 }
 
 fn digests(app: &TestApp) -> Vec<(String, String)> {
@@ -143,6 +147,7 @@ crate::on_both_backends! {
         let app_settings = app.settings.clone();
         let mut settings = app_settings;
         settings.digest.recipients = vec!["cmo@example.org".into()];
+        settings.digest.team_digests = true;
         assert_eq!(check(&app.pool, &settings, &app.notifier, app.clock.now()).unwrap(), 4, "the organisation's; IT's for it-lead and lee; marketing's");
         let mail = app.outbox().into_iter().find(|m| m.dedupe_key == "digest:2026-W47:cmo@example.org").unwrap();
         assert!(mail.subject.starts_with("SLA digest 2026-W47 (Example Org): IT web operations took 18.0× as long"), "{}", mail.subject);
@@ -264,6 +269,7 @@ crate::on_both_backends! {
         week_47(&app).await;
         let mut settings = app.settings.clone();
         settings.digest.recipients = vec!["cmo@example.org".into()];
+        settings.digest.team_digests = true;
         assert_eq!(check(&app.pool, &settings, &app.notifier, app.clock.now()).unwrap(), 3, "and each team's lead's");
         app.dispatch_mail_at("2026-11-23T08:00:00Z").await;
         let row = app.outbox().into_iter().find(|m| m.dedupe_key == "digest:2026-W47:cmo@example.org").unwrap();

@@ -77,8 +77,9 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings.digest.check_interval_seconds = 86_400;
     // Tests send mail explicitly too (`dispatch_mail_at`): the outbox worker never runs in them.
     settings.mail.outbox.poll_interval_seconds = 86_400;
-    // Digest tests name their recipients; the others send none.
+    // Digest tests name their recipients and turn the teams' digests on; the others send none.
     settings.digest.recipients = vec![];
+    settings.digest.team_digests = false;
     settings.server.bind = "127.0.0.1:0".parse().unwrap();
     settings
 }

@@ -465,6 +465,13 @@ async fn every_page_is_screenshotted_and_has_no_serious_accessibility_violation(
         check_page(&ada, name).await;
     }
     ada.goto(&url(&app, "/admin/routing")).await;
+    // A bad pattern in the rules form: the problem beside the field, the rest kept.
+    ada.fill("#rules-0-regex", "(unclosed").await;
+    ada.click("#rules-form button.primary").await;
+    ada.wait_for("#rules-0-regex-error").await;
+    check_page(&ada, "admin-routing-form-errors").await;
+    // The JSON import is folded away until asked for.
+    ada.click("summary:has(#edit-heading)").await;
     ada.fill("#doc-rules", "{ \"rules\": [ }").await;
     ada.submit("form[action='/admin/routing/rules']").await;
     ada.wait_for("#doc-rules-errors").await;

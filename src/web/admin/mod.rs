@@ -3,6 +3,8 @@
 //! same JSON documents the API takes, checked by the same code, with problems listed by field;
 //! each saved change is a new version, audited.
 
+mod documents;
+mod forms;
 mod mail;
 mod people;
 mod settings;
@@ -32,6 +34,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/admin/people/users/password", web::post().to(people::set_password))
         .route("/admin/people/users/edit", web::post().to(people::edit_user))
         .route("/admin/people/teams", web::post().to(people::save_teams))
+        .route("/admin/forms/{name}", web::post().to(settings::save_form))
         .route("/admin/mail", web::get().to(mail::mail))
         .route("/admin/mail/{id}/retry", web::post().to(mail::retry_mail));
 }
@@ -73,6 +76,36 @@ impl Editor {
         if let Some(editor) = editors.iter_mut().find(|e| e.name == self.name) {
             editor.text = self.text;
             editor.errors = self.errors;
+        }
+    }
+}
+
+/// What a settings page shows in place of the settings in force: a JSON document or a form
+/// that was refused or is being edited.
+pub enum Edited {
+    Nothing,
+    Document(Editor),
+    Form(&'static str, forms::Form),
+}
+
+impl Edited {
+    /// The edited form called `name`, else `current`'s.
+    fn form(&mut self, name: &str, current: impl FnOnce() -> forms::Form) -> forms::Form {
+        match std::mem::replace(self, Self::Nothing) {
+            Self::Form(n, form) if n == name => form,
+            other => {
+                *self = other;
+                current()
+            }
+        }
+    }
+
+    /// Whether something refused is shown (the page answers 422).
+    fn refused(&self) -> bool {
+        match self {
+            Self::Nothing => false,
+            Self::Document(e) => !e.errors.is_empty(),
+            Self::Form(_, f) => !f.problems.is_empty(),
         }
     }
 }

@@ -5,7 +5,9 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{DocumentForm, Editor, Saved, admin_only, apply_document, pretty};
+use super::documents::{self, TEAMS};
+use super::forms::{Form, Group};
+use super::{DocumentForm, Edited, Editor, admin_only, apply_document, pretty};
 use crate::auth::hash_password;
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
@@ -22,10 +24,13 @@ struct PeoplePage {
     user: SignedIn,
     users: Vec<UserSummary>,
     teams: Editor,
+    teams_form: Form,
     team_keys: Vec<String>,
     new_user: NewUserForm,
     user_errors: FieldErrors,
     saved: bool,
+    /// Whose password the "Set a password" form is for, from their row's link.
+    password_for: String,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -51,29 +56,64 @@ pub(super) async fn people_page(
     user: SignedIn,
     new_user: NewUserForm,
     user_errors: FieldErrors,
-    teams_failed: Option<Editor>,
+    edited: Edited,
     saved: bool,
+) -> Result<HttpResponse, PageError> {
+    people_page_for(state, user, new_user, user_errors, edited, saved, String::new()).await
+}
+
+/// The page, its "Set a password" form filled in for `password_for`.
+async fn people_page_for(
+    state: &AppState,
+    user: SignedIn,
+    new_user: NewUserForm,
+    user_errors: FieldErrors,
+    mut edited: Edited,
+    saved: bool,
+    password_for: String,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.actor.clone();
     let (users, teams) = state.run(move |c| Ok((users::list_users(c, &actor)?, admin::teams(c)?))).await?;
     let team_keys = teams.iter().map(|t| t.key.clone()).collect();
-    let failing = teams_failed.is_some() || !user_errors.is_empty();
-    let teams = match teams_failed {
-        Some(failed) => failed,
-        None => Editor::new("teams", "Teams", pretty(&teams)?),
+    let failing = edited.refused() || !user_errors.is_empty();
+    let teams_form = edited.form("teams", || documents::teams_form(&teams));
+    let teams = match edited {
+        Edited::Document(failed) => failed,
+        _ => Editor::new("teams", "Teams", pretty(&teams)?),
     };
     let status = if failing { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    html_status(PeoplePage { user, users, teams, team_keys, new_user, user_errors, saved }, status)
+    let page = PeoplePage { user, users, teams, teams_form, team_keys, new_user, user_errors, saved, password_for };
+    html_status(page, status)
+}
+
+impl PeoplePage {
+    fn group(&self) -> &'static Group {
+        &TEAMS
+    }
+
+    fn groups(&self) -> &'static [Group] {
+        std::slice::from_ref(&TEAMS)
+    }
 }
 
 pub(super) async fn people(
     state: web::Data<AppState>,
     user: SignedIn,
-    saved: web::Query<Saved>,
+    query: web::Query<PeopleQuery>,
 ) -> Result<HttpResponse, PageError> {
     admin_only(&user)?;
     let form = NewUserForm { role: "requester".into(), ..NewUserForm::default() };
-    people_page(&state, user, form, FieldErrors::default(), None, saved.saved.is_some()).await
+    let PeopleQuery { saved, password_for } = query.into_inner();
+    people_page_for(&state, user, form, FieldErrors::default(), Edited::Nothing, saved.is_some(), password_for).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PeopleQuery {
+    #[serde(default)]
+    saved: Option<String>,
+    /// Fills in the "Set a password" form (the link on each person's row).
+    #[serde(default)]
+    password_for: String,
 }
 
 pub(super) async fn add_user(
@@ -111,8 +151,8 @@ pub(super) async fn add_user(
     };
     match result {
         Ok(()) => Ok(see_other("/admin/people?saved=1")),
-        Err(ApiError::Validation(errors)) => people_page(&state, user, form, errors, None, false).await,
-        Err(ApiError::Conflict { fields, .. }) => people_page(&state, user, form, fields, None, false).await,
+        Err(ApiError::Validation(errors)) => people_page(&state, user, form, errors, Edited::Nothing, false).await,
+        Err(ApiError::Conflict { fields, .. }) => people_page(&state, user, form, fields, Edited::Nothing, false).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -227,7 +267,8 @@ pub(super) async fn save_teams(
         Ok(()) => Ok(see_other("/admin/people?saved=1")),
         Err(ApiError::Validation(errors) | ApiError::Conflict { fields: errors, .. }) => {
             let failed = Editor { name: "teams", label: "Teams", text, errors };
-            people_page(&state, user, NewUserForm::default(), FieldErrors::default(), Some(failed), false).await
+            people_page(&state, user, NewUserForm::default(), FieldErrors::default(), Edited::Document(failed), false)
+                .await
         }
         Err(e) => Err(e.into()),
     }

@@ -5,10 +5,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{DocumentForm, Editor, Saved, admin_only, apply_document, pretty};
-use crate::domain::{OwnershipMap, RoutingDecision};
+use super::documents::{self, CALENDARS, CATEGORIES, Options, POLICIES, RULES, TEAM_CALENDARS, TEAMS};
+use super::forms::{Form, Group, Op};
+use super::{DocumentForm, Edited, Editor, Saved, admin_only, apply_document, pretty};
+use crate::domain::{FieldErrors, OwnershipMap, RoutingDecision};
 use crate::error::ApiError;
-use crate::service::admin;
+use crate::service::admin::{self, TeamView};
 use crate::state::AppState;
 use crate::web::session::SignedIn;
 use crate::web::{PageError, html_status, see_other};
@@ -31,40 +33,87 @@ struct RoutingPage {
     user: SignedIn,
     version: i32,
     map: OwnershipMap,
+    categories: Form,
+    rules: Form,
+    teams: Vec<TeamView>,
     editors: Vec<Editor>,
     tried: TryText,
     decision: Option<RoutingDecision>,
     saved: bool,
 }
 
+impl RoutingPage {
+    fn category_group(&self) -> &'static Group {
+        &CATEGORIES
+    }
+
+    fn category_groups(&self) -> &'static [Group] {
+        std::slice::from_ref(&CATEGORIES)
+    }
+
+    fn rule_group(&self) -> &'static Group {
+        &RULES
+    }
+
+    fn rule_groups(&self) -> &'static [Group] {
+        std::slice::from_ref(&RULES)
+    }
+
+    fn teams_only(&self) -> Options {
+        documents::team_options(&self.teams, "").split_off(1)
+    }
+
+    fn owner_options(&self) -> Options {
+        documents::team_options(&self.teams, "The fallback team")
+    }
+
+    fn rule_team_options(&self) -> Options {
+        documents::team_options(&self.teams, "Choose a team")
+    }
+
+    fn priority_options(&self) -> Options {
+        documents::priority_options("None")
+    }
+
+    fn json_refused(&self) -> bool {
+        self.editors.iter().any(|e| !e.errors.is_empty())
+    }
+
+    fn team_name<'a>(&'a self, key: &'a str) -> &'a str {
+        crate::web::team_name(&self.teams, key)
+    }
+}
+
 pub(super) async fn routing_page(
     state: &AppState,
     user: SignedIn,
     tried: TryText,
-    failed: Option<Editor>,
+    mut edited: Edited,
     saved: bool,
 ) -> Result<HttpResponse, PageError> {
-    let current = state.run(admin::current).await?;
+    let (current, teams) = state.run(|c| Ok((admin::current(c)?, admin::teams(c)?))).await?;
+    let refused = edited.refused();
+    let categories = edited.form("categories", || documents::categories_form(&current.map));
+    let rules = edited.form("rules", || documents::rules_form(&current.map));
     // The documents the API's PUTs take (the views' `version` is not part of them).
-    let categories = pretty(&serde_json::json!({
+    let categories_json = pretty(&serde_json::json!({
         "fallback_team": current.map.fallback_team, "categories": current.map.categories,
     }))?;
-    let rules = pretty(&serde_json::json!({ "rules": current.map.rules }))?;
+    let rules_json = pretty(&serde_json::json!({ "rules": current.map.rules }))?;
     let mut editors = vec![
-        Editor::new("categories", "Ownership map (fallback team and categories)", categories),
-        Editor::new("rules", "Routing rules (tried in order; the first match decides)", rules),
+        Editor::new("categories", "Ownership map (fallback team and categories)", categories_json),
+        Editor::new("rules", "Routing rules (tried in order; the first match decides)", rules_json),
     ];
-    if let Some(failed) = failed {
+    if let Edited::Document(failed) = edited {
         failed.replace_in(&mut editors);
     }
     let decision = (!tried.category.trim().is_empty()).then(|| {
         let url = Some(tried.page_url.trim()).filter(|u| !u.is_empty());
         current.map.route(tried.category.trim(), &tried.title, &tried.description, url)
     });
-    let page = RoutingPage { user, version: current.version, map: current.map, editors, tried, decision, saved };
-    let failing = page.editors.iter().any(|e| !e.errors.is_empty());
-    let status = if failing { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    html_status(page, status)
+    let (version, map) = (current.version, current.map);
+    let page = RoutingPage { user, version, map, categories, rules, teams, editors, tried, decision, saved };
+    html_status(page, if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK })
 }
 
 pub(super) async fn routing(
@@ -74,7 +123,7 @@ pub(super) async fn routing(
     saved: web::Query<Saved>,
 ) -> Result<HttpResponse, PageError> {
     admin_only(&user)?;
-    routing_page(&state, user, tried.into_inner(), None, saved.saved.is_some()).await
+    routing_page(&state, user, tried.into_inner(), Edited::Nothing, saved.saved.is_some()).await
 }
 
 pub(super) async fn save_routing(
@@ -101,7 +150,7 @@ pub(super) async fn save_routing(
         Ok(()) => Ok(see_other("/admin/routing?saved=1")),
         Err(ApiError::Validation(errors)) => {
             let failed = Editor { name, label: "", text, errors };
-            routing_page(&state, user, TryText::default(), Some(failed), false).await
+            routing_page(&state, user, TryText::default(), Edited::Document(failed), false).await
         }
         Err(e) => Err(e.into()),
     }
@@ -113,29 +162,98 @@ struct SlaPage {
     user: SignedIn,
     version: i32,
     config: crate::domain::sla::SlaConfig,
+    calendars: Form,
+    policies: Form,
+    teams: Vec<TeamView>,
     editors: Vec<Editor>,
     saved: bool,
 }
 
+impl SlaPage {
+    fn calendar_group(&self) -> &'static Group {
+        &CALENDARS
+    }
+
+    fn calendar_groups(&self) -> &'static [Group] {
+        std::slice::from_ref(&CALENDARS)
+    }
+
+    fn policy_group(&self) -> &'static Group {
+        &POLICIES
+    }
+
+    fn team_calendar_group(&self) -> &'static Group {
+        &TEAM_CALENDARS
+    }
+
+    fn policy_groups(&self) -> &'static [Group] {
+        &SLA_GROUPS
+    }
+
+    /// Every IANA time zone, by name.
+    fn zone_options(&self) -> Options {
+        chrono_tz::TZ_VARIANTS.iter().map(|z| (z.name().to_owned(), z.name().to_owned())).collect()
+    }
+
+    fn days(&self) -> &'static [(&'static str, &'static str)] {
+        &documents::DAYS
+    }
+
+    fn team_options(&self) -> Options {
+        documents::team_options(&self.teams, "Choose a team")
+    }
+
+    fn team_name<'a>(&'a self, key: &'a str) -> &'a str {
+        crate::web::team_name(&self.teams, key)
+    }
+
+    fn priority_options(&self) -> Options {
+        documents::priority_options("Choose a priority")
+    }
+
+    fn clock_options(&self) -> Options {
+        [("", "Choose a clock"), ("business", "The team's business hours"), ("24x7", "Round the clock (24x7)")]
+            .map(|(v, l)| (v.to_owned(), l.to_owned()))
+            .into()
+    }
+
+    /// The calendars in force, by name.
+    fn calendar_options(&self) -> Options {
+        std::iter::once((String::new(), "Choose a calendar".to_owned()))
+            .chain(self.config.calendars.iter().map(|c| (c.name.clone(), c.name.clone())))
+            .collect()
+    }
+
+    fn json_refused(&self) -> bool {
+        self.editors.iter().any(|e| !e.errors.is_empty())
+    }
+}
+
+const SLA_GROUPS: [Group; 2] = [POLICIES, TEAM_CALENDARS];
+
 pub(super) async fn sla_page(
     state: &AppState,
     user: SignedIn,
-    failed: Option<Editor>,
+    mut edited: Edited,
     saved: bool,
 ) -> Result<HttpResponse, PageError> {
-    let current = state.run(admin::current_sla).await?;
-    let calendars = pretty(&serde_json::json!({ "calendars": current.config.calendars }))?;
-    let policies = pretty(&serde_json::json!({ "policies": current.config.policies, "teams": current.config.teams }))?;
+    let (current, teams) = state.run(|c| Ok((admin::current_sla(c)?, admin::teams(c)?))).await?;
+    let refused = edited.refused();
+    let calendars = edited.form("calendars", || documents::calendars_form(&current.config));
+    let policies = edited.form("policies", || documents::policies_form(&current.config));
+    let calendars_json = pretty(&serde_json::json!({ "calendars": current.config.calendars }))?;
+    let policies_json =
+        pretty(&serde_json::json!({ "policies": current.config.policies, "teams": current.config.teams }))?;
     let mut editors = vec![
-        Editor::new("calendars", "Business calendars", calendars),
-        Editor::new("policies", "SLA policies and escalation ladders", policies),
+        Editor::new("calendars", "Business calendars", calendars_json),
+        Editor::new("policies", "SLA policies and escalation ladders", policies_json),
     ];
-    let failing = failed.is_some();
-    if let Some(failed) = failed {
+    if let Edited::Document(failed) = edited {
         failed.replace_in(&mut editors);
     }
-    let status = if failing { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    html_status(SlaPage { user, version: current.version, config: current.config, editors, saved }, status)
+    let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let (version, config) = (current.version, current.config);
+    html_status(SlaPage { user, version, config, calendars, policies, teams, editors, saved }, status)
 }
 
 pub(super) async fn sla(
@@ -144,7 +262,7 @@ pub(super) async fn sla(
     saved: web::Query<Saved>,
 ) -> Result<HttpResponse, PageError> {
     admin_only(&user)?;
-    sla_page(&state, user, None, saved.saved.is_some()).await
+    sla_page(&state, user, Edited::Nothing, saved.saved.is_some()).await
 }
 
 pub(super) async fn save_sla(
@@ -171,8 +289,88 @@ pub(super) async fn save_sla(
     match result {
         Ok(()) => Ok(see_other("/admin/sla?saved=1")),
         Err(ApiError::Validation(errors)) => {
-            sla_page(&state, user, Some(Editor { name, label: "", text, errors }), false).await
+            sla_page(&state, user, Edited::Document(Editor { name, label: "", text, errors }), false).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// A settings form, by its name in `/admin/forms/{name}`: its single fields, its groups of
+/// rows, and the page it sits on.
+struct FormSpec {
+    name: &'static str,
+    singles: &'static [&'static str],
+    groups: &'static [Group],
+    page: &'static str,
+}
+
+const FORMS: [FormSpec; 5] = [
+    FormSpec { name: "categories", singles: &["csrf", "fallback_team"], groups: &[CATEGORIES], page: "/admin/routing" },
+    FormSpec { name: "rules", singles: &["csrf"], groups: &[RULES], page: "/admin/routing" },
+    FormSpec { name: "calendars", singles: &["csrf"], groups: &[CALENDARS], page: "/admin/sla" },
+    FormSpec { name: "policies", singles: &["csrf"], groups: &SLA_GROUPS, page: "/admin/sla" },
+    FormSpec { name: "teams", singles: &["csrf"], groups: &[TEAMS], page: "/admin/people" },
+];
+
+/// A settings form posted: an edit (add, remove or move a row) comes back changed and unsaved;
+/// a save goes through the same checks as the API's PUT, and comes back with each problem
+/// beside its field, or to the page saying it was saved.
+pub(super) async fn save_form(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    name: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&user)?;
+    let spec =
+        FORMS.iter().find(|f| f.name == name.as_str()).ok_or_else(|| ApiError::not_found(format!("form '{name}'")))?;
+    let (mut form, op) = Form::posted(&body, spec.singles, spec.groups);
+    user.check_csrf(form.single("csrf"))?;
+    if op == Op::Save {
+        form.drop_empty_rows();
+        match save(&state, &user, spec.name, &form).await {
+            Ok(()) => return Ok(see_other(&format!("{}?saved={}", spec.page, spec.name))),
+            Err(ApiError::Validation(errors) | ApiError::Conflict { fields: errors, .. }) if !errors.is_empty() => {
+                form.problems = errors
+            }
+            Err(ApiError::Conflict { message, .. }) => form.problems = FieldErrors::single(spec.name, message),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        form.edit(&op);
+    }
+    let edited = Edited::Form(spec.name, form);
+    match spec.page {
+        "/admin/routing" => routing_page(&state, user, TryText::default(), edited, false).await,
+        "/admin/sla" => sla_page(&state, user, edited, false).await,
+        _ => super::people::people_page(&state, user, Default::default(), FieldErrors::default(), edited, false).await,
+    }
+}
+
+/// Saves a form as the API's PUT of its document would.
+async fn save(state: &AppState, user: &SignedIn, name: &'static str, form: &Form) -> Result<(), ApiError> {
+    let (actor, now) = (user.actor.clone(), state.clock.now());
+    let invalid = ApiError::Validation;
+    match name {
+        "categories" => {
+            let input = documents::categories_input(form).map_err(invalid)?;
+            state.run(move |c| admin::put_categories(c, &actor, input, now).map(drop)).await
+        }
+        "rules" => {
+            let input = documents::rules_input(form).map_err(invalid)?;
+            state.run(move |c| admin::put_rules(c, &actor, input, now).map(drop)).await
+        }
+        "calendars" => {
+            let input = documents::calendars_input(form).map_err(invalid)?;
+            state.run(move |c| admin::put_calendars(c, &actor, input, now).map(drop)).await
+        }
+        "policies" => {
+            let input = documents::policies_input(form).map_err(invalid)?;
+            state.run(move |c| admin::put_sla_policies(c, &actor, input, now).map(drop)).await
+        }
+        _ => {
+            let teams = documents::teams_input(form);
+            state.run(move |c| admin::put_teams(c, &actor, &teams, now).map(drop)).await
+        }
     }
 }
