@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copies the page screenshots the layout test took (tests/api/layout.rs, run by tests/run) into
+# Copies the page screenshots the browser tests took (tests/api/layout.rs and others, run by tests/run) into
 # docs/screenshots/, at 1366 and 390 px wide, made small with pngquant (apt-get install pngquant).
 # Run after tests/run when a page changes, and commit the result with the change.
 set -euo pipefail
@@ -13,5 +13,11 @@ for width in 1366 390; do
     name=$(basename "$png" .png)
     pngquant --force --quality 60-85 --strip --output "docs/screenshots/${name#layout-}.png" -- "$png"
   done
+done
+# Beyond the top of each page: the settings forms (journey_admin.rs) and the digest mail as
+# Chromium renders its HTML part with the inline chart (digest.rs).
+for name in admin-routing-rules-form admin-sla-calendars-form digest-sqlite; do
+  [ -f "$shots/$name.png" ] || { echo "$0: no $shots/$name.png: run tests/run first" >&2; exit 1; }
+  pngquant --force --quality 60-85 --strip --output "docs/screenshots/${name%-sqlite}.png" -- "$shots/$name.png"
 done
 du -sh docs/screenshots

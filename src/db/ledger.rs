@@ -198,7 +198,7 @@ struct Count {
 /// How many of `team`'s requests are open now, counted over the partial index of open
 /// requests: its entries are a fifth the size of `requests_by_team`'s, which SQLite's planner
 /// prefers when left to choose.
-fn open_count(conn: &mut AnyConnection, team: &str) -> QueryResult<i64> {
+pub fn open_count(conn: &mut AnyConnection, team: &str) -> QueryResult<i64> {
     let (index, placeholder) = match conn {
         AnyConnection::Sqlite(_) => ("INDEXED BY requests_open_by_team", "?"),
         AnyConnection::Postgresql(_) => ("", "$1"),
@@ -206,6 +206,43 @@ fn open_count(conn: &mut AnyConnection, team: &str) -> QueryResult<i64> {
     let sql = format!("SELECT count(*) AS n FROM requests {index} WHERE team_key = {placeholder} AND {OPEN_STATUSES}");
     let count: Count = diesel::sql_query(sql).bind::<diesel::sql_types::Text, _>(team).get_result(conn)?;
     Ok(count.n)
+}
+
+/// A team's open requests counted by the queue's views: all, assigned to `me`, unassigned,
+/// with a running clock breached, and at risk (none breached): the same conditions the
+/// listing's filters use, in one pass over the team's open requests (the partial index).
+#[derive(Debug, Clone, Copy, Default, QueryableByName)]
+pub struct ViewCounts {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub open: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub mine: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub unassigned: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub breached: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub at_risk: i64,
+}
+
+pub fn view_counts(conn: &mut AnyConnection, team: &str, me: &str, now: NaiveDateTime) -> QueryResult<ViewCounts> {
+    use diesel::sql_types::{Text, Timestamp};
+    let sqlite = matches!(conn, AnyConnection::Sqlite(_));
+    let index = if sqlite { "INDEXED BY requests_open_by_team" } else { "" };
+    // $1 team, $2 me, $3 now.
+    let sql = format!(
+        "SELECT count(*) AS open, \
+           coalesce(sum(CASE WHEN assignee_id = $2 THEN 1 ELSE 0 END), 0) AS mine, \
+           coalesce(sum(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS unassigned, \
+           coalesce(sum(CASE WHEN fr_breached_at <= $3 OR res_breached_at <= $3 THEN 1 ELSE 0 END), 0) AS breached, \
+           coalesce(sum(CASE WHEN queue_due_at > $3 AND (fr_at_risk_at <= $3 OR res_at_risk_at <= $3) \
+             AND (fr_breached_at IS NULL OR fr_breached_at > $3) AND (res_breached_at IS NULL OR res_breached_at > $3) \
+             THEN 1 ELSE 0 END), 0) AS at_risk \
+         FROM requests {index} WHERE team_key = $1 AND {OPEN_STATUSES}"
+    );
+    // SQLite numbers its parameters the same way (`$1` is `?1`).
+    let sql = if sqlite { sql.replace('$', "?") } else { sql };
+    diesel::sql_query(sql).bind::<Text, _>(team).bind::<Text, _>(me).bind::<Timestamp, _>(now).get_result(conn)
 }
 
 pub fn open_counts_at(

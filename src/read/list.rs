@@ -195,6 +195,18 @@ pub fn list(
     Ok(RequestPage { items, next_cursor })
 }
 
+/// How many open requests each view of `team`'s queue holds, for `me`.
+pub use crate::db::ViewCounts;
+
+pub fn view_counts(conn: &mut AnyConnection, team: &str, me: &str, now: DateTime<Utc>) -> Result<ViewCounts, Error> {
+    Ok(db::view_counts(conn, team, me, db::to_db(now))?)
+}
+
+/// How many of `team`'s requests are open: the count beside its queue in the top bar.
+pub fn open_count(conn: &mut AnyConnection, team: &str) -> Result<i64, Error> {
+    Ok(db::open_count(conn, team)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

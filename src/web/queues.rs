@@ -71,9 +71,27 @@ struct QueuePage {
     now: chrono::DateTime<chrono::Utc>,
     /// Whom the team's requests may be assigned to.
     members: Vec<crate::read::views::Person>,
+    /// How many open requests each view holds.
+    counts: list::ViewCounts,
 }
 
 impl QueuePage {
+    /// The queue's views, each with its count and whether it is the one shown: (label, query,
+    /// count, current).
+    fn views(&self) -> [(&'static str, &'static str, i64, bool); 5] {
+        let f = &self.filters;
+        let plain = f.status.is_empty() && f.priority.is_empty() && f.category.is_empty() && f.q.is_empty();
+        let is = |assignee: &str, sla: &str| plain && f.assignee == assignee && f.sla == sla;
+        let c = &self.counts;
+        [
+            ("All open", "", c.open, is("", "")),
+            ("Mine", "?assignee=me", c.mine, is("me", "")),
+            ("Unassigned", "?assignee=none", c.unassigned, is("none", "")),
+            ("Breached", "?sla=breached", c.breached, is("", "breached")),
+            ("At risk", "?sla=at_risk", c.at_risk, is("", "at_risk")),
+        ]
+    }
+
     fn category_name<'a>(&'a self, key: &'a str) -> &'a str {
         self.map.categories.iter().find(|c| c.key == key).map_or(key, |c| c.name.as_str())
     }
@@ -147,7 +165,8 @@ async fn queue(
     let filter = query.to_filter(&user.actor, now)?;
     let key = team.into_inner();
     let versions = state.sla_versions.clone();
-    let (team, teams, map, members, page) = state
+    let me = user.actor.id.clone();
+    let (team, teams, map, members, page, counts) = state
         .run(move |conn| {
             let teams = admin::teams(conn)?;
             let team = teams
@@ -157,7 +176,8 @@ async fn queue(
                 .ok_or_else(|| crate::service::Error::not_found(format!("team '{key}'")))?;
             let map = admin::current(conn)?.map;
             let members = crate::service::users::members_of(conn, &key)?;
-            Ok((team, teams, map, members, list::list(conn, &versions, &filter, now)?))
+            let counts = list::view_counts(conn, &key, &me, now)?;
+            Ok((team, teams, map, members, list::list(conn, &versions, &filter, now)?, counts))
         })
         .await?;
     let next_page = page.next_cursor.map(|cursor| {
@@ -178,7 +198,22 @@ async fn queue(
     let statuses = Status::ALL.iter().map(|s| (s.as_str(), words::status_for_staff(s.as_str()))).collect();
     let priorities = Priority::ALL.iter().map(|p| p.as_str()).collect();
     let back = req.uri().path_and_query().map_or_else(|| format!("/queues/{}", team.key), |p| p.as_str().to_owned());
-    html(QueuePage { user, team, teams, map, filters, requests, next_page, statuses, priorities, back, now, members })
+    let page = QueuePage {
+        user,
+        team,
+        teams,
+        map,
+        filters,
+        requests,
+        next_page,
+        statuses,
+        priorities,
+        back,
+        now,
+        members,
+        counts,
+    };
+    html(page)
 }
 
 /// Acknowledges, or assigns to the user, each chosen request, each in its own unit of work

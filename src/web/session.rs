@@ -34,8 +34,9 @@ pub struct SignedIn {
     pub csrf: String,
     /// The hash of this session's token (its key in `sessions`).
     pub session: String,
-    /// The user's teams as (key, name), for the top bar's queue links.
-    pub teams: Vec<(String, String)>,
+    /// The user's teams as (key, name, open requests), for the top bar's queue links (staff
+    /// only; a requester's are none).
+    pub teams: Vec<(String, String, i64)>,
     /// The time zone the pages show times in: the person's choice, else the organisation's.
     pub tz: chrono_tz::Tz,
     /// Whether that is the person's own choice.
@@ -75,11 +76,13 @@ impl FromRequest for SignedIn {
                     let own: Option<chrono_tz::Tz> = chosen.and_then(|t| t.parse().ok());
                     // Names from the configuration in force (held in memory, checked by its stamp).
                     let config = state_config.current(conn)?;
-                    let teams = actor
-                        .teams
-                        .iter()
-                        .map(|key| (key.clone(), config.team(key).map_or_else(|| key.clone(), |t| t.name.clone())))
-                        .collect();
+                    let mut teams = Vec::new();
+                    if actor.role.is_staff() {
+                        for key in &actor.teams {
+                            let name = config.team(key).map_or_else(|| key.clone(), |t| t.name.clone());
+                            teams.push((key.clone(), name, crate::read::list::open_count(conn, key)?));
+                        }
+                    }
                     let tz = own.unwrap_or(org_tz);
                     Ok(Some(SignedIn { actor, csrf, session, teams, tz, own_tz: own.is_some() }))
                 })

@@ -27,6 +27,12 @@ async fn value(browser: &Browser, css: &str) -> String {
     found.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
+/// A screenshot with `css` at the top of the window (docs/pages.md shows it).
+async fn scrolled_to(browser: &Browser, css: &str, name: &str) {
+    browser.client().execute(&format!("document.querySelector({css:?}).scrollIntoView()"), vec![]).await.unwrap();
+    browser.screenshot(name).await;
+}
+
 fn index(items: &Value, key: &str, wanted: &str) -> usize {
     items.as_array().unwrap().iter().position(|i| i[key] == wanted).unwrap()
 }
@@ -55,6 +61,7 @@ async fn an_admin_changes_each_settings_form_in_the_browser() {
         })
         .await;
     }
+    scrolled_to(&ada, "#rules-form", "admin-routing-rules-form").await;
     ada.click("#rules-form button.primary").await;
     arrives(&ada, "/admin/routing?saved=rules").await;
     let rules = app.get("/api/v1/routing-rules", &token).await.ok();
@@ -74,6 +81,7 @@ async fn an_admin_changes_each_settings_form_in_the_browser() {
     ada.click("#calendars-form button.primary").await;
     ada.wait_for("#calendars-0-hours-mon-error").await;
     check_page(&ada, "admin-sla-form-errors").await;
+    scrolled_to(&ada, "#calendars-form", "admin-sla-calendars-form").await;
     ada.fill("#calendars-0-hours-mon", "09:00-17:30").await;
     ada.fill("#calendars-0-hours-sat", "10:00-13:00").await;
     ada.click("#calendars-form button.primary").await;

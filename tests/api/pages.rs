@@ -415,7 +415,7 @@ on_both_backends! {
         let queue = ian.get("/queues/it").await;
         assert!(queue.body.contains("<option value=\"ivy@example.org\">"), "a colleague to assign to");
         assert!(queue.body.contains("id=\"select-all\""), "a box for the whole page");
-        assert!(queue.body.contains("<a href=\"/queues/it\">IT web operations queue</a>"), "the top bar names the team");
+        assert!(queue.body.contains("<a href=\"/queues/it\">IT web operations queue <span class=\"count\""), "the top bar names the team");
         let csrf = queue.csrf();
         let (client, base) = (ian.client.clone(), ian.base.clone());
         let bulk = |body: String| {
@@ -654,5 +654,37 @@ on_both_backends! {
         assert!(mail.text_body.contains("Which image: the blue or the red one?"), "the question reaches Ann: {}", mail.text_body);
         let page = v.get("/requests/CR-1?done=status").await;
         assert!(page.body.contains("Now waiting on requester."), "{}", page.body);
+    }
+
+    async fn the_top_bar_and_the_queue_views_count_what_they_list(app: TestApp) {
+        let ann = person(&app, "ann@example.org", Role::Requester, &[]);
+        let ian = person(&app, "ian@example.org", Role::Agent, &["it"]);
+        for (title, priority) in [("Checkout is down", "P1"), ("Footer typo", "P3"), ("Old banner", "P3"), ("Form bug", "P3")] {
+            let body = serde_json::json!({ "title": title, "description": "see the page", "category": "bug", "priority": priority });
+            assert_eq!(app.post("/api/v1/requests", &ann, body).await.status, 201);
+        }
+        app.post("/api/v1/requests/CR-2/assign", &ian, serde_json::json!({ "assignee": "ian@example.org" })).await.ok();
+        app.set_status(&ian, "CR-4", "acknowledged", None).await.ok();
+        app.set_status(&ian, "CR-4", "in_progress", None).await.ok();
+        app.set_status(&ian, "CR-4", "resolved", None).await.ok();
+        // The P1's first response (30 minutes) breaches.
+        app.clock.advance(chrono::TimeDelta::hours(1));
+        app.sweep_at(&app.clock.now().to_rfc3339());
+        let mut v = Visitor::new(&app);
+        v.sign_in("ian@example.org").await;
+        let queue = v.get("/queues/it").await;
+        assert!(queue.body.contains("IT web operations queue <span class=\"count\" aria-label=\"3 open\">3</span>"), "{}", queue.body);
+        let views = &queue.body[queue.body.find("class=\"views\"").unwrap()..];
+        for (label, query, expected) in [("All open", "", 3), ("Mine", "?assignee=me", 1), ("Unassigned", "?assignee=none", 2),
+            ("Breached", "?sla=breached", 1), ("At risk", "?sla=at_risk", 0)] {
+            let shown = format!("<a href=\"/queues/it{query}\"");
+            let at = views.find(&shown).unwrap_or_else(|| panic!("{label} view missing"));
+            let count: i64 = views[at..].split("<span class=\"count\">").nth(1).unwrap().split('<').next().unwrap().parse().unwrap();
+            assert_eq!(count, expected, "{label}");
+            let listed = v.get(&format!("/queues/it{query}")).await.body.matches("id=\"row-CR-").count() as i64;
+            assert_eq!(listed, count, "the {label} view lists what it counts");
+        }
+        let mine = v.get("/queues/it?assignee=me").await;
+        assert!(mine.body.contains("<a href=\"/queues/it?assignee=me\" aria-current=\"page\">"), "the view shown is marked");
     }
 }
