@@ -106,6 +106,24 @@ pub struct Trend<'a, V: Fn(&TrendPoint) -> Option<f64>> {
     pub goal: Option<(f64, String)>,
 }
 
+/// Each team's share of first responses within target per week, in percent, with `goal` (a
+/// share, e.g. 0.9) as the dashed line: the dashboard's chart and the digest's.
+pub fn attainment<'a>(
+    trend: &'a [TrendWeek],
+    name: &'a dyn Fn(&str) -> String,
+    goal: f64,
+) -> Trend<'a, impl Fn(&TrendPoint) -> Option<f64>> {
+    Trend {
+        trend,
+        name,
+        caption: "First responses within target per week (%)",
+        y_range: 0.0..105.0,
+        y_unit: "%",
+        value: |p: &TrendPoint| p.first_response_attainment.map(|a| a * 100.0),
+        goal: Some((goal * 100.0, format!("goal: {:.0}%", goal * 100.0))),
+    }
+}
+
 impl<V: Fn(&TrendPoint) -> Option<f64>> Trend<'_, V> {
     pub fn svg(&self) -> Result<String, Error> {
         fonts()?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 
 use super::message::Rendered;
-use crate::read::digest::{Digest, TrendPoint};
+use crate::read::digest::Digest;
 use crate::service::Error;
 use crate::words;
 
@@ -90,16 +90,7 @@ const CHART: (u32, u32) = (600, 260);
 pub fn render(d: &Digest, c: &Context) -> Result<Rendered, Error> {
     let err = |e: askama::Error| Error::Internal(anyhow::anyhow!("rendering the digest: {e}"));
     let name = |key: &str| c.names.get(key).cloned().unwrap_or_else(|| key.to_owned());
-    let png = crate::charts::Trend {
-        trend: &d.trend,
-        name: &name,
-        caption: "First responses within target per week (%)",
-        y_range: 0.0..105.0,
-        y_unit: "%",
-        value: |p: &TrendPoint| p.first_response_attainment.map(|a| a * 100.0),
-        goal: Some((c.goal * 100.0, format!("goal: {:.0}%", c.goal * 100.0))),
-    }
-    .png(CHART.0, CHART.1)?;
+    let png = crate::charts::attainment(&d.trend, &name, c.goal).png(CHART.0, CHART.1)?;
     let whose = d.team.as_deref().map_or_else(|| c.org.to_owned(), name);
     Ok(Rendered {
         subject: format!("SLA digest {} ({whose}): {}", d.week, d.headline),

@@ -197,15 +197,6 @@ fn charts(d: &Dashboard, teams: &[TeamView], goal: f64) -> Result<[String; 3], c
         goal: None,
     }
     .svg()?;
-    let attainment = crate::charts::Trend {
-        trend: &d.trend,
-        name: &name,
-        caption: "First responses within target per week (%)",
-        y_range: 0.0..105.0,
-        y_unit: "%",
-        value: |p: &TrendPoint| p.first_response_attainment.map(|a| a * 100.0),
-        goal: Some((goal * 100.0, format!("goal: {:.0}%", goal * 100.0))),
-    }
-    .svg()?;
+    let attainment = crate::charts::attainment(&d.trend, &name, goal).svg()?;
     Ok([crate::charts::distribution_svg(&d.distribution, &name)?, median, attainment])
 }

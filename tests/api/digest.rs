@@ -98,17 +98,7 @@ crate::on_both_backends! {
     async fn the_digest_shows_teams_gap_trend_breaches_backlog_and_misses(app: TestApp) {
         let cast = app.cast();
         let lee = app.user("lee@example.org", Role::Lead, &["it"]);
-        // Week 47: an IT request breaches (first response due 14:00, given Tuesday), a
-        // marketing one is answered in 30 minutes, one is reassigned (a routing miss).
-        app.file(&cast.ann, "Footer link broken", "404 on /about", "bug").await;
-        app.file(&cast.ann, "Hero image", "For the spring campaign", "content").await;
-        app.file(&cast.ann, "Change the pricing copy", "New wording", "bug").await;
-        app.clock.set(time("2026-11-16T09:30:00Z"));
-        app.set_status(&cast.mia, "CR-2", "acknowledged", None).await.ok();
-        app.post("/api/v1/requests/CR-3/reassign", &cast.ian, json!({ "team": "marketing", "reason": "copy" })).await.ok();
-        app.clock.set(time("2026-11-17T09:00:00Z"));
-        app.set_status(&cast.ian, "CR-1", "acknowledged", None).await.ok();
-        app.clock.set(time("2026-11-23T08:00:00Z"));
+        week_47(&app, &cast).await;
 
         app.get("/api/v1/digests/2026-W47", &cast.ian).await.assert_error(403, "forbidden");
         app.get("/api/v1/digests/2026-47", &lee).await.assert_error(422, "validation_failed");
@@ -160,8 +150,7 @@ crate::on_both_backends! {
 
 /// Week 47 as in the test above: CR-1 (IT) breached and acknowledged late, CR-2 (marketing)
 /// answered in 30 minutes, CR-3 handed from IT to marketing and breached there.
-async fn week_47(app: &TestApp) {
-    let cast = app.cast();
+async fn week_47(app: &TestApp, cast: &Cast) {
     app.file(&cast.ann, "Footer link broken", "404 on /about", "bug").await;
     app.file(&cast.ann, "Hero image", "For the spring campaign", "content").await;
     app.file(&cast.ann, "Change the pricing copy", "New wording", "bug").await;
@@ -178,7 +167,7 @@ async fn week_47(app: &TestApp) {
 
 async fn each_lead_gets_their_teams_digest_and_anyone_may_stop_theirs(backend: Backend) {
     let Some(app) = app_with_digest(backend).await else { return };
-    week_47(&app).await;
+    week_47(&app, &app.cast()).await;
     person(&app, "lee@example.org", Role::Lead, &["it"]);
     person(&app, "lena@example.org", Role::Lead, &["marketing"]);
     person(&app, "cmo@example.org", Role::Admin, &[]);
@@ -266,7 +255,7 @@ async fn each_lead_gets_their_teams_digest_and_anyone_may_stop_theirs_on_postgre
 
 crate::on_both_backends! {
     async fn the_digest_mail_shows_its_trend_chart_inline_and_chromium_renders_it(app: TestApp) {
-        week_47(&app).await;
+        week_47(&app, &app.cast()).await;
         let mut settings = app.settings.clone();
         settings.digest.recipients = vec!["cmo@example.org".into()];
         settings.digest.team_digests = true;
