@@ -210,6 +210,7 @@ pub fn save_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<(
     diesel::update(requests::table.find(&row.id))
         .set((
             requests::status.eq(&row.status),
+            requests::priority.eq(&row.priority),
             requests::team_key.eq(&row.team_key),
             requests::assignee_id.eq(&row.assignee_id),
             requests::updated_at.eq(row.updated_at),

@@ -13,7 +13,7 @@ use crate::read::{list, preview};
 use crate::service::idempotency::IdempotencyKey;
 use crate::service::intake::{Filed, Filing};
 use crate::service::requests;
-use crate::service::requests::{AssignInput, CommentInput, ReassignInput, StatusInput};
+use crate::service::requests::{AssignInput, CommentInput, PriorityInput, ReassignInput, StatusInput};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
@@ -24,6 +24,7 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(change_status)
         .service(add_comment)
         .service(assign_request)
+        .service(change_priority)
         .service(reassign_request);
 }
 
@@ -153,6 +154,23 @@ pub async fn assign_request(
 ) -> Result<web::Json<RequestDetail>, ApiError> {
     let (now, notifier) = (state.clock.now(), state.notifier.clone());
     Ok(web::Json(state.run(move |c| requests::assign(c, &actor, &notifier, &id, &body, now)).await?))
+}
+
+/// Change the priority (the owning team's staff, while open): the clocks are measured again
+/// from the request's creation against the new priority's targets.
+#[utoipa::path(tag = "requests", params(("id" = String, Path, description = "UUID or key")),
+    request_body = PriorityInput, responses((status = 200, body = RequestDetail),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    (status = 422, body = ErrorBody)))]
+#[post("/requests/{id}/priority")]
+pub async fn change_priority(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<PriorityInput>,
+) -> Result<web::Json<RequestDetail>, ApiError> {
+    let now = state.clock.now();
+    Ok(web::Json(state.run(move |c| requests::change_priority(c, &actor, &id, &body, now)).await?))
 }
 
 /// "Not ours": hand the request to another team with a reason (a routing correction).

@@ -1,4 +1,4 @@
-//! The request page's actions (comment, status, assign, hand over), from the request page or
+//! The request page's actions (comment, status, assign, priority, hand over), from the request page or
 //! a queue's row: each runs one service workflow as the signed-in user, then goes back to the
 //! page it came from, which says what happened or why it could not.
 
@@ -14,7 +14,9 @@ use crate::read::views::RequestDetail;
 use crate::service::AnyConnection;
 use crate::service::Error as ServiceError;
 use crate::service::notify::Notifier;
-use crate::service::requests::{self as workflow, AssignInput, CommentInput, ReassignInput, StatusInput};
+use crate::service::requests::{
+    self as workflow, AssignInput, CommentInput, PriorityInput, ReassignInput, StatusInput,
+};
 use crate::state::AppState;
 
 /// Form fields of the request page's actions; each action reads the ones it needs.
@@ -37,6 +39,8 @@ pub struct ActionForm {
     pub team: String,
     #[serde(default)]
     pub reason: String,
+    #[serde(default)]
+    pub priority: String,
     /// Where to go afterwards (a local path); the request page by default.
     #[serde(default)]
     pub back: String,
@@ -149,6 +153,19 @@ pub async fn assign(
             email => Some(email.to_owned()),
         };
         workflow::assign(conn, actor, notifier, key, &AssignInput { assignee }, now)
+    })
+    .await
+}
+
+pub async fn change_priority(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), "priority", |conn, actor, _, key, f, now| {
+        let reason = Some(f.reason.clone()).filter(|r| !r.trim().is_empty());
+        workflow::change_priority(conn, actor, key, &PriorityInput { priority: f.priority.clone(), reason }, now)
     })
     .await
 }

@@ -40,6 +40,9 @@ pub fn history_line(e: &EventView, staff: bool) -> HistoryLine {
         Event::Assigned { assignee: Some(a), .. } => (format!("assigned it to {a}"), None),
         Event::Assigned { assignee: None, .. } => ("unassigned it".to_owned(), None),
         Event::Reassigned { from, to, reason, .. } => (format!("handed it from {from} to {to}"), Some(reason.clone())),
+        Event::PriorityChanged { from, to, reason } => {
+            (format!("changed the priority from {} to {}", from.as_str(), to.as_str()), reason.clone())
+        }
         Event::SlaAtRisk(x) => (format!("{} clock at risk", clock(x.clock)), None),
         Event::SlaBreached(x) => (format!("{} target breached", clock(x.clock)), None),
         Event::SlaBreachedTwice(x) => (format!("{} target breached twice over", clock(x.clock)), None),

@@ -20,10 +20,11 @@ pub struct Done {
 
 /// What happened, said after the action that led to the request page, from the request as it
 /// is now: who has it, and when the next answer is due.
-pub fn notice(done: &str, r: &RequestView, teams: &[TeamView]) -> Option<String> {
+/// Times are written in the reader's zone `tz`.
+pub fn notice(done: &str, r: &RequestView, teams: &[TeamView], tz: &chrono_tz::Tz) -> Option<String> {
     let team = super::team_name(teams, &r.team);
     let due = |c: Option<&crate::service::sla::ClockView>| {
-        c.and_then(|c| c.due_at).map(|d| format!(" by {}", d.format("%a %d %b %H:%M UTC")))
+        c.and_then(|c| c.due_at).map(|d| format!(" by {}", words::when(&d, tz)))
     };
     Some(match done {
         "filed" => match due(r.sla.first_response.as_ref()) {
@@ -37,6 +38,10 @@ pub fn notice(done: &str, r: &RequestView, teams: &[TeamView]) -> Option<String>
             None => "Nobody is assigned now.".to_owned(),
         },
         "handed_over" => format!("Handed over to {team}; they have been told by mail."),
+        "priority" => format!(
+            "Now {}; its clocks are measured against that priority's targets from when it was filed.",
+            words::priority(&r.priority)
+        ),
         _ => return None,
     })
 }

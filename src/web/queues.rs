@@ -109,6 +109,7 @@ impl QueuePage {
             "acknowledge" => "acknowledged",
             "assign" | "assigned" => "assigned",
             "status" => "moved",
+            "priority" => "given the new priority",
             "hand_over" | "handed_over" => "handed over",
             _ => "done",
         }
@@ -216,7 +217,7 @@ async fn queue(
     html(page)
 }
 
-/// Acknowledges, or assigns to the user, each chosen request, each in its own unit of work
+/// Acknowledges, assigns, moves, reprioritises or hands over each chosen request, each in its own unit of work
 /// (one refusal does not undo the others), then shows the queue with the outcome.
 async fn bulk(
     state: web::Data<AppState>,
@@ -230,7 +231,7 @@ async fn bulk(
     let field = |name: &str| pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
     let one = |name: &str| field(name).concat().trim().to_owned();
     user.check_csrf(&one("csrf"))?;
-    let action = Bulk::parse(&one("action"), &one("assignee"), &one("status"), &one("team"), &one("reason"))?;
+    let action = Bulk::parse(&one)?;
     let keys = if one("all") == "1" { field("page_key") } else { field("key") };
     let (actor, notifier, now) = (user.actor.clone(), state.notifier.clone(), state.clock.now());
     let total = keys.len();
@@ -264,6 +265,7 @@ enum Bulk {
     /// To this person's email (`me` is the signed-in user).
     Assign(String),
     Status(String),
+    Priority(String),
     HandOver {
         team: String,
         reason: String,
@@ -271,10 +273,14 @@ enum Bulk {
 }
 
 impl Bulk {
-    /// The action the pressed button names, with the fields it needs, or what is missing.
-    fn parse(action: &str, assignee: &str, status: &str, team: &str, reason: &str) -> Result<Self, ApiError> {
+    /// The action the pressed button names, with the fields it needs (`field` reads one from
+    /// the form), or what is missing.
+    fn parse(field: &dyn Fn(&str) -> String) -> Result<Self, ApiError> {
         let missing = |field: &str, problem: &str| ApiError::Validation(FieldErrors::single(field, problem));
-        Ok(match action {
+        let (assignee, status, team, reason) = (field("assignee"), field("status"), field("team"), field("reason"));
+        let (assignee, status, team, reason) = (assignee.as_str(), status.as_str(), team.as_str(), reason.as_str());
+        let priority = field("priority");
+        Ok(match field("action").as_str() {
             "acknowledge" => Self::Acknowledge,
             // The old form's button; "me" is resolved where the action is applied.
             "assign_me" => Self::Assign("me".into()),
@@ -284,12 +290,16 @@ impl Bulk {
                 return Err(missing("status", "choose the status to move them to"));
             }
             "status" => Self::Status(status.to_owned()),
+            "priority" if Priority::parse(&priority).is_err() => {
+                return Err(missing("priority", "choose the priority to give them"));
+            }
+            "priority" => Self::Priority(priority),
             "hand_over" if team.is_empty() => return Err(missing("team", "choose the team to hand them to")),
             "hand_over" if reason.is_empty() => {
                 return Err(missing("reason", "say why they are not this team's work (the other team reads it)"));
             }
             "hand_over" => Self::HandOver { team: team.to_owned(), reason: reason.to_owned() },
-            _ => return Err(missing("action", "must be acknowledge, assign, status or hand_over")),
+            _ => return Err(missing("action", "must be acknowledge, assign, status, priority or hand_over")),
         })
     }
 
@@ -298,6 +308,7 @@ impl Bulk {
             Self::Acknowledge => "acknowledge",
             Self::Assign(_) => "assign",
             Self::Status(_) => "status",
+            Self::Priority(_) => "priority",
             Self::HandOver { .. } => "hand_over",
         }
     }
@@ -327,6 +338,10 @@ impl Bulk {
             }
             Self::Status(to) => {
                 workflow::change_status_via(conn, actor, notifier, key, &status(to), workflow::Via::Bulk, now)
+            }
+            Self::Priority(priority) => {
+                let input = workflow::PriorityInput { priority: priority.clone(), reason: None };
+                workflow::change_priority(conn, actor, key, &input, now)
             }
             Self::HandOver { team, reason } => {
                 let input = workflow::ReassignInput { team: team.clone(), reason: reason.clone() };

@@ -31,6 +31,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/requests/{key}/comment", web::post().to(actions::comment))
         .route("/requests/{key}/status", web::post().to(actions::change_status))
         .route("/requests/{key}/assign", web::post().to(actions::assign))
+        .route("/requests/{key}/priority", web::post().to(actions::change_priority))
         .route("/requests/{key}/reassign", web::post().to(actions::reassign));
 }
 
@@ -204,6 +205,11 @@ struct RequestPageView {
 }
 
 impl RequestPageView {
+    /// Still being worked on: assigning, reprioritising and handing over are offered.
+    fn is_open(&self) -> bool {
+        crate::domain::Status::parse(&self.r.status).is_ok_and(|s| s.is_open())
+    }
+
     fn team_name(&self) -> &str {
         super::team_name(&self.teams, &self.r.team)
     }
@@ -241,7 +247,7 @@ async fn show(
         .map(|s| s.allowed_moves().iter().map(|m| (m.as_str(), words::status_for_staff(m.as_str()))).collect())
         .unwrap_or_default();
     let conversation = conversation(detail.events.iter().map(|e| history_line(e, staff)).collect());
-    let notice = super::notices::notice(&done.done, &detail.request, &teams);
+    let notice = super::notices::notice(&done.done, &detail.request, &teams, &user.tz);
     let refused = Some(done.refused.trim().to_owned()).filter(|r| !r.is_empty());
     html(RequestPageView { user, r: detail.request, conversation, members, works, moves, teams, notice, refused })
 }

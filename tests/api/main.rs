@@ -25,6 +25,7 @@ mod listing;
 mod mail;
 mod pages;
 mod pool;
+mod priority;
 mod reports;
 mod routing;
 mod security;

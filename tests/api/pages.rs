@@ -538,7 +538,8 @@ on_both_backends! {
         let filed = ann.post("/requests/new", &[("csrf", &csrf), ("title", "Checkout is down"), ("description", "blank"),
             ("category", "bug"), ("priority", "P1")]).await;
         let page = ann.get(filed.location.as_deref().unwrap()).await;
-        assert!(page.body.contains("id=\"done\">Filed as CR-1. IT web operations will first respond by "), "{}", page.body);
+        assert!(page.body.contains("id=\"done\">Filed as CR-1. IT web operations will first respond by Mon 16 Nov 2026, "), "{}", page.body);
+        assert!(!page.body.contains(" UTC."), "in the reader's time zone, not UTC");
         assert!(!ann.get("/requests/CR-1").await.body.contains("id=\"done\""), "said once, after the action only");
         let mut ian = Visitor::new(&app);
         ian.sign_in("ian@example.org").await;

@@ -75,6 +75,14 @@ pub enum Event {
         #[serde(default)]
         routing_correction: bool,
     },
+    /// Staff changed the priority. The clocks are measured again from the request's creation
+    /// against the new priority's targets, as Request Tracker and Zendesk do (docs/sla.md).
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+        #[serde(default)]
+        reason: Option<String>,
+    },
     /// A request from a history file, with the facts its timeline is read from.
     Imported(Imported),
     /// Escalation level 1: a running clock used its at-risk share of the target.
@@ -205,6 +213,7 @@ impl Event {
             Self::Commented { .. } => "commented",
             Self::Assigned { .. } => "assigned",
             Self::Reassigned { .. } => REASSIGNED,
+            Self::PriorityChanged { .. } => "priority_changed",
             Self::Imported(_) => "imported",
             Self::SlaAtRisk(_) => LEVELS[0],
             Self::SlaBreached(_) => LEVELS[1],

@@ -7,6 +7,7 @@ use uuid::Uuid;
 mod answers;
 mod hand_over;
 mod inputs;
+mod priority;
 mod reply;
 
 use super::notify::{Notifier, Update};
@@ -23,6 +24,7 @@ pub use answers::Via;
 use answers::{note_first_answer, note_first_response};
 pub use hand_over::{ReassignInput, reassign};
 pub use inputs::{AssignInput, CommentInput, StatusInput};
+pub use priority::{PriorityInput, change_priority};
 pub use reply::reply_and_move;
 
 pub const COMMENT_MAX: usize = 20_000;
