@@ -7,6 +7,7 @@ use super::words;
 use crate::domain::sla::ClockKind;
 use crate::domain::{Event, Status};
 use crate::read::views::EventView;
+use crate::service::admin::TeamView;
 
 /// One line of a request's history, in words.
 pub struct HistoryLine {
@@ -21,12 +22,15 @@ pub struct HistoryLine {
     pub notable: bool,
 }
 
-pub fn history_line(e: &EventView, staff: bool) -> HistoryLine {
+pub fn history_line(e: &EventView, staff: bool, teams: &[TeamView]) -> HistoryLine {
+    let name = |key: &str| super::team_name(teams, key).to_owned();
     let status = |s: Status| if staff { words::status_for_staff(s.as_str()) } else { words::status(s.as_str()) };
     let clock = |c: ClockKind| c.as_str().replace('_', " ");
     let (what, body) = match &e.event {
         Event::Created { .. } => ("filed the request".to_owned(), None),
-        Event::Routed { team, reason, .. } => (format!("routed to {team}: {reason}"), None),
+        Event::Routed { team, reason, .. } => {
+            (format!("routed to {}: {}", name(team), super::named_reason(reason, teams)), None)
+        }
         Event::Imported(imported) => (format!("imported from {}", imported.source), None),
         Event::Acknowledged(m) | Event::StatusChanged(m) | Event::Rejected(m) | Event::Reopened(m) => {
             let note = m.note.clone().filter(|n| !n.is_empty());
@@ -39,7 +43,9 @@ pub fn history_line(e: &EventView, staff: bool) -> HistoryLine {
         }
         Event::Assigned { assignee: Some(a), .. } => (format!("assigned it to {a}"), None),
         Event::Assigned { assignee: None, .. } => ("unassigned it".to_owned(), None),
-        Event::Reassigned { from, to, reason, .. } => (format!("handed it from {from} to {to}"), Some(reason.clone())),
+        Event::Reassigned { from, to, reason, .. } => {
+            (format!("handed it from {} to {}", name(from), name(to)), Some(reason.clone()))
+        }
         Event::PriorityChanged { from, to, reason } => {
             (format!("changed the priority from {} to {}", from.as_str(), to.as_str()), reason.clone())
         }

@@ -182,6 +182,16 @@ pub fn team_name<'a>(teams: &'a [crate::service::admin::TeamView], key: &'a str)
     teams.iter().find(|t| t.key == key).map_or(key, |t| t.name.as_str())
 }
 
+/// A routing reason as the pages say it: the team it names by its name ("category 'bug' is
+/// owned by IT web operations"). The API keeps the stored reason, which names the key.
+pub fn named_reason(reason: &str, teams: &[crate::service::admin::TeamView]) -> String {
+    let named = teams.iter().find_map(|t| {
+        let head = reason.strip_suffix(t.key.as_str())?;
+        head.ends_with(' ').then(|| format!("{head}{}", t.name))
+    });
+    named.unwrap_or_else(|| reason.to_owned())
+}
+
 /// A request's two clocks with their names, for the lists and the request page.
 pub fn clocks(r: &crate::read::views::RequestView) -> Vec<(&'static str, Option<&crate::service::sla::ClockView>)> {
     vec![("First response", r.sla.first_response.as_ref()), ("Resolution", r.sla.resolution.as_ref())]
@@ -192,6 +202,29 @@ pub use crate::words;
 #[cfg(test)]
 mod tests {
     use super::local_path;
+
+    #[test]
+    fn routing_reasons_name_the_team() {
+        let team = |key: &str, name: &str| crate::service::admin::TeamView {
+            key: key.into(),
+            name: name.into(),
+            email: String::new(),
+            leads: vec![],
+        };
+        let teams = [team("it", "IT web operations"), team("marketing", "Marketing web team")];
+        let named = |r: &str| super::named_reason(r, &teams);
+        assert_eq!(named("category 'bug' is owned by it"), "category 'bug' is owned by IT web operations");
+        assert_eq!(
+            named("category 'other' goes to the fallback team it"),
+            "category 'other' goes to the fallback team IT web operations"
+        );
+        assert_eq!(
+            named("rule 'outage words' matched \"audit\""),
+            "rule 'outage words' matched \"audit\"",
+            "a rule's words stay"
+        );
+        assert_eq!(named("category 'x' is owned by gone"), "category 'x' is owned by gone");
+    }
 
     #[test]
     fn targets_and_times_used_read_in_hours_and_minutes() {

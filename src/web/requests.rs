@@ -93,7 +93,7 @@ impl PreviewText {
         let sla = view.sla.as_ref();
         Self {
             team,
-            reason: view.routing.reason.clone(),
+            reason: super::named_reason(&view.routing.reason, teams),
             first_response_due: sla.and_then(|s| s.first_response_due).map(|t| t.to_rfc3339()),
             first_response_target: sla.map(|s| words::duration(&s.first_response_minutes, &s.calendar)),
             resolution_target: sla.map(|s| words::duration(&s.resolution_minutes, &s.calendar)),
@@ -205,6 +205,11 @@ struct RequestPageView {
 }
 
 impl RequestPageView {
+    /// Why it went to its first team, the team named.
+    fn routing_reason(&self) -> String {
+        super::named_reason(&self.r.routing.reason, &self.teams)
+    }
+
     /// Still being worked on: assigning, reprioritising and handing over are offered.
     fn is_open(&self) -> bool {
         crate::domain::Status::parse(&self.r.status).is_ok_and(|s| s.is_open())
@@ -246,7 +251,7 @@ async fn show(
     let moves = Status::parse(&detail.request.status)
         .map(|s| s.allowed_moves().iter().map(|m| (m.as_str(), words::status_for_staff(m.as_str()))).collect())
         .unwrap_or_default();
-    let conversation = conversation(detail.events.iter().map(|e| history_line(e, staff)).collect());
+    let conversation = conversation(detail.events.iter().map(|e| history_line(e, staff, &teams)).collect());
     let notice = super::notices::notice(&done.done, &detail.request, &teams, &user.tz);
     let refused = Some(done.refused.trim().to_owned()).filter(|r| !r.is_empty());
     html(RequestPageView { user, r: detail.request, conversation, members, works, moves, teams, notice, refused })

@@ -303,3 +303,27 @@ crate::on_both_backends! {
         browser.screenshot(&format!("digest-{backend}")).await;
     }
 }
+
+crate::on_both_backends! {
+    async fn the_headline_stays_true_when_a_median_is_zero(app: TestApp) {
+        let cast = app.cast();
+        // Monday 09:00: marketing answers the moment its request arrives (0 business minutes),
+        // IT an hour later: a ratio to 0 means nothing, so each team's own figures are said.
+        app.file(&cast.ann, "Hero image", "For the spring campaign", "content").await;
+        app.file(&cast.ann, "Footer link broken", "404 on /about", "bug").await;
+        app.set_status(&cast.mia, "CR-1", "acknowledged", None).await.ok();
+        app.clock.set(time("2026-11-16T10:00:00Z"));
+        app.set_status(&cast.ian, "CR-2", "acknowledged", None).await.ok();
+        app.clock.set(time("2026-11-23T08:00:00Z"));
+        let mut settings = app.settings.clone();
+        settings.digest.recipients = vec!["cmo@example.org".into()];
+        assert_eq!(check(&app.pool, &settings, &app.notifier, app.clock.now()).unwrap(), 1);
+        let mail = app.outbox().into_iter().find(|m| m.dedupe_key == "digest:2026-W47:cmo@example.org").unwrap();
+        let headline = "In this period IT web operations first responded in a median of 1 h 00 m of business time \
+                        (targets met: 100%), and Marketing web team first responded in a median of 0 m of business \
+                        time (targets met: 100%).";
+        assert_eq!(mail.subject, format!("SLA digest 2026-W47 (Example Org): {headline}"));
+        assert!(mail.html_body.contains(&format!("<h1 style=\"font-size: 20px; line-height: 1.35; margin: 8px 0 16px;\">{headline}</h1>")), "{}", mail.html_body);
+        assert!(mail.text_body.contains(headline));
+    }
+}

@@ -156,7 +156,7 @@ async fn a_marketer_files_a_request_and_sees_it_acknowledged_by_it() {
     fill_request(&ann, "Checkout button does nothing", "Clicking 'Pay' on /checkout does nothing.", "bug").await;
     let preview = wait_for_preview(&ann, "first response by").await;
     assert!(preview.contains("IT web operations") && preview.contains("2 business hours"), "{preview}");
-    assert!(preview.contains("category 'bug' is owned by it"), "the preview says why: {preview}");
+    assert!(preview.contains("category 'bug' is owned by IT web operations"), "the preview says why: {preview}");
 
     let key = file(&ann).await;
     assert_eq!(key, "CR-2");
@@ -438,6 +438,20 @@ async fn every_page_is_screenshotted_and_has_no_serious_accessibility_violation(
     ian.click("#comment-internal").await;
     ian.submit("form[action$='/comment']").await;
     ian.wait_for("ol.history li.internal").await;
+    // One reply that asks the requester and waits for them, once the work has started.
+    for (status, said) in [("acknowledged", "Now acknowledged."), ("in_progress", "Now in progress.")] {
+        ian.select("#status-to", status).await;
+        ian.submit("form[action$='/status']").await;
+        eventually("the status to move", || async {
+            let done = text_now(&ian, "#done").await;
+            if done == said { Ok(()) } else { Err(done) }
+        })
+        .await;
+    }
+    ian.fill("#comment-body", "Which price list should the phone page show?").await;
+    ian.click("#reply-wait").await;
+    ian.wait_for("#done").await;
+    assert!(ian.text("#done").await.contains("waiting on requester"), "{}", ian.text("#done").await);
     ian.click("details summary").await;
     check_page(&ian, "request-agent").await;
 

@@ -229,7 +229,7 @@ on_both_backends! {
             ("description", "Browsers show a warning"), ("category", "security"), ("action", "preview")]).await;
         assert_eq!(preview.status, StatusCode::OK);
         assert!(preview.body.contains("IT web operations") && preview.body.contains("4 business hours"), "{}", preview.body);
-        assert!(preview.body.contains("category &#39;security&#39; is owned by it"), "{}", preview.body);
+        assert!(preview.body.contains("category &#39;security&#39; is owned by IT web operations"), "{}", preview.body);
         assert_eq!(requests(&app), 0, "a preview files nothing");
     }
 
