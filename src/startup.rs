@@ -134,7 +134,7 @@ impl Application {
     }
 
     /// Runs the HTTP server and the background workers (SLA sweeper, mail outbox, weekly
-    /// digest) side by side until the server stops.
+    /// digest, WAL checkpoints, the staged-file sweep) side by side until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let s = &self.state;
         let outbox = workers::outbox::run(s.pool.clone(), self.mailer, s.settings.mail.outbox.clone(), s.clock.clone());
@@ -144,8 +144,11 @@ impl Application {
         let sqlite = matches!(DatabaseUrl::parse(s.settings.database.url.expose()), Ok(DatabaseUrl::Sqlite(_)));
         let checkpoint =
             async { if sqlite { workers::checkpoint::run(s.pool.clone()).await } else { future::pending().await } };
+        let staged = workers::staged_files::run(s.pool.clone(), s.settings.attachments.clone(), s.clock.clone());
         let (sweeper, outbox, digest, checkpoint) = (pin!(sweeper), pin!(outbox), pin!(digest), pin!(checkpoint));
-        let workers = future::select(future::select(sweeper, outbox), future::select(digest, checkpoint));
+        let staged = pin!(staged);
+        let workers =
+            future::select(future::select(future::select(sweeper, outbox), future::select(digest, checkpoint)), staged);
         match future::select(pin!(self.server), workers).await {
             Either::Left((served, _)) => served,
             // The workers loop forever; reaching here means one of them stopped.

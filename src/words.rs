@@ -82,3 +82,13 @@ pub fn duration(minutes: &i64, calendar: &str) -> String {
         hm(minutes)
     }
 }
+
+/// A file's size: "43 B", "12 KB", "1.5 MB" (powers of 1,024, one decimal from a megabyte).
+pub fn bytes(n: i64) -> String {
+    const KB: i64 = 1024;
+    match n {
+        n if n < KB => format!("{n} B"),
+        n if n < KB * KB => format!("{} KB", (n + KB / 2) / KB),
+        n => format!("{:.1} MB", n as f64 / (KB * KB) as f64),
+    }
+}

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod attachments;
 mod sso;
+pub use attachments::AttachmentSettings;
 pub use sso::SsoSettings;
 
 use crate::domain::calendar::BusinessCalendar;
@@ -34,6 +36,8 @@ pub struct Settings {
     /// Single sign-on with OpenID Connect; off unless `sso.issuer` is set.
     #[serde(default)]
     pub sso: SsoSettings,
+    #[serde(default)]
+    pub attachments: AttachmentSettings,
 }
 
 /// The responsiveness gap compares one team (`gap_team`) with another (`gap_baseline`).
@@ -326,6 +330,7 @@ impl Settings {
         if !(0.0..=1.0).contains(&self.reports.attainment_goal) {
             errors.add("reports.attainment_goal", "must be a share from 0 to 1, such as 0.9");
         }
+        self.attachments.check(&mut errors);
         if self.digest.local_time().is_none() {
             errors.add("digest.time", format!("'{}' is not a time as HH:MM", self.digest.time));
         }

@@ -19,6 +19,7 @@ macro_rules! per_backend {
 pub(crate) use per_backend;
 
 mod accounts;
+mod attachments;
 mod audit;
 mod config_stamp;
 mod facts;
@@ -40,6 +41,7 @@ mod throttle;
 mod users;
 
 pub use accounts::*;
+pub use attachments::*;
 pub use audit::*;
 pub use config_stamp::config_stamp;
 pub use facts::*;

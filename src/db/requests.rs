@@ -142,6 +142,17 @@ pub fn insert_event(
     at: NaiveDateTime,
     event: &Event,
 ) -> QueryResult<()> {
+    insert_event_id(conn, request_id, actor_id, at, event).map(drop)
+}
+
+/// `insert_event`, answering the new event's id.
+pub fn insert_event_id(
+    conn: &mut AnyConnection,
+    request_id: &str,
+    actor_id: Option<&str>,
+    at: NaiveDateTime,
+    event: &Event,
+) -> QueryResult<i64> {
     let row = EventRow::new(request_id, actor_id, at, event);
     let values = (
         request_events::request_id.eq(row.request_id),
@@ -150,7 +161,7 @@ pub fn insert_event(
         request_events::at.eq(row.at),
         request_events::data.eq(row.data),
     );
-    per_backend!(conn, c => diesel::insert_into(request_events::table).values(&values).execute(c)).map(drop)
+    per_backend!(conn, c => diesel::insert_into(request_events::table).values(&values).returning(request_events::id).get_result(c))
 }
 
 /// A request by UUID or by key (`CR-12`, any case).
@@ -203,6 +214,11 @@ pub fn events_of_many(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec
         .into_iter()
         .map(EventRow::read)
         .collect()
+}
+
+/// Marks a request changed now (a change of its own rows, such as files added).
+pub fn touch_request(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(requests::table.find(id)).set(requests::updated_at.eq(at)).execute(conn).map(drop)
 }
 
 /// Writes back the fields a workflow step may change.

@@ -305,6 +305,32 @@ diesel::table! {
 
 diesel::joinable!(account_links -> users (user_id));
 
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        request_id -> Nullable<Text>,
+        event_id -> Nullable<BigInt>,
+        internal -> Bool,
+        name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        uploader_id -> Text,
+        created_at -> Timestamp,
+        attached_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    attachment_chunks (attachment_id, seq) {
+        attachment_id -> Text,
+        seq -> Integer,
+        data -> Binary,
+    }
+}
+
+diesel::joinable!(attachments -> users (uploader_id));
+diesel::joinable!(attachment_chunks -> attachments (attachment_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     users,
@@ -327,4 +353,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     security_log,
     sso_logins,
     identities,
+    attachments,
+    attachment_chunks,
 );

@@ -1,5 +1,6 @@
 //! Pure types and rules: no database, no clock, no HTTP.
 
+pub mod attachment;
 pub mod calendar;
 pub mod escalation;
 pub mod event;

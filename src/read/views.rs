@@ -72,8 +72,10 @@ pub struct RequestView {
 /// One entry of a request's history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventView {
+    /// The event's number (an attachment's `event_id` names the comment it came with).
+    pub id: i64,
     /// created, routed, acknowledged, status_changed, rejected, reopened, first_response,
-    /// commented, assigned, reassigned.
+    /// commented, assigned, reassigned, priority_changed, files_added, ... (docs/api.md).
     #[serde(rename = "type")]
     pub kind: String,
     /// Who did it; null for the system.
@@ -241,6 +243,7 @@ pub fn detail_of(
     let events = events
         .into_iter()
         .map(|e| EventView {
+            id: e.id,
             actor: e.actor_id.as_deref().map(|id| person(&users, id)),
             at: from_db(e.at),
             data: e.event.payload(),

@@ -2,12 +2,14 @@
 //! Handlers parse input, run one unit of work from `service` off the async workers, and answer.
 
 pub mod admin;
+pub mod attachments;
 pub mod extract;
 pub mod health;
 pub mod mail;
 pub mod openapi;
 pub mod reports;
 pub mod requests;
+pub mod upload;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,6 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Everything under `/api/v1`.
 pub fn api(cfg: &mut ServiceConfig) {
     requests::config(cfg);
+    attachments::config(cfg);
     admin::config(cfg);
     mail::config(cfg);
     reports::config(cfg);

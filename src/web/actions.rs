@@ -2,7 +2,7 @@
 //! a queue's row: each runs one service workflow as the signed-in user, then goes back to the
 //! page it came from, which says what happened or why it could not.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::read::views::RequestDetail;
 use crate::service::AnyConnection;
 use crate::service::Error as ServiceError;
+use crate::service::attachments;
 use crate::service::notify::Notifier;
 use crate::service::requests::{
     self as workflow, AssignInput, CommentInput, PriorityInput, ReassignInput, StatusInput,
@@ -49,10 +50,6 @@ pub struct ActionForm {
     pub then: String,
 }
 
-/// One of the request page's actions: a service workflow fed from the form.
-type Action =
-    fn(&mut AnyConnection, &Actor, &Notifier, &str, &ActionForm, DateTime<Utc>) -> Result<RequestDetail, ServiceError>;
-
 /// Runs one request action as the signed-in user, then goes back to the page it came from.
 /// Back on the request page, `done` says what happened (`notice`).
 async fn act(
@@ -61,7 +58,16 @@ async fn act(
     key: String,
     form: ActionForm,
     done: &str,
-    action: Action,
+    action: impl FnOnce(
+        &mut AnyConnection,
+        &Actor,
+        &Notifier,
+        &str,
+        &ActionForm,
+        DateTime<Utc>,
+    ) -> Result<RequestDetail, ServiceError>
+    + Send
+    + 'static,
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
     let (actor, notifier, now) = (user.actor.clone(), state.notifier.clone(), state.clock.now());
@@ -125,6 +131,63 @@ pub async fn comment(
         workflow::reply_and_move(conn, actor, notifier, key, &f.body, f.internal.is_some(), &f.then, now)
     })
     .await
+}
+
+/// A comment from the request page's form with its files (`multipart/form-data`): the files are
+/// staged as they arrive, then attached to the comment in its transaction (or, with a status
+/// move, added right after it); a refusal discards them.
+pub async fn comment_with_files(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let upload = crate::routes::upload::receive(&state, &user.actor, &req, payload).await?;
+    let field = |name: &str| upload.field(name).unwrap_or_default().to_owned();
+    let form = ActionForm {
+        csrf: field("csrf"),
+        body: field("body"),
+        internal: upload.field("internal").map(str::to_owned),
+        back: field("back"),
+        then: field("then"),
+        ..ActionForm::default()
+    };
+    let ids = upload.ids();
+    if let Err(refused) = user.check_csrf(&form.csrf) {
+        state.run(move |conn| attachments::discard(conn, &ids)).await?;
+        return Err(refused);
+    }
+    let files = upload.files;
+    let done = if form.then.is_empty() { "commented" } else { "status" };
+    act(state, user, key.into_inner(), form, done, move |conn, actor, notifier, key, f, now| {
+        let result = if f.then.is_empty() {
+            let input = CommentInput { body: f.body.clone(), internal: f.internal.is_some() };
+            workflow::comment_with_files(conn, actor, notifier, key, &input, &ids, now)
+        } else {
+            workflow::reply_and_move(conn, actor, notifier, key, &f.body, f.internal.is_some(), &f.then, now).and_then(
+                |detail| match files.is_empty() {
+                    true => Ok(detail),
+                    false => attachments::add_to_request(conn, actor, key, &files, now)
+                        .and_then(|_| attachments::request_after(conn, actor, key, now)),
+                },
+            )
+        };
+        if result.is_err() {
+            attachments::discard(conn, &ids)?;
+        }
+        result
+    })
+    .await
+}
+
+/// A file, for the pages (the session's user; the API's `GET /api/v1/attachments/{id}` takes a token).
+pub async fn download(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    Ok(crate::routes::attachments::stream_file(state.into_inner(), user.actor, id.into_inner()).await?)
 }
 
 pub async fn change_status(

@@ -11,6 +11,8 @@ use crate::service::admin::TeamView;
 
 /// One line of a request's history, in words.
 pub struct HistoryLine {
+    /// The event's number: the files that came with a comment name it.
+    pub event_id: i64,
     pub at: DateTime<Utc>,
     pub who: String,
     pub what: String,
@@ -46,6 +48,7 @@ pub fn history_line(e: &EventView, staff: bool, teams: &[TeamView]) -> HistoryLi
         Event::Reassigned { from, to, reason, .. } => {
             (format!("handed it from {} to {}", name(from), name(to)), Some(reason.clone()))
         }
+        Event::FilesAdded { files } => (format!("added {}", files.join(", ")), None),
         Event::PriorityChanged { from, to, reason } => {
             (format!("changed the priority from {} to {}", from.as_str(), to.as_str()), reason.clone())
         }
@@ -54,6 +57,7 @@ pub fn history_line(e: &EventView, staff: bool, teams: &[TeamView]) -> HistoryLi
         Event::SlaBreachedTwice(x) => (format!("{} target breached twice over", clock(x.clock)), None),
     };
     HistoryLine {
+        event_id: e.id,
         at: e.at,
         who: e.actor.as_ref().map_or_else(|| "changedesk".to_owned(), |a| a.name.clone()),
         what,
@@ -115,6 +119,7 @@ mod tests {
     fn line(what: &str, body: Option<&str>) -> HistoryLine {
         let notable = what != "gave the first response";
         HistoryLine {
+            event_id: 0,
             at: chrono::DateTime::UNIX_EPOCH,
             who: "Ian".into(),
             what: what.into(),

@@ -64,7 +64,9 @@ impl Site {
         let set = |headers: &mut HeaderMap, name, value| {
             headers.insert(name, HeaderValue::from_static(value));
         };
-        set(headers, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+        // A response with a policy of its own (a download's `sandbox`) keeps it and gets this one
+        // too: a browser enforces every policy it is sent, so the two only add restrictions.
+        headers.append(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
         set(headers, header::X_FRAME_OPTIONS, "DENY");
         set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
         set(headers, header::REFERRER_POLICY, "same-origin");

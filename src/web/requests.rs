@@ -17,10 +17,22 @@ use crate::read::preview;
 use crate::read::views::{PreviewView, RequestView};
 use crate::service::admin;
 use crate::service::admin::TeamView;
+use crate::service::attachments::AttachmentView;
 use crate::service::idempotency::IdempotencyKey;
 use crate::service::intake::Filing;
 use crate::service::requests as workflow;
 use crate::state::AppState;
+
+/// Matches a `multipart/form-data` body (a form with files).
+fn multipart() -> impl actix_web::guard::Guard {
+    actix_web::guard::fn_guard(|ctx| {
+        ctx.head()
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+    })
+}
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/requests/new", web::get().to(new_page))
@@ -28,7 +40,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/requests/preview", web::post().to(live_preview))
         .route("/requests/mine", web::get().to(super::mine::mine))
         .route("/requests/{key}", web::get().to(show))
+        .route("/requests/{key}/comment", web::post().guard(multipart()).to(actions::comment_with_files))
         .route("/requests/{key}/comment", web::post().to(actions::comment))
+        .route("/attachments/{id}", web::get().to(actions::download))
         .route("/requests/{key}/status", web::post().to(actions::change_status))
         .route("/requests/{key}/assign", web::post().to(actions::assign))
         .route("/requests/{key}/priority", web::post().to(actions::change_priority))
@@ -202,6 +216,9 @@ struct RequestPageView {
     notice: Option<String>,
     /// Why the action that led here was refused.
     refused: Option<String>,
+    /// The files the user may read, oldest first.
+    files: Vec<AttachmentView>,
+    max_file_bytes: u64,
 }
 
 impl RequestPageView {
@@ -230,6 +247,24 @@ impl RequestPageView {
     fn summary(&self, updates: &[HistoryLine]) -> String {
         activity_summary(updates)
     }
+
+    /// The files that came with the comment `event_id`.
+    fn files_of(&self, event_id: &i64) -> Vec<&AttachmentView> {
+        self.files.iter().filter(|f| f.event_id == Some(*event_id)).collect()
+    }
+
+    /// A raster image, shown as a thumbnail (never SVG or HTML).
+    fn is_image(&self, f: &AttachmentView) -> bool {
+        crate::domain::attachment::shows_inline(&f.content_type)
+    }
+
+    fn size(&self, bytes: &i64) -> String {
+        words::bytes(*bytes)
+    }
+
+    fn file_limit(&self) -> String {
+        words::bytes(self.max_file_bytes as i64)
+    }
 }
 
 async fn show(
@@ -239,11 +274,12 @@ async fn show(
     done: web::Query<super::notices::Done>,
 ) -> Result<HttpResponse, PageError> {
     let (actor, now) = (user.actor.clone(), state.clock.now());
-    let (detail, teams, members) = state
+    let (detail, teams, members, files) = state
         .run(move |conn| {
             let detail = workflow::show(conn, &actor, &key, now)?;
             let members = crate::service::users::members_of(conn, &detail.request.team)?;
-            Ok((detail, admin::teams(conn)?, members))
+            let files = crate::service::attachments::list(conn, &actor, &key)?;
+            Ok((detail, admin::teams(conn)?, members, files))
         })
         .await?;
     let staff = user.actor.role.is_staff();
@@ -254,5 +290,19 @@ async fn show(
     let conversation = conversation(detail.events.iter().map(|e| history_line(e, staff, &teams)).collect());
     let notice = super::notices::notice(&done.done, &detail.request, &teams, &user.tz);
     let refused = Some(done.refused.trim().to_owned()).filter(|r| !r.is_empty());
-    html(RequestPageView { user, r: detail.request, conversation, members, works, moves, teams, notice, refused })
+    let r = detail.request;
+    let max_file_bytes = state.settings.attachments.max_file_bytes;
+    html(RequestPageView {
+        user,
+        r,
+        conversation,
+        members,
+        works,
+        moves,
+        teams,
+        notice,
+        refused,
+        files,
+        max_file_bytes,
+    })
 }

@@ -4,3 +4,4 @@ pub mod checkpoint;
 pub mod digest;
 pub mod outbox;
 pub mod sla_sweeper;
+pub mod staged_files;

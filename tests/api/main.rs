@@ -8,6 +8,7 @@ mod admin;
 mod admin_forms;
 mod admin_pages;
 mod architecture;
+mod attachments;
 mod browser;
 mod cli;
 mod dashboard;

@@ -83,6 +83,10 @@ pub enum Event {
         #[serde(default)]
         reason: Option<String>,
     },
+    /// Files added to the request without a comment (their names).
+    FilesAdded {
+        files: Vec<String>,
+    },
     /// A request from a history file, with the facts its timeline is read from.
     Imported(Imported),
     /// Escalation level 1: a running clock used its at-risk share of the target.
@@ -214,6 +218,7 @@ impl Event {
             Self::Assigned { .. } => "assigned",
             Self::Reassigned { .. } => REASSIGNED,
             Self::PriorityChanged { .. } => "priority_changed",
+            Self::FilesAdded { .. } => "files_added",
             Self::Imported(_) => "imported",
             Self::SlaAtRisk(_) => LEVELS[0],
             Self::SlaBreached(_) => LEVELS[1],

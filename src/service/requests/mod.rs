@@ -144,7 +144,7 @@ pub(crate) fn file(
 }
 
 /// Loads a request the actor may read: staff read all, requesters only their own.
-fn load_visible(conn: &mut AnyConnection, actor: &Actor, id_or_key: &str) -> Result<RequestRow, Error> {
+pub(crate) fn load_visible(conn: &mut AnyConnection, actor: &Actor, id_or_key: &str) -> Result<RequestRow, Error> {
     let row = db::find_request(conn, id_or_key)?.ok_or_else(|| Error::not_found(format!("request '{id_or_key}'")))?;
     if actor.role.is_staff() || row.requester_id == actor.id {
         Ok(row)
@@ -167,7 +167,7 @@ fn status_of(row: &RequestRow) -> Result<Status, Error> {
     Status::parse(&row.status).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
 }
 
-fn require_worker(actor: &Actor, row: &RequestRow) -> Result<(), Error> {
+pub(crate) fn require_worker(actor: &Actor, row: &RequestRow) -> Result<(), Error> {
     if actor.works_for(&row.team_key) {
         Ok(())
     } else {
@@ -275,6 +275,20 @@ pub fn comment(
     input: &CommentInput,
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, Error> {
+    comment_with_files(conn, actor, notifier, id_or_key, input, &[], now)
+}
+
+/// `comment`, with the actor's staged files (`service::attachments`) attached to it in the same
+/// transaction: an internal note's files are internal too.
+pub fn comment_with_files(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    notifier: &Notifier,
+    id_or_key: &str,
+    input: &CommentInput,
+    files: &[String],
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, Error> {
     let body = parse_text(&input.body, COMMENT_MAX, true).map_err(|e| Error::validation("body", e))?;
     if input.internal && !actor.role.is_staff() {
         return Err(Error::validation("internal", "only staff can post internal notes"));
@@ -294,7 +308,10 @@ pub fn comment(
         }
         row.updated_at = to_db(now);
         let event = Event::Commented { body: body.clone(), internal: input.internal };
-        db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event)?;
+        let event_id = db::insert_event_id(conn, &row.id, Some(&actor.id), row.updated_at, &event)?;
+        if !files.is_empty() {
+            crate::service::attachments::attach(conn, actor, files, &row.id, Some(event_id), input.internal, now)?;
+        }
         if !input.internal
             && !is_requester
             && !note_first_response(conn, &mut row, actor, FIRST_RESPONSE_BY_COMMENT, Via::One)?
@@ -361,7 +378,7 @@ pub fn assign(
     })
 }
 
-fn require_open(row: &RequestRow) -> Result<(), Error> {
+pub(crate) fn require_open(row: &RequestRow) -> Result<(), Error> {
     if status_of(row)?.is_open() {
         Ok(())
     } else {

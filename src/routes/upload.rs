@@ -1,0 +1,143 @@
+//! Receiving files: a `multipart/form-data` body read part by part as it arrives. Each `file`
+//! part is staged chunk by chunk (`service::attachments`, each chunk its own short transaction),
+//! its type checked from its first chunk and its size as bytes arrive; other parts are kept as
+//! text. Anything refused, or a body that breaks off, discards what was staged.
+
+use std::collections::BTreeMap;
+
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, web};
+use futures_util::TryStreamExt;
+
+use crate::auth::Actor;
+use crate::domain::FieldErrors;
+use crate::error::ApiError;
+use crate::service::attachments::{self, Staged};
+use crate::state::AppState;
+
+/// Longest text part, in bytes (a comment is at most 10,000 characters).
+const TEXT_MAX: usize = 64 * 1024;
+
+/// What an upload carried: its staged files, in order, and its text fields by name.
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub files: Vec<Staged>,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Upload {
+    pub fn ids(&self) -> Vec<String> {
+        self.files.iter().map(|f| f.id.clone()).collect()
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{} MiB", bytes / (1024 * 1024))
+}
+
+/// Reads a multipart body as `actor`; on any refusal or break, nothing it staged remains.
+pub async fn receive(
+    state: &AppState,
+    actor: &Actor,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<Upload, ApiError> {
+    let is_multipart = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(ApiError::UnsupportedMediaType("send the files as multipart/form-data".into()));
+    }
+    let mut parts = Multipart::new(req.headers(), payload);
+    let mut upload = Upload::default();
+    match read(state, actor, &mut parts, &mut upload).await {
+        Ok(()) => Ok(upload),
+        Err(e) => {
+            let ids = upload.ids();
+            if let Err(gone) = state.run(move |conn| attachments::discard(conn, &ids)).await {
+                log::warn!("an upload's staged files stay until the sweep: {gone}");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn read(state: &AppState, actor: &Actor, parts: &mut Multipart, upload: &mut Upload) -> Result<(), ApiError> {
+    let limits = state.settings.attachments.clone();
+    let broken =
+        |e: actix_multipart::MultipartError| ApiError::BadRequest(format!("the multipart body does not read: {e}"));
+    let mut total: u64 = 0;
+    while let Some(mut part) = parts.try_next().await.map_err(broken)? {
+        let name = part.name().unwrap_or_default().to_owned();
+        if name != "file" {
+            let mut text = Vec::new();
+            while let Some(bytes) = part.try_next().await.map_err(broken)? {
+                text.extend_from_slice(&bytes);
+                if text.len() > TEXT_MAX {
+                    return Err(ApiError::PayloadTooLarge(format!("the field '{name}' is over {TEXT_MAX} bytes")));
+                }
+            }
+            let text = String::from_utf8(text)
+                .map_err(|_| ApiError::Validation(FieldErrors::single(name.clone(), "is not UTF-8 text")))?;
+            upload.fields.insert(name, text);
+            continue;
+        }
+        let file_name = part.content_disposition().and_then(|d| d.get_filename()).unwrap_or("").to_owned();
+        let (mut buffer, mut size, mut seq) = (Vec::new(), 0u64, 0i32);
+        let mut staged: Option<String> = None;
+        loop {
+            let next = part.try_next().await.map_err(broken)?;
+            if let Some(bytes) = &next {
+                size += bytes.len() as u64;
+                total += bytes.len() as u64;
+                if size > limits.max_file_bytes {
+                    return Err(ApiError::PayloadTooLarge(format!(
+                        "'{file_name}' is over the limit of {} a file",
+                        mib(limits.max_file_bytes)
+                    )));
+                }
+                if total > limits.max_upload_bytes {
+                    return Err(ApiError::PayloadTooLarge(format!(
+                        "these files are over the limit of {} at once",
+                        mib(limits.max_upload_bytes)
+                    )));
+                }
+                buffer.extend_from_slice(bytes);
+            }
+            let end = next.is_none();
+            // Store whole chunks as they fill, and what is left at the end.
+            while buffer.len() >= limits.chunk_bytes || (end && !buffer.is_empty()) {
+                let piece: Vec<u8> = buffer.drain(..buffer.len().min(limits.chunk_bytes)).collect();
+                match &staged {
+                    None => {
+                        if upload.files.len() >= limits.max_files {
+                            return Err(ApiError::Validation(attachments::too_many(&limits)));
+                        }
+                        let (actor, limits, name, now) =
+                            (actor.clone(), limits.clone(), file_name.clone(), state.clock.now());
+                        let file =
+                            state.run(move |c| attachments::stage(c, &actor, &limits, &name, &piece, now)).await?;
+                        staged = Some(file.id.clone());
+                        upload.files.push(file);
+                    }
+                    Some(id) => {
+                        seq += 1;
+                        let id = id.clone();
+                        state.run(move |c| attachments::append(c, &id, seq, &piece)).await?;
+                    }
+                }
+            }
+            if end {
+                break;
+            }
+        }
+        // An empty part (a form's file input left empty) stages nothing.
+    }
+    Ok(())
+}
