@@ -17,6 +17,9 @@ use crate::service::requests::{AssignInput, CommentInput, PriorityInput, Reassig
 use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
+    // Registered first: a multipart body (the fields and `file` parts) is read here; JSON goes
+    // on to `create_request`, whose entry in the API document describes both.
+    cfg.route("/requests", web::post().guard(super::upload::multipart()).to(create_request_with_files));
     cfg.service(create_request)
         .service(preview_request)
         .service(list_requests)
@@ -31,7 +34,8 @@ pub fn config(cfg: &mut ServiceConfig) {
 /// File a change request; it is routed to its owning team at once. With an `Idempotency-Key`,
 /// a retry files nothing new: it is answered with the request the key filed (and
 /// `Idempotent-Replayed: true`).
-#[utoipa::path(tag = "requests", request_body = RequestInput,
+#[utoipa::path(tag = "requests",
+    request_body(content((RequestInput = "application/json"), (RequestWithFiles = "multipart/form-data"))),
     params(("Idempotency-Key" = Option<String>, Header, max_length = 255, pattern = r"^[!-~]{1,255}$",
         description = "The caller's key for this filing (a UUID will do), kept 24 hours: a retry with the \
             same key and body is answered with the first filing's request, the same key with another body \
@@ -53,7 +57,7 @@ pub async fn create_request(
         None => None,
         Some(key) => Some(IdempotencyKey::new(key.to_str().unwrap_or("\u{0}"), &input)?),
     };
-    let filing = Filing { actor, input, now: state.clock.now(), idempotency };
+    let filing = Filing { actor, input, now: state.clock.now(), idempotency, files: Vec::new() };
     let Filed { detail, replayed } = state.intake.file(filing).await?;
     let mut answer = HttpResponse::Created();
     answer.insert_header((LOCATION, format!("/api/v1/requests/{}", detail.request.id)));
@@ -64,6 +68,68 @@ pub async fn create_request(
 }
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// `POST /requests` as `multipart/form-data`: the request's fields as text parts, and its files.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RequestWithFiles {
+    title: String,
+    description: String,
+    category: String,
+    priority: Option<String>,
+    page_url: Option<String>,
+    desired_date: Option<String>,
+    /// Files filed with the request (repeat the part); typed by content, limits from `[attachments]`.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    file: Option<Vec<Vec<u8>>>,
+}
+
+/// A filing with files: they are staged as they arrive and attached in the filing's
+/// transaction; a refused filing keeps none.
+async fn create_request_with_files(
+    state: web::Data<AppState>,
+    actor: Actor,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let upload = super::upload::receive(&state, &actor, &req, payload).await?;
+    let text = |name: &str| upload.field(name).map(str::to_owned);
+    let input = RequestInput {
+        title: text("title").unwrap_or_default(),
+        description: text("description").unwrap_or_default(),
+        category: text("category").unwrap_or_default(),
+        priority: text("priority"),
+        page_url: text("page_url"),
+        desired_date: text("desired_date"),
+        at: None,
+    };
+    let ids = upload.ids();
+    let idempotency = match req.headers().get(IDEMPOTENCY_KEY) {
+        None => Ok(None),
+        Some(key) => IdempotencyKey::new(key.to_str().unwrap_or("\u{0}"), &input).map(Some),
+    };
+    let filed = match idempotency {
+        Ok(idempotency) => {
+            let filing = Filing { actor, input, now: state.clock.now(), idempotency, files: ids.clone() };
+            state.intake.file(filing).await.map_err(ApiError::from)
+        }
+        Err(e) => Err(e.into()),
+    };
+    let Filed { detail, replayed } = match filed {
+        Ok(filed) if !filed.replayed => filed,
+        other => {
+            // Refused, or a retry answered with the first filing: these files are nobody's.
+            state.run(move |c| crate::service::attachments::discard(c, &ids)).await?;
+            other?
+        }
+    };
+    let mut answer = HttpResponse::Created();
+    answer.insert_header((LOCATION, format!("/api/v1/requests/{}", detail.request.id)));
+    if replayed {
+        answer.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(answer.json(detail))
+}
 
 /// Where a request would go and why, without creating it.
 #[utoipa::path(tag = "requests", request_body = RequestInput, responses(

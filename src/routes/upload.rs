@@ -35,6 +35,17 @@ impl Upload {
     }
 }
 
+/// Matches a `multipart/form-data` body.
+pub fn multipart() -> impl actix_web::guard::Guard {
+    actix_web::guard::fn_guard(|ctx| {
+        ctx.head()
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+    })
+}
+
 fn mib(bytes: u64) -> String {
     format!("{} MiB", bytes / (1024 * 1024))
 }

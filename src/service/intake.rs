@@ -46,6 +46,8 @@ pub struct Filing {
     pub now: DateTime<Utc>,
     /// The caller's `Idempotency-Key`, if they sent one.
     pub idempotency: Option<IdempotencyKey>,
+    /// Files the caller staged (`service::attachments`), attached in the filing's transaction.
+    pub files: Vec<String>,
 }
 
 /// A filing's answer: the request, and whether an earlier filing with the same idempotency
@@ -142,7 +144,7 @@ impl Writer {
             Err(e) => return answer_all(group, &Error::from(e)),
         };
         let file = |conn: &mut AnyConnection, job: &Job| {
-            let Filing { actor, input, now, idempotency } = &job.filing;
+            let Filing { actor, input, now, idempotency, files } = &job.filing;
             if let Some(key) = idempotency
                 && let Some(request_id) = idempotency::prior(conn, &actor.id, key, *now)?
             {
@@ -150,6 +152,9 @@ impl Writer {
                 return Ok(Filed { detail, replayed: true });
             }
             let detail = requests::file(conn, actor, &self.notifier, &self.config, input, *now)?;
+            if !files.is_empty() {
+                super::attachments::attach(conn, actor, files, &detail.request.id, None, false, *now)?;
+            }
             if let Some(key) = idempotency {
                 idempotency::record(conn, &actor.id, key, &detail.request.id, *now)?;
             }

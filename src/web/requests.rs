@@ -15,6 +15,7 @@ use crate::domain::{FieldErrors, OwnershipMap, RequestInput, Status};
 use crate::error::ApiError;
 use crate::read::preview;
 use crate::read::views::{PreviewView, RequestView};
+use crate::routes::upload::multipart;
 use crate::service::admin;
 use crate::service::admin::TeamView;
 use crate::service::attachments::AttachmentView;
@@ -23,19 +24,9 @@ use crate::service::intake::Filing;
 use crate::service::requests as workflow;
 use crate::state::AppState;
 
-/// Matches a `multipart/form-data` body (a form with files).
-fn multipart() -> impl actix_web::guard::Guard {
-    actix_web::guard::fn_guard(|ctx| {
-        ctx.head()
-            .headers()
-            .get(actix_web::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
-    })
-}
-
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/requests/new", web::get().to(new_page))
+        .route("/requests/new", web::post().guard(multipart()).to(file_with_files))
         .route("/requests/new", web::post().to(file))
         .route("/requests/preview", web::post().to(live_preview))
         .route("/requests/mine", web::get().to(super::mine::mine))
@@ -123,13 +114,21 @@ struct NewRequestPage {
     map: OwnershipMap,
     errors: FieldErrors,
     preview: Option<PreviewText>,
+    max_file_bytes: u64,
+}
+
+impl NewRequestPage {
+    fn file_limit(&self) -> String {
+        words::bytes(self.max_file_bytes as i64)
+    }
 }
 
 async fn new_page(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse, PageError> {
     let config = state.config.clone();
     let map = state.run(move |conn| Ok(config.current(conn)?.map.clone())).await?;
     let form = RequestForm { idempotency_key: uuid::Uuid::now_v7().to_string(), ..RequestForm::default() };
-    html(NewRequestPage { user, form, map, errors: FieldErrors::default(), preview: None })
+    let max_file_bytes = state.settings.attachments.max_file_bytes;
+    html(NewRequestPage { user, form, map, errors: FieldErrors::default(), preview: None, max_file_bytes })
 }
 
 /// Files the request (or, with `action=preview`, shows where it would go), then shows it.
@@ -139,7 +138,52 @@ async fn file(
     form: web::Form<RequestForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_csrf(&form.csrf)?;
-    let form = form.into_inner();
+    file_with(state, user, form.into_inner(), Vec::new()).await
+}
+
+/// The request form with files (`multipart/form-data`): the files are staged as they arrive
+/// and attached in the filing's transaction. A preview, a refusal or a form that comes back
+/// with problems keeps none of them (a browser cannot put them back in the form).
+async fn file_with_files(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let upload = crate::routes::upload::receive(&state, &user.actor, &req, payload).await?;
+    let field = |name: &str| upload.field(name).unwrap_or_default().to_owned();
+    let form = RequestForm {
+        csrf: field("csrf"),
+        title: field("title"),
+        description: field("description"),
+        category: field("category"),
+        priority: field("priority"),
+        page_url: field("page_url"),
+        desired_date: field("desired_date"),
+        action: field("action"),
+        idempotency_key: field("idempotency_key"),
+    };
+    let ids = upload.ids();
+    let checked = user.check_csrf(&form.csrf);
+    if checked.is_err() || form.action == "preview" {
+        state.run(move |conn| crate::service::attachments::discard(conn, &ids)).await?;
+        checked?;
+        return file_with(state, user, form, Vec::new()).await;
+    }
+    let answer = file_with(state.clone(), user, form, ids.clone()).await;
+    // Filed: the files are the request's. Anything else: they are nobody's.
+    if !answer.as_ref().is_ok_and(|r| r.status() == StatusCode::SEE_OTHER) {
+        state.run(move |conn| crate::service::attachments::discard(conn, &ids)).await?;
+    }
+    answer
+}
+
+async fn file_with(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    form: RequestForm,
+    files: Vec<String>,
+) -> Result<HttpResponse, PageError> {
     let (input, actor, now) = (form.input(), user.actor.clone(), state.clock.now());
     let (preview, errors) = if form.action == "preview" {
         match preview_text(&state, input, now).await {
@@ -150,7 +194,7 @@ async fn file(
     } else {
         let key = Some(form.idempotency_key.as_str()).filter(|k| !k.is_empty());
         let filed = match key.map(|k| IdempotencyKey::new(k, &input)).transpose() {
-            Ok(idempotency) => state.intake.file(Filing { actor, input, now, idempotency }).await,
+            Ok(idempotency) => state.intake.file(Filing { actor, input, now, idempotency, files }).await,
             Err(e) => Err(e),
         };
         match filed.map_err(ApiError::from) {
@@ -163,7 +207,8 @@ async fn file(
     let config = state.config.clone();
     let map = state.run(move |conn| Ok(config.current(conn)?.map.clone())).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    html_status(NewRequestPage { user, form, map, errors, preview }, status)
+    let max_file_bytes = state.settings.attachments.max_file_bytes;
+    html_status(NewRequestPage { user, form, map, errors, preview, max_file_bytes }, status)
 }
 
 /// Where `input` would go, in words, in one unit of work.

@@ -231,3 +231,112 @@ on_both_backends! {
         assert_eq!(stored(&app), before);
     }
 }
+
+/// A real 40×30 PNG (a browser decodes it for the thumbnail).
+fn picture() -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, 40, 30);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    let pixels: Vec<u8> = (0..40 * 30).flat_map(|i| [(i % 256) as u8, 120, 200]).collect();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+on_both_backends! {
+    async fn the_request_form_files_a_request_with_its_files_or_keeps_none(app: TestApp) {
+        use crate::pages::{Visitor, person};
+        person(&app, "ann@example.org", Role::Requester, &[]);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let page = ann.get("/requests/new").await;
+        assert!(page.body.contains("enctype=\"multipart/form-data\"") && page.body.contains("id=\"files\" name=\"file\" type=\"file\" multiple"));
+        let csrf = page.csrf();
+        let form = |title: &str| {
+            Form::new().text("csrf", csrf.clone()).text("title", title.to_owned()).text("description", "See the screenshot")
+                .text("category", "content").text("action", "file")
+                .part("file", file("screenshot.png", picture())).part("file", file("copy.txt", b"New headline".to_vec()))
+        };
+        // Refused (no title): the form comes back, and the files are not kept.
+        let refused = ann.send(ann.client.post(format!("{}/requests/new", ann.base)).multipart(form(""))).await;
+        assert_eq!(refused.status.as_u16(), 422);
+        assert!(refused.body.contains("choose them again"), "{}", refused.body);
+        assert_eq!(stored(&app), (0, 0));
+        // Filed: both files are the request's, attached in its transaction.
+        let filed = ann.send(ann.client.post(format!("{}/requests/new", ann.base)).multipart(form("New hero image"))).await;
+        assert_eq!(filed.location.as_deref(), Some("/requests/CR-1?done=filed"), "{}", filed.body);
+        let page = ann.get("/requests/CR-1?done=filed").await;
+        assert!(page.body.contains("alt=\"screenshot.png\" class=\"thumb\""), "{}", page.body);
+        assert!(page.body.contains(">copy.txt</a>"));
+        let token = {
+            let mut conn = app.pool.get().unwrap();
+            changedesk::service::users::create_token(&mut conn, "ann@example.org", "test", app.clock.now()).unwrap().1
+        };
+        let files = app.get("/api/v1/requests/CR-1/attachments", &token).await.ok();
+        let seen: Vec<(&str, &str, &Value)> = files.as_array().unwrap().iter()
+            .map(|f| (f["name"].as_str().unwrap(), f["content_type"].as_str().unwrap(), &f["event_id"])).collect();
+        assert_eq!(seen, [("screenshot.png", "image/png", &Value::Null), ("copy.txt", "text/plain", &Value::Null)]);
+    }
+}
+
+#[tokio::test]
+async fn a_marketer_files_a_request_with_a_screenshot_and_sees_its_thumbnail() {
+    use crate::browser::Browser;
+    use crate::journey::{check_page, eventually, sign_in, url};
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    crate::pages::person(&app, "ann@example.org", Role::Requester, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("broken-checkout.png");
+    std::fs::write(&shot, picture()).unwrap();
+    let ann = Browser::start().await;
+    sign_in(&ann, &app, "ann@example.org").await;
+    ann.goto(&url(&app, "/requests/new")).await;
+    ann.fill("#title", "The checkout shows the old prices").await;
+    ann.fill("#description", "See the screenshot").await;
+    ann.click("input[name=category][value=bug]").await;
+    ann.wait_for("#files").await.send_keys(&shot.display().to_string()).await.unwrap();
+    // The script previews the chosen image before anything is sent.
+    eventually("the chosen image previewed", || async {
+        let shown = ann
+            .client()
+            .execute("const i = document.querySelector('#file-previews img'); return i ? i.naturalWidth : 0", vec![])
+            .await;
+        match shown.ok().and_then(|w| w.as_u64()) {
+            Some(40) => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    ann.click("button[value=file]").await;
+    ann.wait_for("img.thumb").await;
+    // Loaded lazily: in view, the thumbnail is the screenshot, decoded.
+    eventually("the thumbnail", || async {
+        let script = "const i = document.querySelector('img.thumb'); i.scrollIntoView(); return [i.complete, i.naturalWidth, i.alt]";
+        let shown = ann.client().execute(script, vec![]).await.map_err(|e| e.to_string())?;
+        if shown == serde_json::json!([true, 40, "broken-checkout.png"]) { Ok(()) } else { Err(shown.to_string()) }
+    })
+    .await;
+    check_page(&ann, "request-with-files").await;
+}
+
+on_both_backends! {
+    async fn the_api_files_a_request_with_its_files_as_multipart(app: TestApp) {
+        let cast = app.cast();
+        let form = |title: &str| {
+            Form::new().text("title", title.to_owned()).text("description", "The copy for the landing page")
+                .text("category", "content").text("priority", "P2").part("file", file("copy.txt", b"Spring is here".to_vec()))
+        };
+        let (status, body) = upload(&app, "/api/v1/requests", &cast.ann, form("")).await;
+        assert_eq!((status, body["error"]["fields"]["title"].is_string()), (422, true), "{body}");
+        assert_eq!(stored(&app), (0, 0), "a refused filing keeps no file");
+        let (status, filed) = upload(&app, "/api/v1/requests", &cast.ann, form("Landing page copy")).await;
+        assert_eq!(status, 201, "{filed}");
+        assert_eq!((filed["key"].as_str(), filed["priority"].as_str()), (Some("CR-1"), Some("P2")));
+        let files = app.get("/api/v1/requests/CR-1/attachments", &cast.mia).await.ok();
+        assert_eq!((files[0]["name"].as_str(), files[0]["size"].as_i64()), (Some("copy.txt"), Some(14)));
+        // JSON still files as before.
+        app.file(&cast.ann, "Another", "x", "content").await;
+    }
+}

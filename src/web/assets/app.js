@@ -90,6 +90,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (everyRow) selectAll(everyRow);
   const queue = document.querySelector("table.queue");
   if (queue) queueShortcuts(queue);
+  for (const input of document.querySelectorAll("input[type=file][multiple]")) dropFiles(input);
   // "Go back" on an error page: home without this script, the previous page with it (the
   // Content-Security-Policy allows no inline script, so no `javascript:` link).
   for (const back of document.querySelectorAll("a[data-back]")) {
@@ -101,5 +102,43 @@ document.addEventListener("DOMContentLoaded", () => {
 function selectAll(box) {
   box.addEventListener("change", () => {
     for (const row of document.querySelectorAll("input[name=key][form=bulk]")) row.checked = box.checked;
+  });
+}
+
+// A file field: files dropped on it join those chosen, and each chosen image is previewed
+// (read as a data: URL, which the Content-Security-Policy allows for images). Without the
+// script the plain file input does the same job.
+function dropFiles(input) {
+  const field = input.closest(".field");
+  const list = field.querySelector(".file-list") || field.appendChild(document.createElement("ul"));
+  list.classList.add("file-list");
+  const show = () => {
+    list.replaceChildren();
+    for (const file of input.files) {
+      const item = document.createElement("li");
+      if (/^image\/(png|jpeg|gif|webp)$/.test(file.type)) {
+        const img = document.createElement("img");
+        img.className = "thumb";
+        img.alt = "";
+        const reader = new FileReader();
+        reader.onload = () => { img.src = reader.result; };
+        reader.readAsDataURL(file);
+        item.append(img);
+      }
+      item.append(file.name + " (" + Math.max(1, Math.round(file.size / 1024)) + " KB)");
+      list.append(item);
+    }
+  };
+  input.addEventListener("change", show);
+  field.addEventListener("dragover", (e) => { e.preventDefault(); field.classList.add("dragging"); });
+  field.addEventListener("dragleave", () => field.classList.remove("dragging"));
+  field.addEventListener("drop", (e) => {
+    e.preventDefault();
+    field.classList.remove("dragging");
+    const all = new DataTransfer();
+    for (const file of input.files) all.items.add(file);
+    for (const file of e.dataTransfer.files) all.items.add(file);
+    input.files = all.files;
+    show();
   });
 }
