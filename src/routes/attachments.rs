@@ -19,7 +19,8 @@ pub fn config(cfg: &mut ServiceConfig) {
 }
 
 /// The body of `POST /requests/{id}/attachments`.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AttachmentUpload {
     /// One or more files (repeat the part).
@@ -46,7 +47,7 @@ pub async fn add_attachments(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let upload = upload::receive(&state, &actor, &req, payload).await?;
+    let upload = upload::receive(&state, &actor, &req, payload, &["comment", "internal"]).await?;
     let added = attach(&state, &actor, &id, upload).await?;
     Ok(HttpResponse::Created().json(added))
 }
@@ -63,7 +64,11 @@ pub async fn attach(
         return Err(ApiError::validation("file", "choose at least one file"));
     }
     let comment = upload.field("comment").map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
-    let internal = matches!(upload.field("internal"), Some("true" | "1" | "on"));
+    let internal = match upload.field("internal") {
+        None | Some("false" | "0") => false,
+        Some("true" | "1" | "on") => true,
+        Some(_) => return discarded(state, ids, ApiError::validation("internal", "must be true or false")).await,
+    };
     let (actor, notifier, now, key, files) =
         (actor.clone(), state.notifier.clone(), state.clock.now(), id.to_owned(), upload.files);
     let staged = ids.clone();
@@ -80,6 +85,12 @@ pub async fn attach(
         let _ = state.run(move |c| attachments::discard(c, &staged)).await;
     }
     result
+}
+
+/// Discards what an upload staged, then answers `error`.
+async fn discarded<T>(state: &AppState, ids: Vec<String>, error: ApiError) -> Result<T, ApiError> {
+    state.run(move |c| attachments::discard(c, &ids)).await?;
+    Err(error)
 }
 
 /// A request's files that the caller may read (internal notes' files for staff only).

@@ -70,7 +70,8 @@ pub async fn create_request(
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// `POST /requests` as `multipart/form-data`: the request's fields as text parts, and its files.
-#[derive(utoipa::ToSchema)]
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct RequestWithFiles {
     title: String,
@@ -92,7 +93,8 @@ async fn create_request_with_files(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let upload = super::upload::receive(&state, &actor, &req, payload).await?;
+    let fields = ["title", "description", "category", "priority", "page_url", "desired_date"];
+    let upload = super::upload::receive(&state, &actor, &req, payload, &fields).await?;
     let text = |name: &str| upload.field(name).map(str::to_owned);
     let input = RequestInput {
         title: text("title").unwrap_or_default(),

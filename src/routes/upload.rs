@@ -50,12 +50,14 @@ fn mib(bytes: u64) -> String {
     format!("{} MiB", bytes / (1024 * 1024))
 }
 
-/// Reads a multipart body as `actor`; on any refusal or break, nothing it staged remains.
+/// Reads a multipart body as `actor`, whose text parts must be among `fields` (and `file`
+/// parts must be files, with a name); on any refusal or break, nothing it staged remains.
 pub async fn receive(
     state: &AppState,
     actor: &Actor,
     req: &HttpRequest,
     payload: web::Payload,
+    fields: &[&str],
 ) -> Result<Upload, ApiError> {
     let is_multipart = req
         .headers()
@@ -67,7 +69,7 @@ pub async fn receive(
     }
     let mut parts = Multipart::new(req.headers(), payload);
     let mut upload = Upload::default();
-    match read(state, actor, &mut parts, &mut upload).await {
+    match read(state, actor, &mut parts, &mut upload, fields).await {
         Ok(()) => Ok(upload),
         Err(e) => {
             let ids = upload.ids();
@@ -79,13 +81,26 @@ pub async fn receive(
     }
 }
 
-async fn read(state: &AppState, actor: &Actor, parts: &mut Multipart, upload: &mut Upload) -> Result<(), ApiError> {
+async fn read(
+    state: &AppState,
+    actor: &Actor,
+    parts: &mut Multipart,
+    upload: &mut Upload,
+    fields: &[&str],
+) -> Result<(), ApiError> {
     let limits = state.settings.attachments.clone();
     let broken =
         |e: actix_multipart::MultipartError| ApiError::BadRequest(format!("the multipart body does not read: {e}"));
     let mut total: u64 = 0;
     while let Some(mut part) = parts.try_next().await.map_err(broken)? {
         let name = part.name().unwrap_or_default().to_owned();
+        let file_name = part.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
+        if name != "file" && !fields.contains(&name.as_str()) {
+            return Err(ApiError::Validation(FieldErrors::single(name, "is not a field of this form")));
+        }
+        if name == "file" && file_name.is_none() {
+            return Err(ApiError::Validation(FieldErrors::single("file", "must be a file (a part with a filename)")));
+        }
         if name != "file" {
             let mut text = Vec::new();
             while let Some(bytes) = part.try_next().await.map_err(broken)? {
@@ -99,7 +114,7 @@ async fn read(state: &AppState, actor: &Actor, parts: &mut Multipart, upload: &m
             upload.fields.insert(name, text);
             continue;
         }
-        let file_name = part.content_disposition().and_then(|d| d.get_filename()).unwrap_or("").to_owned();
+        let file_name = file_name.unwrap_or_default();
         let (mut buffer, mut size, mut seq) = (Vec::new(), 0u64, 0i32);
         let mut staged: Option<String> = None;
         loop {

@@ -143,7 +143,8 @@ pub async fn comment_with_files(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let upload = crate::routes::upload::receive(&state, &user.actor, &req, payload).await?;
+    let fields = ["csrf", "body", "internal", "back", "then"];
+    let upload = crate::routes::upload::receive(&state, &user.actor, &req, payload, &fields).await?;
     let field = |name: &str| upload.field(name).unwrap_or_default().to_owned();
     let form = ActionForm {
         csrf: field("csrf"),

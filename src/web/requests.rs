@@ -150,7 +150,18 @@ async fn file_with_files(
     req: actix_web::HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let upload = crate::routes::upload::receive(&state, &user.actor, &req, payload).await?;
+    let fields = [
+        "csrf",
+        "title",
+        "description",
+        "category",
+        "priority",
+        "page_url",
+        "desired_date",
+        "action",
+        "idempotency_key",
+    ];
+    let upload = crate::routes::upload::receive(&state, &user.actor, &req, payload, &fields).await?;
     let field = |name: &str| upload.field(name).unwrap_or_default().to_owned();
     let form = RequestForm {
         csrf: field("csrf"),

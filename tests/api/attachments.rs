@@ -117,6 +117,16 @@ on_both_backends! {
         // Not multipart at all.
         let reply = app.post("/api/v1/requests/CR-1/attachments", &cast.ann, serde_json::json!({ "file": "x" })).await;
         reply.assert_error(415, "unsupported_media_type");
+        // A `file` that is not a file, and a field the form does not have: refused, nothing kept.
+        let (status, body) = upload(&app, "/api/v1/requests/CR-1/attachments", &cast.ann, Form::new().text("file", "{}")).await;
+        assert_eq!((status, body["error"]["fields"]["file"].as_str()), (422, Some("must be a file (a part with a filename)")));
+        let extra = Form::new().part("file", file("a.txt", b"a".to_vec())).text("sneaky", "x");
+        let (status, body) = upload(&app, "/api/v1/requests/CR-1/attachments", &cast.ann, extra).await;
+        assert_eq!((status, body["error"]["fields"]["sneaky"].as_str()), (422, Some("is not a field of this form")));
+        let odd = Form::new().part("file", file("a.txt", b"a".to_vec())).text("comment", "hi").text("internal", "null");
+        let (status, _) = upload(&app, "/api/v1/requests/CR-1/attachments", &cast.ann, odd).await;
+        assert_eq!(status, 422);
+        assert_eq!(stored(&app), (1, 1), "only the SVG");
         // No file chosen.
         let (status, body) = upload(&app, "/api/v1/requests/CR-1/attachments", &cast.ann, Form::new().text("comment", "hi")).await;
         assert_eq!((status, body["error"]["fields"]["file"].as_str()), (422, Some("choose at least one file")));
