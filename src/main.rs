@@ -29,6 +29,10 @@ fn main() -> ExitCode {
     };
     match cli::run(cli, settings) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<cli::MailgateExit>().is_some() => {
+            eprintln!("changedesk mailgate: {e}");
+            ExitCode::from(e.downcast_ref::<cli::MailgateExit>().map_or(75, |m| m.0))
+        }
         Err(e) if e.downcast_ref::<cli::Drifted>().is_some() => {
             eprintln!("changedesk: {e}");
             ExitCode::from(3)

@@ -46,3 +46,27 @@ pub fn run(cmd: MailCommand, settings: &Settings, clock: &Clock) -> anyhow::Resu
     }
     Ok(())
 }
+
+/// Reads one message from standard input and uses it (`service::inbound`). Exit codes a mail
+/// server understands: 0 once the message is used or kept as rejected (refusing by exit code
+/// would bounce to senders who may be forged), 75 to try again later, 65 only over the size limit.
+pub fn mailgate(settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    use std::io::Read;
+    let again = |why: String| anyhow::Error::new(super::MailgateExit(75, why));
+    let limit = settings.mail.inbound.max_bytes;
+    let mut raw = Vec::new();
+    std::io::stdin().take(limit + 1).read_to_end(&mut raw).map_err(|e| again(format!("reading the message: {e}")))?;
+    let pool = prepare_database(settings, clock).map_err(|e| again(format!("the database: {e}")))?;
+    let mut conn = pool.get().map_err(|e| again(format!("the database: {e}")))?;
+    let now = clock.now();
+    if raw.len() as u64 > limit {
+        let head = &raw[..raw.len().min(64 * 1024)];
+        crate::service::inbound::too_big(&mut conn, head, raw.len(), now).map_err(|e| again(e.to_string()))?;
+        return Err(anyhow::Error::new(super::MailgateExit(65, format!("the message is over {limit} bytes"))));
+    }
+    let notifier = crate::service::notify::Notifier::new(&settings.server.base_url, &settings.org.name);
+    let outcome = crate::service::inbound::receive(&mut conn, &notifier, &settings.attachments, &raw, now)
+        .map_err(|e| again(e.to_string()))?;
+    eprintln!("changedesk mailgate: {outcome:?}");
+    Ok(())
+}

@@ -48,6 +48,10 @@ pub enum Command {
     /// The mail outbox: list messages, retry failed ones.
     #[command(subcommand)]
     Mail(mail::MailCommand),
+    /// Read one mail on standard input (a mail server's pipe): a reply to changedesk's mail
+    /// becomes a comment; anything else is kept as rejected mail. Exits 0 when the message was
+    /// used or kept, 75 to be tried again later, 65 for a message over mail.inbound.max_bytes.
+    Mailgate,
     /// The SLA report for a period, as CSV or JSON.
     Report(report::ReportArgs),
     /// Print the weekly SLA digest, or --send it.
@@ -61,6 +65,11 @@ pub enum Command {
         repair: bool,
     },
 }
+
+/// `mailgate` asks the mail server to act: 75 (try again later) or 65 (over the size limit).
+#[derive(Debug, thiserror::Error)]
+#[error("{1}")]
+pub struct MailgateExit(pub u8, pub String);
 
 /// `verify` found drift: the process exits with 3.
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +190,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Token(cmd) => token(cmd, &settings, &clock),
         Command::Import(args) => import::run(args, &settings, &clock),
         Command::Mail(cmd) => mail::run(cmd, &settings, &clock),
+        Command::Mailgate => mail::mailgate(&settings, &clock),
         Command::Report(args) => report::report(args, &settings, &clock),
         Command::Digest(args) => report::digest(args, &settings, &clock),
     }

@@ -159,6 +159,23 @@ pub struct MailSettings {
     pub file_dir: PathBuf,
     pub smtp: SmtpSettings,
     pub outbox: OutboxSettings,
+    /// Mail coming in through `changedesk mailgate`.
+    #[serde(default)]
+    pub inbound: InboundSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboundSettings {
+    /// Largest message taken, in bytes; a larger one is kept as rejected (its headers) and
+    /// `mailgate` exits 65.
+    pub max_bytes: u64,
+}
+
+impl Default for InboundSettings {
+    fn default() -> Self {
+        Self { max_bytes: 25 * 1024 * 1024 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

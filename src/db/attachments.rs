@@ -117,3 +117,58 @@ pub fn attachment_chunk(conn: &mut AnyConnection, id: &str, seq: i32) -> QueryRe
         .first(conn)
         .optional()
 }
+
+/// A mail that came in, as stored (`inbound_mail`).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::inbound_mail)]
+pub struct InboundRow {
+    pub id: String,
+    pub message_id: String,
+    pub sender: String,
+    pub subject: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+    pub size: i64,
+    pub raw: Vec<u8>,
+    pub received_at: NaiveDateTime,
+}
+
+pub fn inbound_seen(conn: &mut AnyConnection, message_id: &str) -> QueryResult<bool> {
+    use super::schema::inbound_mail as m;
+    diesel::select(diesel::dsl::exists(m::table.filter(m::message_id.eq(message_id)))).get_result(conn)
+}
+
+pub fn insert_inbound(conn: &mut AnyConnection, row: &InboundRow) -> QueryResult<()> {
+    diesel::insert_into(super::schema::inbound_mail::table).values(row).execute(conn).map(drop)
+}
+
+/// An inbound mail without the message itself.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::inbound_mail)]
+pub struct InboundSummary {
+    pub id: String,
+    pub message_id: String,
+    pub sender: String,
+    pub subject: String,
+    pub reason: Option<String>,
+    pub size: i64,
+    pub received_at: NaiveDateTime,
+}
+
+/// Inbound mail that was not used, newest first.
+pub fn rejected_inbound(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<InboundSummary>> {
+    use super::schema::inbound_mail as m;
+    m::table
+        .filter(m::status.eq("rejected"))
+        .order(m::received_at.desc())
+        .limit(limit)
+        .select(InboundSummary::as_select())
+        .load(conn)
+}
+
+/// The outbox message with this Message-ID: its request and recipients (JSON).
+pub fn sent_message(conn: &mut AnyConnection, message_ids: &[String]) -> QueryResult<Vec<(Option<String>, String)>> {
+    use super::schema::mail_outbox as o;
+    o::table.filter(o::message_id.eq_any(message_ids)).select((o::request_id, o::recipients)).load(conn)
+}

@@ -328,6 +328,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inbound_mail (id) {
+        id -> Text,
+        message_id -> Text,
+        sender -> Text,
+        subject -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        size -> BigInt,
+        raw -> Binary,
+        received_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(attachments -> users (uploader_id));
 diesel::joinable!(attachment_chunks -> attachments (attachment_id));
 
@@ -355,4 +370,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     identities,
     attachments,
     attachment_chunks,
+    inbound_mail,
 );

@@ -95,6 +95,12 @@ impl Mailer {
         for to in &recipients {
             builder = builder.to(to.parse().map_err(|e| format!("recipient '{to}': {e}"))?);
         }
+        // Every mail about one request names the same (never sent) root message, so mail
+        // clients thread a request's mails together; replies name it back.
+        if let Some(request) = &row.request_id {
+            let root = thread_root(request, &row.message_id);
+            builder = builder.in_reply_to(root.clone()).references(root);
+        }
         // Text or HTML; the HTML with its chart beside it (multipart/related) when it has one.
         let png_type = ContentType::parse("image/png").map_err(|e| format!("image/png: {e}"))?;
         let body = match &row.inline_png {
@@ -107,6 +113,13 @@ impl Mailer {
         };
         builder.multipart(body).map_err(|e| format!("building the message: {e}"))
     }
+}
+
+/// The Message-ID a request's mails all refer to: `<request-{id}@{host}>`, the host that of the
+/// outbox's own Message-IDs.
+pub fn thread_root(request_id: &str, message_id: &str) -> String {
+    let host = message_id.trim_end_matches('>').rsplit_once('@').map_or("changedesk", |(_, host)| host);
+    format!("<request-{request_id}@{host}>")
 }
 
 /// Writes each built message to `<outbox id>.eml` under `dir`, through a rename, so a resend

@@ -1,4 +1,5 @@
-//! `/api/v1/mail`: the outbox as admins see it, and retrying failed messages.
+//! `/api/v1/mail`: the outbox as admins see it, retrying failed messages, and inbound mail
+//! that was not used.
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
@@ -11,7 +12,19 @@ use crate::service::mail::{self, MailView};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
-    cfg.service(list_mail).service(retry_mail);
+    cfg.service(list_mail).service(retry_mail).service(rejected_mail);
+}
+
+/// Inbound mail that was not used (not a reply to changedesk's mail, an automatic mail, a sender
+/// who may not comment, over the size limit ...), newest 500, with the reason (admins).
+#[utoipa::path(tag = "mail", responses(
+    (status = 200, body = Vec<crate::service::inbound::RejectedMail>), (status = 403, body = ErrorBody)))]
+#[get("/mail/rejected")]
+pub async fn rejected_mail(
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<web::Json<Vec<crate::service::inbound::RejectedMail>>, ApiError> {
+    Ok(web::Json(state.run(move |c| crate::service::inbound::rejected(c, &actor)).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -14,6 +14,7 @@ pub mod error;
 pub mod idempotency;
 pub mod import;
 pub mod in_force;
+pub mod inbound;
 pub mod intake;
 pub mod ledger;
 pub mod mail;

@@ -289,6 +289,22 @@ pub fn comment_with_files(
     files: &[String],
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, Error> {
+    comment_with_files_then(conn, actor, notifier, id_or_key, input, files, now, |_, _| Ok(()))
+}
+
+/// `comment_with_files`, then `after` in the same transaction (the mail it came by, recorded as
+/// used: both or neither).
+#[allow(clippy::too_many_arguments)]
+pub fn comment_with_files_then(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    notifier: &Notifier,
+    id_or_key: &str,
+    input: &CommentInput,
+    files: &[String],
+    now: DateTime<Utc>,
+    after: impl FnOnce(&mut AnyConnection, &RequestRow) -> Result<(), Error>,
+) -> Result<RequestDetail, Error> {
     let body = parse_text(&input.body, COMMENT_MAX, true).map_err(|e| Error::validation("body", e))?;
     if input.internal && !actor.role.is_staff() {
         return Err(Error::validation("internal", "only staff can post internal notes"));
@@ -327,6 +343,7 @@ pub fn comment_with_files(
         if !input.internal && !is_requester {
             notifier.to_requester(conn, &row, Update::Comment { author: &actor.name, body: &body }, now)?;
         }
+        after(conn, &row)?;
         request_detail(conn, row, actor.role.is_staff(), now)
     })
 }

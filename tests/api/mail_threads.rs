@@ -1,0 +1,30 @@
+//! Every mail about a request carries its key in the subject and the same thread root in
+//! In-Reply-To and References, so mail clients group a request's mails (as sent by the file
+//! transport and read back with mail-parser).
+
+use mail_parser::MessageParser;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends! {
+    async fn a_requests_mails_carry_its_key_and_one_thread(app: TestApp) {
+        let cast = app.cast();
+        let filed = app.file(&cast.ann, "Footer link broken", "404 on /about", "bug").await;
+        app.comment(&cast.ian, "CR-1", "Fixed on staging", false).await.ok();
+        app.dispatch_mail_at("2026-11-16T09:05:00Z").await;
+        let id = filed["id"].as_str().unwrap();
+        let root = format!("request-{id}@127.0.0.1");
+        let mails: Vec<_> = app.outbox().into_iter().filter(|m| m.request_id.as_deref() == Some(id)).collect();
+        assert!(mails.len() >= 2, "the team's notice and the requester's");
+        let mut seen = std::collections::HashSet::new();
+        for m in mails {
+            let eml = std::fs::read(app.settings.mail.file_dir.join(format!("{}.eml", m.id))).unwrap();
+            let parsed = MessageParser::default().parse(&eml).unwrap();
+            assert!(parsed.subject().unwrap().starts_with("[CR-1] "), "{:?}", parsed.subject());
+            assert_eq!(parsed.in_reply_to().as_text(), Some(root.as_str()));
+            assert_eq!(parsed.references().as_text(), Some(root.as_str()));
+            assert!(seen.insert(parsed.message_id().unwrap().to_owned()), "each mail its own Message-ID");
+        }
+    }
+}
