@@ -14,7 +14,7 @@ use crate::config::AttachmentSettings;
 use crate::db::{self, AnyConnection, AttachmentRow, from_db, to_db, write_tx};
 use crate::domain::attachment::{safe_name, sniff};
 use crate::domain::{Event, FieldErrors, Status};
-use crate::read::views::{Person, RequestDetail, request_detail};
+use crate::read::views::Person;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AttachmentView {
@@ -183,17 +183,6 @@ pub fn sweep(conn: &mut AnyConnection, settings: &AttachmentSettings, now: DateT
     let stale = db::stale_staged(conn, before, 500)?;
     discard(conn, &stale)?;
     Ok(stale.len())
-}
-
-/// The request with the files just added, as the request page and the API show it.
-pub fn request_after(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    id_or_key: &str,
-    now: DateTime<Utc>,
-) -> Result<RequestDetail, Error> {
-    let row = load_visible(conn, actor, id_or_key)?;
-    request_detail(conn, row, actor.role.is_staff(), now)
 }
 
 /// Problems with an upload as a whole, named by the `file` field.

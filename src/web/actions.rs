@@ -170,7 +170,7 @@ pub async fn comment_with_files(
                 |detail| match files.is_empty() {
                     true => Ok(detail),
                     false => attachments::add_to_request(conn, actor, key, &files, now)
-                        .and_then(|_| attachments::request_after(conn, actor, key, now)),
+                        .and_then(|_| workflow::show(conn, actor, key, now)),
                 },
             )
         };
