@@ -65,7 +65,7 @@ pub fn mailgate(settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
         return Err(anyhow::Error::new(super::MailgateExit(65, format!("the message is over {limit} bytes"))));
     }
     let notifier = crate::service::notify::Notifier::new(&settings.server.base_url, &settings.org.name);
-    let outcome = crate::service::inbound::receive(&mut conn, &notifier, &settings.attachments, &raw, now)
+    let outcome = crate::service::inbound::receive(&mut conn, &notifier, settings, &raw, now)
         .map_err(|e| again(e.to_string()))?;
     eprintln!("changedesk mailgate: {outcome:?}");
     Ok(())

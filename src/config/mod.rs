@@ -170,11 +170,14 @@ pub struct InboundSettings {
     /// Largest message taken, in bytes; a larger one is kept as rejected (its headers) and
     /// `mailgate` exits 65.
     pub max_bytes: u64,
+    /// Most messages one sender may have used or kept in an hour; more are kept as rejected
+    /// without being looked at (a mail loop stops here).
+    pub per_sender_per_hour: i64,
 }
 
 impl Default for InboundSettings {
     fn default() -> Self {
-        Self { max_bytes: 25 * 1024 * 1024 }
+        Self { max_bytes: 25 * 1024 * 1024, per_sender_per_hour: 30 }
     }
 }
 

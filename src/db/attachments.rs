@@ -139,6 +139,12 @@ pub fn inbound_seen(conn: &mut AnyConnection, message_id: &str) -> QueryResult<b
     diesel::select(diesel::dsl::exists(m::table.filter(m::message_id.eq(message_id)))).get_result(conn)
 }
 
+/// How many messages from `sender` came in since `since`.
+pub fn inbound_from_since(conn: &mut AnyConnection, sender: &str, since: NaiveDateTime) -> QueryResult<i64> {
+    use super::schema::inbound_mail as m;
+    m::table.filter(m::sender.eq(sender)).filter(m::received_at.ge(since)).count().get_result(conn)
+}
+
 pub fn insert_inbound(conn: &mut AnyConnection, row: &InboundRow) -> QueryResult<()> {
     diesel::insert_into(super::schema::inbound_mail::table).values(row).execute(conn).map(drop)
 }

@@ -18,7 +18,7 @@ use super::attachments::{self, Staged};
 use super::notify::Notifier;
 use super::requests::{self, CommentInput};
 use crate::auth::Actor;
-use crate::config::AttachmentSettings;
+use crate::config::{AttachmentSettings, Settings};
 use crate::db::{self, AnyConnection, InboundRow, from_db, to_db};
 
 /// What became of a message.
@@ -50,10 +50,11 @@ pub struct RejectedMail {
 pub fn receive(
     conn: &mut AnyConnection,
     notifier: &Notifier,
-    limits: &AttachmentSettings,
+    settings: &Settings,
     raw: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Outcome, Error> {
+    let limits = &settings.attachments;
     let parsed = MessageParser::default().parse(raw);
     let message_id = match parsed.as_ref().and_then(|m| m.message_id()) {
         Some(id) => format!("<{id}>"),
@@ -92,6 +93,10 @@ pub fn receive(
     }
     if sender.is_empty() {
         return reject(conn, "no sender address".into());
+    }
+    let per_hour = settings.mail.inbound.per_sender_per_hour;
+    if db::inbound_from_since(conn, &sender, to_db(now - chrono::TimeDelta::hours(1)))? >= per_hour {
+        return reject(conn, format!("more than {per_hour} messages from {sender} in an hour (a mail loop?)"));
     }
     // The thread: a message changedesk sent to this very address.
     let named: Vec<String> = ids(message.in_reply_to()).into_iter().chain(ids(message.references())).collect();

@@ -112,3 +112,27 @@ on_both_backends! {
         assert_eq!(files[0]["event_id"], comment["id"]);
     }
 }
+
+on_both_backends! {
+    async fn a_mail_loop_stops_at_the_senders_hourly_limit_and_admins_see_what_was_kept(app: TestApp) {
+        let cast = app.cast();
+        app.file(&cast.ann, "Footer link broken", "404 on /about", "bug").await;
+        app.comment(&cast.ian, "CR-1", "Fixed on staging", false).await.ok();
+        let to_ann = app.outbox().into_iter().find(|m| m.recipients.contains("ann@example.org")).unwrap().message_id;
+        let limit = [("CHANGEDESK__MAIL__INBOUND__PER_SENDER_PER_HOUR", "3")];
+        for n in 0..4 {
+            let message = reply("ann@example.org", &format!("<loop-{n}@mail.example.org>"), Some(&to_ann), "", &format!("Thanks ({n})"));
+            assert_eq!(mailgate(&app, &message, &limit), 0);
+        }
+        let r = app.get("/api/v1/requests/CR-1", &cast.ian).await.ok();
+        assert_eq!(comments(&r).len(), 1 + 3, "ian's, and three of ann's four");
+        let rejected = app.get("/api/v1/mail/rejected", &cast.ada).await.ok();
+        assert_eq!(rejected[0]["reason"], "more than 3 messages from ann@example.org in an hour (a mail loop?)");
+
+        crate::pages::person(&app, "adm@example.org", changedesk::domain::Role::Admin, &[]);
+        let mut adm = crate::pages::Visitor::new(&app);
+        adm.sign_in("adm@example.org").await;
+        let page = adm.get("/admin/mail").await;
+        assert!(page.body.contains("Received but not used") && page.body.contains("a mail loop?"), "{}", page.body);
+    }
+}

@@ -14,3 +14,5 @@ CREATE TABLE inbound_mail (
     received_at TIMESTAMP NOT NULL
 );
 CREATE INDEX inbound_mail_by_time ON inbound_mail (received_at);
+-- The per-sender rate limit counts a sender's last hour.
+CREATE INDEX inbound_mail_by_sender ON inbound_mail (sender, received_at);

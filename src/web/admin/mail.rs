@@ -1,9 +1,11 @@
-//! Failed mail, to send again.
+//! Mail that went wrong: outgoing mail that failed, to send again, and incoming mail that was
+//! not used, with the reason.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{DocumentForm, Saved, admin_only};
+use crate::service::inbound::{self, RejectedMail};
 use crate::service::mail::{self as outbox, MailView};
 use crate::state::AppState;
 use crate::web::session::SignedIn;
@@ -14,6 +16,7 @@ use crate::web::{PageError, html, see_other};
 struct MailPage {
     user: SignedIn,
     failed: Vec<MailView>,
+    rejected: Vec<RejectedMail>,
     saved: bool,
 }
 
@@ -24,8 +27,9 @@ pub(super) async fn mail(
 ) -> Result<HttpResponse, PageError> {
     admin_only(&user)?;
     let actor = user.actor.clone();
-    let failed = state.run(move |c| outbox::list(c, &actor, Some("failed"))).await?;
-    html(MailPage { user, failed, saved: saved.saved.is_some() })
+    let (failed, rejected) =
+        state.run(move |c| Ok((outbox::list(c, &actor, Some("failed"))?, inbound::rejected(c, &actor)?))).await?;
+    html(MailPage { user, failed, rejected, saved: saved.saved.is_some() })
 }
 
 pub(super) async fn retry_mail(
