@@ -7,3 +7,4 @@ pub mod list;
 pub mod preview;
 pub mod reports;
 pub mod views;
+pub mod week;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 mod answers;
+mod comment;
 mod hand_over;
 mod inputs;
 mod priority;
@@ -22,6 +23,7 @@ use crate::service::Error;
 use crate::service::in_force::ConfigCache;
 pub use answers::Via;
 use answers::{note_first_answer, note_first_response};
+pub use comment::{comment, comment_with_files, comment_with_files_then};
 pub use hand_over::{ReassignInput, reassign};
 pub use inputs::{AssignInput, CommentInput, StatusInput};
 pub use priority::{PriorityInput, change_priority};
@@ -263,87 +265,6 @@ pub fn change_status_via(
         if row.requester_id != actor.id {
             notifier.to_requester(conn, &row, Update::Status { to: to.as_str(), note: note.as_deref() }, now)?;
         }
-        request_detail(conn, row, actor.role.is_staff(), now)
-    })
-}
-
-pub fn comment(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    notifier: &Notifier,
-    id_or_key: &str,
-    input: &CommentInput,
-    now: DateTime<Utc>,
-) -> Result<RequestDetail, Error> {
-    comment_with_files(conn, actor, notifier, id_or_key, input, &[], now)
-}
-
-/// `comment`, with the actor's staged files (`service::attachments`) attached to it in the same
-/// transaction: an internal note's files are internal too.
-pub fn comment_with_files(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    notifier: &Notifier,
-    id_or_key: &str,
-    input: &CommentInput,
-    files: &[String],
-    now: DateTime<Utc>,
-) -> Result<RequestDetail, Error> {
-    comment_with_files_then(conn, actor, notifier, id_or_key, input, files, now, |_, _| Ok(()))
-}
-
-/// `comment_with_files`, then `after` in the same transaction (the mail it came by, recorded as
-/// used: both or neither).
-#[allow(clippy::too_many_arguments)]
-pub fn comment_with_files_then(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    notifier: &Notifier,
-    id_or_key: &str,
-    input: &CommentInput,
-    files: &[String],
-    now: DateTime<Utc>,
-    after: impl FnOnce(&mut AnyConnection, &RequestRow) -> Result<(), Error>,
-) -> Result<RequestDetail, Error> {
-    let body = parse_text(&input.body, COMMENT_MAX, true).map_err(|e| Error::validation("body", e))?;
-    if input.internal && !actor.role.is_staff() {
-        return Err(Error::validation("internal", "only staff can post internal notes"));
-    }
-    write_tx(conn, |conn| {
-        let mut row = load_visible(conn, actor, id_or_key)?;
-        let is_requester = row.requester_id == actor.id;
-        if !is_requester {
-            require_worker(actor, &row)?;
-        }
-        let from = status_of(&row)?;
-        if from == Status::Closed {
-            return Err(Error::Conflict {
-                message: format!("{} is closed", request_key(row.number)),
-                fields: FieldErrors::default(),
-            });
-        }
-        row.updated_at = to_db(now);
-        let event = Event::Commented { body: body.clone(), internal: input.internal };
-        let event_id = db::insert_event_id(conn, &row.id, Some(&actor.id), row.updated_at, &event)?;
-        if !files.is_empty() {
-            crate::service::attachments::attach(conn, actor, files, &row.id, Some(event_id), input.internal, now)?;
-        }
-        if !input.internal
-            && !is_requester
-            && !note_first_response(conn, &mut row, actor, FIRST_RESPONSE_BY_COMMENT, Via::One)?
-        {
-            note_first_answer(conn, &mut row, actor, FIRST_RESPONSE_BY_COMMENT)?;
-        }
-        // The requester answering hands the ball back to the team.
-        if is_requester && from == Status::WaitingOnRequester {
-            apply_move(conn, &mut row, actor, Status::InProgress, Some("requester replied"), Via::One)?;
-        }
-        db::save_request(conn, &row)?;
-        sla::refresh(conn, &mut row)?;
-        if !input.internal && !is_requester {
-            notifier.to_requester(conn, &row, Update::Comment { author: &actor.name, body: &body }, now)?;
-        }
-        after(conn, &row)?;
         request_detail(conn, row, actor.role.is_staff(), now)
     })
 }
