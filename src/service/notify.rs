@@ -162,6 +162,31 @@ impl Notifier {
         self.queue(conn, "assigned", Some(&row.id), &[email.to_owned()], &n, None, now, now).map(drop)
     }
 
+    /// The requester answered while the team waited on them: the ball is back in the team's
+    /// court. Goes to the assignee, else to the team's address.
+    pub fn requester_answered(
+        &self,
+        conn: &mut AnyConnection,
+        row: &RequestRow,
+        author: &str,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let to = match &row.assignee_id {
+            Some(id) => db::users_by_ids(conn, &[id.as_str()])?.remove(id).map(|u| u.email),
+            None => db::load_teams(conn)?.into_iter().find(|t| t.key == row.team_key).map(|t| t.email),
+        };
+        let Some(to) = to else { return Ok(()) };
+        let key = request_key(row.number);
+        let n = self.notice(
+            row,
+            format!("[{key}] The requester answered: {}", row.title),
+            format!("{author} answered your question on {key}"),
+            Some(body.to_owned()),
+        );
+        self.queue(conn, "requester_answered", Some(&row.id), &[to], &n, None, now, now).map(drop)
+    }
+
     /// A status change, or a comment the requester can see: tell the requester.
     pub fn to_requester(
         &self,

@@ -28,3 +28,29 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn the_team_hears_when_the_requester_answers_its_question(app: TestApp) {
+        let cast = app.cast();
+        app.file(&cast.ann, "Footer link broken", "404 on /about", "bug").await;
+        for status in ["acknowledged", "in_progress"] {
+            app.set_status(&cast.ian, "CR-1", status, None).await.ok();
+        }
+        app.set_status(&cast.ian, "CR-1", "waiting_on_requester", Some("Which footer?")).await.ok();
+        app.comment(&cast.ann, "CR-1", "The one on /about", false).await.ok();
+        let answered: Vec<_> = app.outbox().into_iter().filter(|m| m.kind == "requester_answered").collect();
+        assert_eq!(answered.len(), 1);
+        assert_eq!(answered[0].recipients, "[\"it-web@example.org\"]", "nobody assigned: the team's address");
+        assert_eq!(answered[0].subject, "[CR-1] The requester answered: Footer link broken");
+        assert!(answered[0].text_body.contains("The one on /about"));
+
+        // Assigned: to the assignee. A comment while nobody waits tells nobody.
+        app.post("/api/v1/requests/CR-1/assign", &cast.ian, serde_json::json!({ "assignee": "ian@example.org" })).await.ok();
+        app.comment(&cast.ann, "CR-1", "Also the one on /contact", false).await.ok();
+        app.set_status(&cast.ian, "CR-1", "waiting_on_requester", Some("Anything else?")).await.ok();
+        app.comment(&cast.ann, "CR-1", "No, thanks", false).await.ok();
+        let to: Vec<String> = app.outbox().into_iter().filter(|m| m.kind == "requester_answered").map(|m| m.recipients).collect();
+        assert_eq!(to.len(), 2);
+        assert!(to.contains(&"[\"ian@example.org\"]".to_owned()), "{to:?}");
+    }
+}

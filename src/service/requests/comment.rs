@@ -86,6 +86,7 @@ pub fn comment_with_files_then(
         // The requester answering hands the ball back to the team.
         if is_requester && from == Status::WaitingOnRequester {
             apply_move(conn, &mut row, actor, Status::InProgress, Some("requester replied"), Via::One)?;
+            notifier.requester_answered(conn, &row, &actor.name, &body, now)?;
         }
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
