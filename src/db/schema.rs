@@ -343,6 +343,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    watchers (request_id, email) {
+        request_id -> Text,
+        email -> Text,
+        added_by -> Nullable<Text>,
+        added_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(attachments -> users (uploader_id));
 diesel::joinable!(attachment_chunks -> attachments (attachment_id));
 
@@ -371,4 +380,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     attachment_chunks,
     inbound_mail,
+    watchers,
 );

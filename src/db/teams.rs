@@ -72,3 +72,38 @@ pub fn team_is_referenced(conn: &mut AnyConnection, key: &str) -> QueryResult<bo
         .get_result(conn)?;
     Ok(requests || members)
 }
+
+/// A request's watchers' addresses, in the order they were added.
+pub fn watchers_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<String>> {
+    use super::schema::watchers as w;
+    w::table.filter(w::request_id.eq(request_id)).order((w::added_at, w::email)).select(w::email).load(conn)
+}
+
+/// Adds a watcher; false when the address already watches the request.
+pub fn add_watcher(
+    conn: &mut AnyConnection,
+    request_id: &str,
+    email: &str,
+    by: &str,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
+    use super::schema::watchers as w;
+    let exists: bool =
+        diesel::select(diesel::dsl::exists(w::table.filter(w::request_id.eq(request_id)).filter(w::email.eq(email))))
+            .get_result(conn)?;
+    if exists {
+        return Ok(false);
+    }
+    diesel::insert_into(w::table)
+        .values((w::request_id.eq(request_id), w::email.eq(email), w::added_by.eq(by), w::added_at.eq(at)))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Removes a watcher; false when the address did not watch the request.
+pub fn remove_watcher(conn: &mut AnyConnection, request_id: &str, email: &str) -> QueryResult<bool> {
+    use super::schema::watchers as w;
+    let gone =
+        diesel::delete(w::table.filter(w::request_id.eq(request_id)).filter(w::email.eq(email))).execute(conn)?;
+    Ok(gone > 0)
+}

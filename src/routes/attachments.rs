@@ -1,7 +1,8 @@
-//! `/api/v1/requests/{id}/attachments` and `/api/v1/attachments/{id}`: files on requests.
+//! `/api/v1/requests/{id}/attachments` and `/api/v1/attachments/{id}`: files on requests; and
+//! `/api/v1/requests/{id}/watchers`: who follows them.
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use futures_util::stream;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -12,10 +13,69 @@ use crate::domain::attachment::shows_inline;
 use crate::error::{ApiError, ErrorBody};
 use crate::service::attachments::{self, AttachmentView};
 use crate::service::requests::{self, CommentInput};
+use crate::service::watchers;
 use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
-    cfg.service(add_attachments).service(list_attachments).service(download);
+    cfg.service(add_attachments)
+        .service(list_attachments)
+        .service(download)
+        .service(list_watchers)
+        .service(add_watcher)
+        .service(remove_watcher);
+}
+
+/// The body of `POST /requests/{id}/watchers`.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WatcherInput {
+    /// The colleague's address (need not be a changedesk user).
+    #[schema(max_length = 254)]
+    pub email: String,
+}
+
+/// Who follows the request: their addresses.
+#[utoipa::path(tag = "watchers", params(("id" = String, Path, description = "UUID or key")),
+    responses((status = 200, body = Vec<String>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/requests/{id}/watchers")]
+pub async fn list_watchers(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> Result<web::Json<Vec<String>>, ApiError> {
+    Ok(web::Json(state.run(move |c| watchers::list(c, &actor, &id)).await?))
+}
+
+/// Add a watcher: they get the request's public updates by mail (the requester or the owning
+/// team's staff). Answers the watchers as they now are.
+#[utoipa::path(tag = "watchers", params(("id" = String, Path, description = "UUID or key")),
+    request_body = WatcherInput, responses((status = 200, body = Vec<String>), (status = 403, body = ErrorBody),
+    (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/requests/{id}/watchers")]
+pub async fn add_watcher(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<WatcherInput>,
+) -> Result<web::Json<Vec<String>>, ApiError> {
+    let now = state.clock.now();
+    Ok(web::Json(state.run(move |c| watchers::add(c, &actor, &id, &body.email, now)).await?))
+}
+
+/// Remove a watcher (the requester, the owning team's staff, or the watcher themselves).
+#[utoipa::path(tag = "watchers", params(("id" = String, Path, description = "UUID or key"),
+    ("email" = String, Path, description = "The watcher's address")),
+    responses((status = 204, description = "removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[delete("/requests/{id}/watchers/{email}")]
+pub async fn remove_watcher(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, email) = path.into_inner();
+    let now = state.clock.now();
+    state.run(move |c| watchers::remove(c, &actor, &id, &email, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The body of `POST /requests/{id}/attachments`.

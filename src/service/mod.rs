@@ -28,5 +28,6 @@ pub mod sso;
 pub mod tokens;
 pub mod users;
 pub mod verify;
+pub mod watchers;
 
 pub use error::Error;

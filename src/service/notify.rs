@@ -214,7 +214,10 @@ impl Notifier {
             ),
         };
         let n = self.notice(row, subject, heading, body);
-        self.queue(conn, kind, Some(&row.id), &[requester.email], &n, None, now, now).map(drop)
+        // The requester's public updates go to the request's watchers too, in the same message.
+        let mut to = vec![requester.email];
+        to.extend(db::watchers_of(conn, &row.id)?);
+        self.queue(conn, kind, Some(&row.id), &to, &n, None, now, now).map(drop)
     }
 
     /// An SLA escalation, once per request, clock and level, delivered from `deliver_after`.

@@ -49,6 +49,8 @@ pub fn history_line(e: &EventView, staff: bool, teams: &[TeamView]) -> HistoryLi
             (format!("handed it from {} to {}", name(from), name(to)), Some(reason.clone()))
         }
         Event::FilesAdded { files } => (format!("added {}", files.join(", ")), None),
+        Event::WatcherAdded { email } => (format!("added {email} as a watcher"), None),
+        Event::WatcherRemoved { email } => (format!("removed watcher {email}"), None),
         Event::PriorityChanged { from, to, reason } => {
             (format!("changed the priority from {} to {}", from.as_str(), to.as_str()), reason.clone())
         }

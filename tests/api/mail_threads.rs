@@ -54,3 +54,40 @@ on_both_backends! {
         assert!(to.contains(&"[\"ian@example.org\"]".to_owned()), "{to:?}");
     }
 }
+
+on_both_backends! {
+    async fn watchers_get_the_requesters_public_updates_by_mail(app: TestApp) {
+        let cast = app.cast();
+        app.file(&cast.ann, "Footer link broken", "404 on /about", "bug").await;
+        let added = app.post("/api/v1/requests/CR-1/watchers", &cast.ann, serde_json::json!({ "email": " Lee@Example.org " })).await.ok();
+        assert_eq!(added, serde_json::json!(["lee@example.org"]));
+        let again = app.post("/api/v1/requests/CR-1/watchers", &cast.ian, serde_json::json!({ "email": "lee@example.org" })).await.ok();
+        assert_eq!(again, serde_json::json!(["lee@example.org"]), "added once");
+        app.post("/api/v1/requests/CR-1/watchers", &cast.bob, serde_json::json!({ "email": "x@example.org" })).await.assert_error(403, "forbidden");
+        app.post("/api/v1/requests/CR-1/watchers", &cast.mia, serde_json::json!({ "email": "x@example.org" })).await.assert_error(403, "forbidden");
+        let bad = app.post("/api/v1/requests/CR-1/watchers", &cast.ann, serde_json::json!({ "email": "not an address" })).await;
+        bad.assert_error(422, "validation_failed");
+        assert!(bad.body["error"]["fields"]["email"].is_string());
+
+        app.comment(&cast.ian, "CR-1", "Fixed on staging", false).await.ok();
+        let commented = |app: &TestApp| -> Vec<String> {
+            app.outbox().into_iter().filter(|m| m.kind == "commented").map(|m| m.recipients).collect()
+        };
+        assert_eq!(commented(&app), ["[\"ann@example.org\",\"lee@example.org\"]"]);
+
+        let gone = app.client.delete(format!("{}/api/v1/requests/CR-1/watchers/lee@example.org", app.address))
+            .bearer_auth(&cast.ian).send().await.unwrap();
+        assert_eq!(gone.status(), 204);
+        let again = app.client.delete(format!("{}/api/v1/requests/CR-1/watchers/lee@example.org", app.address))
+            .bearer_auth(&cast.ian).send().await.unwrap();
+        assert_eq!(again.status(), 404);
+        app.comment(&cast.ian, "CR-1", "Deployed", false).await.ok();
+        let mut both = commented(&app);
+        both.sort();
+        assert_eq!(both, ["[\"ann@example.org\",\"lee@example.org\"]", "[\"ann@example.org\"]"], "the second without lee");
+        let kinds: Vec<String> = app.get("/api/v1/requests/CR-1", &cast.ann).await.ok()["events"].as_array().unwrap()
+            .iter().map(|e| e["type"].as_str().unwrap().to_owned()).filter(|k| k.starts_with("watcher")).collect();
+        assert_eq!(kinds, ["watcher_added", "watcher_removed"]);
+        assert!(app.get("/api/v1/requests/CR-1/watchers", &cast.ann).await.ok().as_array().unwrap().is_empty());
+    }
+}

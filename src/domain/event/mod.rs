@@ -87,6 +87,13 @@ pub enum Event {
     FilesAdded {
         files: Vec<String>,
     },
+    /// Someone follows the request (its public updates by mail), or stopped.
+    WatcherAdded {
+        email: String,
+    },
+    WatcherRemoved {
+        email: String,
+    },
     /// A request from a history file, with the facts its timeline is read from.
     Imported(Imported),
     /// Escalation level 1: a running clock used its at-risk share of the target.
@@ -219,6 +226,8 @@ impl Event {
             Self::Reassigned { .. } => REASSIGNED,
             Self::PriorityChanged { .. } => "priority_changed",
             Self::FilesAdded { .. } => "files_added",
+            Self::WatcherAdded { .. } => "watcher_added",
+            Self::WatcherRemoved { .. } => "watcher_removed",
             Self::Imported(_) => "imported",
             Self::SlaAtRisk(_) => LEVELS[0],
             Self::SlaBreached(_) => LEVELS[1],
