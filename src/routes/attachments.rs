@@ -127,7 +127,10 @@ pub async fn attach(
     let internal = match upload.field("internal") {
         None | Some("false" | "0") => false,
         Some("true" | "1" | "on") => true,
-        Some(_) => return discarded(state, ids, ApiError::validation("internal", "must be true or false")).await,
+        Some(_) => {
+            upload::discard(state, ids).await;
+            return Err(ApiError::validation("internal", "must be true or false"));
+        }
     };
     let (actor, notifier, now, key, files) =
         (actor.clone(), state.notifier.clone(), state.clock.now(), id.to_owned(), upload.files);
@@ -142,15 +145,9 @@ pub async fn attach(
         })
         .await;
     if result.is_err() {
-        let _ = state.run(move |c| attachments::discard(c, &staged)).await;
+        upload::discard(state, staged).await;
     }
     result
-}
-
-/// Discards what an upload staged, then answers `error`.
-async fn discarded<T>(state: &AppState, ids: Vec<String>, error: ApiError) -> Result<T, ApiError> {
-    state.run(move |c| attachments::discard(c, &ids)).await?;
-    Err(error)
 }
 
 /// A request's files that the caller may read (internal notes' files for staff only).

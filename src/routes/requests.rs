@@ -121,7 +121,7 @@ async fn create_request_with_files(
         Ok(filed) if !filed.replayed => filed,
         other => {
             // Refused, or a retry answered with the first filing: these files are nobody's.
-            state.run(move |c| crate::service::attachments::discard(c, &ids)).await?;
+            super::upload::discard(&state, ids).await;
             other?
         }
     };

@@ -72,12 +72,20 @@ pub async fn receive(
     match read(state, actor, &mut parts, &mut upload, fields).await {
         Ok(()) => Ok(upload),
         Err(e) => {
-            let ids = upload.ids();
-            if let Err(gone) = state.run(move |conn| attachments::discard(conn, &ids)).await {
-                log::warn!("an upload's staged files stay until the sweep: {gone}");
-            }
+            discard(state, upload.ids()).await;
             Err(e)
         }
+    }
+}
+
+/// Gives up on staged files: removes them now. It never fails the answer it is part of: what a
+/// failure here leaves, the sweep of staged files removes.
+pub async fn discard(state: &AppState, ids: Vec<String>) {
+    if ids.is_empty() {
+        return;
+    }
+    if let Err(gone) = state.run(move |conn| attachments::discard(conn, &ids)).await {
+        log::warn!("staged files stay until the sweep: {gone}");
     }
 }
 

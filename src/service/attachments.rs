@@ -90,6 +90,27 @@ pub fn stage(
     Ok(Staged { id: row.id, name, content_type })
 }
 
+/// Stages a whole file already in memory (a mail's attachment), chunk by chunk as an upload is.
+pub fn stage_bytes(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    limits: &AttachmentSettings,
+    name: &str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Staged, Error> {
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(Error::validation("file", format!("'{name}' is over the limit of a file")));
+    }
+    let mut chunks = bytes.chunks(limits.chunk_bytes);
+    let first = chunks.next().unwrap_or_default();
+    let file = stage(conn, actor, limits, name, first, now)?;
+    for (seq, chunk) in chunks.enumerate() {
+        append(conn, &file.id, seq as i32 + 1, chunk)?;
+    }
+    Ok(file)
+}
+
 /// Adds chunk `seq` (from 1) to a staged file, in its own short transaction.
 pub fn append(conn: &mut AnyConnection, id: &str, seq: i32, data: &[u8]) -> Result<(), Error> {
     Ok(write_tx(conn, |conn| db::append_chunk(conn, id, seq, data))?)

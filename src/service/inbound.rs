@@ -18,7 +18,7 @@ use super::attachments::{self, Staged};
 use super::notify::Notifier;
 use super::requests::{self, CommentInput};
 use crate::auth::Actor;
-use crate::config::{AttachmentSettings, Settings};
+use crate::config::Settings;
 use crate::db::{self, AnyConnection, InboundRow, from_db, to_db};
 
 /// What became of a message.
@@ -107,24 +107,17 @@ pub fn receive(
     let Some(request) = request else {
         return reject(conn, format!("not a reply to mail changedesk sent to {sender}"));
     };
-    let Some(actor) = db::user_by_email(conn, &sender)?.filter(|u| u.active) else {
+    let Some(user) = db::user_by_email(conn, &sender)?.filter(|u| u.active) else {
         return reject(conn, format!("{sender} has no active account"));
     };
-    let teams = db::teams_of(conn, &actor.id)?;
-    let actor = Actor {
-        role: crate::domain::Role::parse(&actor.role).unwrap_or(crate::domain::Role::Requester),
-        id: actor.id,
-        email: actor.email,
-        name: actor.name,
-        teams,
-    };
+    let actor = super::users::actor(conn, user)?;
     let text = message.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
     let reply = email_reply_parser::EmailReplyParser::parse_reply(&text).trim().to_owned();
     // Its files, staged as an upload's are; any refused file refuses the message.
     let mut files: Vec<Staged> = Vec::new();
     for part in message.attachments() {
         let name = part.attachment_name().unwrap_or("file").to_owned();
-        let staged = stage_all(conn, &actor, limits, &name, part.contents(), now);
+        let staged = attachments::stage_bytes(conn, &actor, limits, &name, part.contents(), now);
         match staged {
             Ok(file) => files.push(file),
             Err(e) => {
@@ -195,27 +188,6 @@ fn ids(value: &HeaderValue) -> Vec<String> {
         HeaderValue::TextList(list) => list.iter().map(|id| format!("<{id}>")).collect(),
         _ => Vec::new(),
     }
-}
-
-/// Stages a whole file already in memory, chunk by chunk as an upload is.
-fn stage_all(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    limits: &AttachmentSettings,
-    name: &str,
-    bytes: &[u8],
-    now: DateTime<Utc>,
-) -> Result<Staged, Error> {
-    if bytes.len() as u64 > limits.max_file_bytes {
-        return Err(Error::validation("file", format!("'{name}' is over the limit of a file")));
-    }
-    let mut chunks = bytes.chunks(limits.chunk_bytes);
-    let first = chunks.next().unwrap_or_default();
-    let file = attachments::stage(conn, actor, limits, name, first, now)?;
-    for (seq, chunk) in chunks.enumerate() {
-        attachments::append(conn, &file.id, seq as i32 + 1, chunk)?;
-    }
-    Ok(file)
 }
 
 /// Mail that was not used, newest first (admins).

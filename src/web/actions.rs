@@ -156,7 +156,7 @@ pub async fn comment_with_files(
     };
     let ids = upload.ids();
     if let Err(refused) = user.check_csrf(&form.csrf) {
-        state.run(move |conn| attachments::discard(conn, &ids)).await?;
+        crate::routes::upload::discard(&state, ids).await;
         return Err(refused);
     }
     let files = upload.files;

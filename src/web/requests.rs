@@ -177,14 +177,14 @@ async fn file_with_files(
     let ids = upload.ids();
     let checked = user.check_csrf(&form.csrf);
     if checked.is_err() || form.action == "preview" {
-        state.run(move |conn| crate::service::attachments::discard(conn, &ids)).await?;
+        crate::routes::upload::discard(&state, ids).await;
         checked?;
         return file_with(state, user, form, Vec::new()).await;
     }
     let answer = file_with(state.clone(), user, form, ids.clone()).await;
     // Filed: the files are the request's. Anything else: they are nobody's.
     if !answer.as_ref().is_ok_and(|r| r.status() == StatusCode::SEE_OTHER) {
-        state.run(move |conn| crate::service::attachments::discard(conn, &ids)).await?;
+        crate::routes::upload::discard(&state, ids).await;
     }
     answer
 }
