@@ -23,6 +23,8 @@ pub struct Actor {
     pub name: String,
     pub role: Role,
     pub teams: Vec<String>,
+    /// The time zone they read times in, when they chose one.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 impl Actor {

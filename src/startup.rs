@@ -67,14 +67,15 @@ fn refuse_without_ledger(pool: &Pool) -> anyhow::Result<()> {
 
 impl Application {
     pub fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
-        let mailer = Arc::new(Mailer::from_settings(&settings.mail)?);
         let pool = prepare_database(&settings, &clock)?;
         refuse_without_ledger(&pool)?;
+        let reply = crate::service::inbound::reply_addresses(&mut *pool.get()?, &settings, clock.now())?;
+        let mailer = Arc::new(Mailer::from_settings(&settings.mail)?.with_reply_addresses(reply));
         let listener = TcpListener::bind(settings.server.bind)
             .map_err(|e| anyhow::anyhow!("binding {}: {e}", settings.server.bind))?;
         let addr = listener.local_addr()?;
         let json_limit = settings.server.json_limit_bytes;
-        let notifier = Arc::new(Notifier::new(&settings.server.base_url, &settings.org.name));
+        let notifier = Arc::new(Notifier::from_settings(&settings));
         let config = Arc::new(ConfigCache::default());
         let db = &settings.database;
         let intake = Intake::start(
@@ -134,7 +135,8 @@ impl Application {
     }
 
     /// Runs the HTTP server and the background workers (SLA sweeper, mail outbox, weekly
-    /// digest, WAL checkpoints, the staged-file sweep) side by side until the server stops.
+    /// digest, WAL checkpoints, the staged-file sweep, the IMAP mailbox) side by side until the
+    /// server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let s = &self.state;
         let outbox = workers::outbox::run(s.pool.clone(), self.mailer, s.settings.mail.outbox.clone(), s.clock.clone());
@@ -146,9 +148,18 @@ impl Application {
             async { if sqlite { workers::checkpoint::run(s.pool.clone()).await } else { future::pending().await } };
         let staged = workers::staged_files::run(s.pool.clone(), s.settings.attachments.clone(), s.clock.clone());
         let (sweeper, outbox, digest, checkpoint) = (pin!(sweeper), pin!(outbox), pin!(digest), pin!(checkpoint));
-        let staged = pin!(staged);
-        let workers =
-            future::select(future::select(future::select(sweeper, outbox), future::select(digest, checkpoint)), staged);
+        let imap = workers::imap::run(workers::imap::Context {
+            pool: s.pool.clone(),
+            settings: s.settings.clone(),
+            notifier: s.notifier.clone(),
+            config: s.config.clone(),
+            clock: s.clock.clone(),
+        });
+        let (staged, imap) = (pin!(staged), pin!(imap));
+        let workers = future::select(
+            future::select(future::select(sweeper, outbox), future::select(digest, checkpoint)),
+            future::select(staged, imap),
+        );
         match future::select(pin!(self.server), workers).await {
             Either::Left((served, _)) => served,
             // The workers loop forever; reaching here means one of them stopped.

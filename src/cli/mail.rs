@@ -64,9 +64,10 @@ pub fn mailgate(settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
         crate::service::inbound::too_big(&mut conn, head, raw.len(), now).map_err(|e| again(e.to_string()))?;
         return Err(anyhow::Error::new(super::MailgateExit(65, format!("the message is over {limit} bytes"))));
     }
-    let notifier = crate::service::notify::Notifier::new(&settings.server.base_url, &settings.org.name);
-    let outcome = crate::service::inbound::receive(&mut conn, &notifier, settings, &raw, now)
-        .map_err(|e| again(e.to_string()))?;
+    let notifier = crate::service::notify::Notifier::from_settings(settings);
+    let config = crate::service::in_force::ConfigCache::default();
+    let inbound = crate::service::inbound::Inbound { settings, notifier: &notifier, config: &config };
+    let outcome = crate::service::inbound::receive(&mut conn, &inbound, &raw, now).map_err(|e| again(e.to_string()))?;
     eprintln!("changedesk mailgate: {outcome:?}");
     Ok(())
 }

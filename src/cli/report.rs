@@ -77,7 +77,7 @@ pub fn digest(args: DigestArgs, settings: &Settings, clock: &Clock) -> anyhow::R
             IsoWeek::containing(now.with_timezone(&tz).date_naive()).previous()
         }
     };
-    let notifier = Notifier::new(&settings.server.base_url, &settings.org.name);
+    let notifier = Notifier::from_settings(settings);
     let mut conn = pool.get()?;
     if !args.send {
         let message = crate::service::digest::compose(&mut conn, settings, &notifier, week, args.team.as_deref(), now)

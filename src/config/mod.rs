@@ -12,7 +12,10 @@ mod attachments;
 mod mail;
 mod sso;
 pub use attachments::AttachmentSettings;
-pub use mail::{InboundSettings, MailSettings, MailTransport, OutboxSettings, SmtpSettings, SmtpTls};
+pub use mail::{
+    ImapSettings, ImapTls, InboundSettings, IntakeAddress, MailSettings, MailTransport, OutboxSettings, SmtpSettings,
+    SmtpTls,
+};
 pub use sso::SsoSettings;
 
 use crate::domain::calendar::BusinessCalendar;
@@ -280,6 +283,7 @@ impl Settings {
             errors.add("reports.attainment_goal", "must be a share from 0 to 1, such as 0.9");
         }
         self.attachments.check(&mut errors);
+        self.mail.check_inbound(&self.team_keys(), &mut errors);
         if self.digest.local_time().is_none() {
             errors.add("digest.time", format!("'{}' is not a time as HH:MM", self.digest.time));
         }

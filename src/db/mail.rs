@@ -157,3 +157,46 @@ pub fn retry_mail(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Que
 pub fn dedupe_keys_present(conn: &mut AnyConnection, keys: &[String]) -> QueryResult<Vec<String>> {
     mail_outbox::table.filter(mail_outbox::dedupe_key.eq_any(keys)).select(mail_outbox::dedupe_key).load(conn)
 }
+
+/// The service's key `name`, if it was made.
+pub fn service_key(conn: &mut AnyConnection, name: &str) -> QueryResult<Option<Vec<u8>>> {
+    use super::schema::service_keys as k;
+    k::table.filter(k::name.eq(name)).select(k::value).first(conn).optional()
+}
+
+/// Stores `fresh` as the service's key `name` unless one is there already, and returns the
+/// key stored: whichever instance stored first wins, so every instance reads the same key.
+pub fn make_service_key(conn: &mut AnyConnection, name: &str, fresh: &[u8], at: NaiveDateTime) -> QueryResult<Vec<u8>> {
+    use super::schema::service_keys as k;
+    let row = (k::name.eq(name), k::value.eq(fresh), k::created_at.eq(at));
+    super::per_backend!(conn, c => diesel::insert_into(k::table).values(row).on_conflict(k::name).do_nothing().execute(c))?;
+    k::table.filter(k::name.eq(name)).select(k::value).first(conn)
+}
+
+/// Takes or renews the lease `name` for `holder` until `until`: true when `holder` holds it
+/// (it was free, expired at `now`, or already theirs). Run it in a write transaction.
+pub fn take_lease(
+    conn: &mut AnyConnection,
+    name: &str,
+    holder: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    use super::schema::leases as l;
+    let free = (l::name.eq(name), l::holder.eq(holder), l::expires_at.eq(now));
+    super::per_backend!(conn, c => diesel::insert_into(l::table).values(free).on_conflict(l::name).do_nothing().execute(c))?;
+    let ours = l::holder.eq(holder).or(l::expires_at.le(now));
+    let taken = diesel::update(l::table.filter(l::name.eq(name)).filter(ours))
+        .set((l::holder.eq(holder), l::expires_at.eq(until)))
+        .execute(conn)?;
+    Ok(taken == 1)
+}
+
+/// Gives the lease up, so another instance need not wait for it to expire.
+pub fn release_lease(conn: &mut AnyConnection, name: &str, holder: &str, now: NaiveDateTime) -> QueryResult<()> {
+    use super::schema::leases as l;
+    diesel::update(l::table.filter(l::name.eq(name)).filter(l::holder.eq(holder)))
+        .set(l::expires_at.eq(now))
+        .execute(conn)
+        .map(drop)
+}

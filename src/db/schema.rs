@@ -329,6 +329,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_keys (name) {
+        name -> Text,
+        value -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     inbound_mail (id) {
         id -> Text,
         message_id -> Text,
@@ -381,4 +397,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachment_chunks,
     inbound_mail,
     watchers,
+    service_keys,
+    leases,
 );

@@ -79,6 +79,13 @@ pub fn watchers_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Ve
     w::table.filter(w::request_id.eq(request_id)).order((w::added_at, w::email)).select(w::email).load(conn)
 }
 
+/// Whether `email` watches the request.
+pub fn is_watching(conn: &mut AnyConnection, request_id: &str, email: &str) -> QueryResult<bool> {
+    use super::schema::watchers as w;
+    diesel::select(diesel::dsl::exists(w::table.filter(w::request_id.eq(request_id)).filter(w::email.eq(email))))
+        .get_result(conn)
+}
+
 /// Adds a watcher; false when the address already watches the request.
 pub fn add_watcher(
     conn: &mut AnyConnection,
@@ -88,10 +95,7 @@ pub fn add_watcher(
     at: chrono::NaiveDateTime,
 ) -> QueryResult<bool> {
     use super::schema::watchers as w;
-    let exists: bool =
-        diesel::select(diesel::dsl::exists(w::table.filter(w::request_id.eq(request_id)).filter(w::email.eq(email))))
-            .get_result(conn)?;
-    if exists {
+    if is_watching(conn, request_id, email)? {
         return Ok(false);
     }
     diesel::insert_into(w::table)

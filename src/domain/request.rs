@@ -9,6 +9,7 @@ use super::{FieldErrors, OwnershipMap, Priority};
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 20_000;
 pub const URL_MAX: usize = 2_000;
+pub const WATCHERS_MAX: usize = 20;
 
 /// The body of `POST /api/v1/requests` and of the preview. Fields stay strings here so that a
 /// wrong value becomes a 422 naming the field rather than a 400 about JSON.
@@ -34,6 +35,9 @@ pub struct RequestInput {
     /// Preview only: "if it were created at that moment" (RFC 3339). Refused when filing.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub at: Option<String>,
+    /// Colleagues who follow the request, by address (at most 20; they need no account).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub watchers: Vec<String>,
 }
 
 /// A valid request, ready to be routed and stored.
@@ -45,6 +49,8 @@ pub struct NewRequest {
     pub priority: Option<Priority>,
     pub page_url: Option<String>,
     pub desired_date: Option<NaiveDate>,
+    /// Lower case, each once.
+    pub watchers: Vec<String>,
 }
 
 impl NewRequest {
@@ -71,15 +77,51 @@ impl NewRequest {
                     .map_err(|_| format!("must be a date as YYYY-MM-DD (got '{d}')")),
             ),
         };
-        match (title, description, category, priority, page_url, desired_date) {
-            (Some(title), Some(description), Some(category), Some(priority), Some(page_url), Some(desired_date))
-                if errors.is_empty() =>
-            {
-                Ok(Self { title, description, category, priority, page_url, desired_date })
+        let watchers = errors.check("watchers", parse_watchers(&input.watchers));
+        match (title, description, category, priority, page_url, desired_date, watchers) {
+            (
+                Some(title),
+                Some(description),
+                Some(category),
+                Some(priority),
+                Some(page_url),
+                Some(desired_date),
+                Some(watchers),
+            ) if errors.is_empty() => {
+                Ok(Self { title, description, category, priority, page_url, desired_date, watchers })
             }
             _ => Err(errors),
         }
     }
+}
+
+/// An email address as stored: trimmed, lower case, and plausibly an address.
+pub fn parse_address(email: &str) -> Result<String, String> {
+    let email = email.trim().to_lowercase();
+    let plausible = email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'))
+        && !email.contains(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+        && email.len() <= 254;
+    if plausible { Ok(email) } else { Err(format!("'{email}' is not an email address")) }
+}
+
+/// Addresses as people type a list of them: separated by commas, semicolons or spaces.
+pub fn split_addresses(list: &str) -> Vec<String> {
+    list.split([',', ';', ' ', '\n', '\r', '\t']).filter(|a| !a.is_empty()).map(str::to_owned).collect()
+}
+
+/// Watchers' addresses, each once, at most `WATCHERS_MAX`.
+fn parse_watchers(list: &[String]) -> Result<Vec<String>, String> {
+    let mut watchers: Vec<String> = Vec::with_capacity(list.len());
+    for email in list.iter().filter(|e| !e.trim().is_empty()) {
+        let email = parse_address(email)?;
+        if !watchers.contains(&email) {
+            watchers.push(email);
+        }
+    }
+    if watchers.len() > WATCHERS_MAX {
+        return Err(format!("at most {WATCHERS_MAX} watchers"));
+    }
+    Ok(watchers)
 }
 
 /// Trimmed, non-empty, bounded text without control characters (newlines allowed in multi-line).
@@ -162,6 +204,7 @@ mod tests {
             page_url: None,
             desired_date: None,
             at: None,
+            watchers: vec![],
         }
     }
 

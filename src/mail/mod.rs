@@ -3,7 +3,9 @@
 //! outbox already rendered; this module only builds the MIME message and hands it over.
 
 pub mod digest;
+pub mod imap;
 pub mod message;
+pub mod reply;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,6 +29,9 @@ enum Transport {
 pub struct Mailer {
     from: Mailbox,
     transport: Transport,
+    /// With an inbound address: each recipient of a request's mail gets their own message,
+    /// with their own reply address.
+    reply: Option<reply::ReplyAddresses>,
 }
 
 impl Mailer {
@@ -48,7 +53,13 @@ impl Mailer {
                 Transport::Smtp(builder.build())
             }
         };
-        Ok(Self { from, transport })
+        Ok(Self { from, transport, reply: None })
+    }
+
+    /// Gives each recipient of a request's mail a reply address of their own.
+    pub fn with_reply_addresses(mut self, reply: Option<reply::ReplyAddresses>) -> Self {
+        self.reply = reply;
+        self
     }
 
     /// How many messages the outbox claims, and then marks sent, by one write each. Over SMTP,
@@ -70,14 +81,17 @@ impl Mailer {
                 let mut sent = Vec::with_capacity(rows.len());
                 for row in rows {
                     sent.push(match self.build(row) {
-                        Ok(message) => smtp.send(message).await.map(drop).map_err(|e| format!("SMTP: {e}")),
+                        Ok(messages) => send_each(smtp, messages).await,
                         Err(e) => Err(e),
                     });
                 }
                 sent
             }
             Transport::File(dir) => {
-                let built: Vec<_> = rows.iter().map(|r| self.build(r).map(|m| (r.id.clone(), m.formatted()))).collect();
+                let built: Vec<_> = rows
+                    .iter()
+                    .map(|r| self.build(r).map(|m| (r.id.clone(), m.iter().map(Message::formatted).collect())))
+                    .collect();
                 let dir = dir.clone();
                 let written = actix_web::web::block(move || write_files(&dir, built)).await;
                 written.unwrap_or_else(|e| vec![Err(format!("file transport: {e}")); rows.len()])
@@ -85,15 +99,33 @@ impl Mailer {
         }
     }
 
-    fn build(&self, row: &OutboxRow) -> Result<Message, String> {
+    /// The message, or with reply addresses one per recipient of a request's mail (the same
+    /// Message-ID: copies of one message that differ only in To and Reply-To).
+    fn build(&self, row: &OutboxRow) -> Result<Vec<Message>, String> {
         let recipients: Vec<String> =
             serde_json::from_str(&row.recipients).map_err(|e| format!("unreadable recipients: {e}"))?;
+        match (&self.reply, &row.request_id) {
+            (Some(reply), Some(request)) => recipients
+                .iter()
+                .map(|to| {
+                    let reply_to = reply.for_recipient(request, to);
+                    self.build_for(row, std::slice::from_ref(to), Some(&reply_to))
+                })
+                .collect(),
+            _ => Ok(vec![self.build_for(row, &recipients, None)?]),
+        }
+    }
+
+    fn build_for(&self, row: &OutboxRow, recipients: &[String], reply_to: Option<&str>) -> Result<Message, String> {
         let mut builder = Message::builder()
             .from(self.from.clone())
             .subject(row.subject.clone())
             .message_id(Some(row.message_id.clone()));
-        for to in &recipients {
+        for to in recipients {
             builder = builder.to(to.parse().map_err(|e| format!("recipient '{to}': {e}"))?);
+        }
+        if let Some(reply_to) = reply_to {
+            builder = builder.reply_to(reply_to.parse().map_err(|e| format!("reply address '{reply_to}': {e}"))?);
         }
         // Every mail about one request names the same (never sent) root message, so mail
         // clients thread a request's mails together; replies name it back.
@@ -122,19 +154,36 @@ pub fn thread_root(request_id: &str, message_id: &str) -> String {
     format!("<request-{request_id}@{host}>")
 }
 
-/// Writes each built message to `<outbox id>.eml` under `dir`, through a rename, so a resend
-/// replaces the same file instead of adding a second one.
-fn write_files(dir: &Path, built: Vec<Result<(String, Vec<u8>), String>>) -> Vec<Result<(), String>> {
+/// An outbox message built: its id and the bytes of each copy, or why it could not be.
+type Built = Result<(String, Vec<Vec<u8>>), String>;
+
+/// Writes each built message to `<outbox id>.eml` under `dir` (its copies, one per recipient,
+/// to `<outbox id>.<n>.eml`), through a rename, so a resend replaces the same files instead of
+/// adding more.
+fn write_files(dir: &Path, built: Vec<Built>) -> Vec<Result<(), String>> {
     let made = std::fs::create_dir_all(dir).map_err(|e| format!("file transport: {e}"));
     built
         .into_iter()
         .map(|message| {
             made.clone()?;
-            let (id, bytes) = message?;
-            let tmp = dir.join(format!(".{id}.eml.tmp"));
-            std::fs::write(&tmp, bytes)
-                .and_then(|()| std::fs::rename(tmp, dir.join(format!("{id}.eml"))))
-                .map_err(|e| format!("file transport: {e}"))
+            let (id, copies) = message?;
+            let single = copies.len() == 1;
+            for (n, bytes) in copies.into_iter().enumerate() {
+                let name = if single { format!("{id}.eml") } else { format!("{id}.{n}.eml") };
+                let tmp = dir.join(format!(".{name}.tmp"));
+                std::fs::write(&tmp, bytes)
+                    .and_then(|()| std::fs::rename(tmp, dir.join(name)))
+                    .map_err(|e| format!("file transport: {e}"))?;
+            }
+            Ok(())
         })
         .collect()
+}
+
+/// Sends a message's copies; the first failure is the message's (a retry sends them all again).
+async fn send_each(smtp: &AsyncSmtpTransport<Tokio1Executor>, messages: Vec<Message>) -> Result<(), String> {
+    for message in messages {
+        smtp.send(message).await.map_err(|e| format!("SMTP: {e}"))?;
+    }
+    Ok(())
 }

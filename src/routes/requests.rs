@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Actor;
 use crate::domain::RequestInput;
+use crate::domain::request::split_addresses;
 use crate::error::{ApiError, ErrorBody};
 use crate::read::list::{ListQuery, RequestPage};
 use crate::read::views::{PreviewView, RequestDetail};
@@ -93,7 +94,7 @@ async fn create_request_with_files(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = ["title", "description", "category", "priority", "page_url", "desired_date"];
+    let fields = ["title", "description", "category", "priority", "page_url", "desired_date", "watchers"];
     let upload = super::upload::receive(&state, &actor, &req, payload, &fields).await?;
     let text = |name: &str| upload.field(name).map(str::to_owned);
     let input = RequestInput {
@@ -104,6 +105,7 @@ async fn create_request_with_files(
         page_url: text("page_url"),
         desired_date: text("desired_date"),
         at: None,
+        watchers: text("watchers").map(|w| split_addresses(&w)).unwrap_or_default(),
     };
     let ids = upload.ids();
     let idempotency = match req.headers().get(IDEMPOTENCY_KEY) {

@@ -18,6 +18,10 @@ pub struct Notifier {
     pub org: String,
     /// Right-hand side of Message-IDs.
     pub host: String,
+    /// Times in mail are written in the reader's zone, else this one (the organisation's).
+    pub timezone: chrono_tz::Tz,
+    /// Whether a requester gets a confirmation of each request they file.
+    pub confirm_filing: bool,
 }
 
 impl Notifier {
@@ -27,6 +31,16 @@ impl Notifier {
             base_url: base_url.trim_end_matches('/').to_owned(),
             org: org.to_owned(),
             host: host.unwrap_or_else(|| "changedesk.localhost".into()),
+            timezone: chrono_tz::UTC,
+            confirm_filing: true,
+        }
+    }
+
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        Self {
+            timezone: settings.org.timezone,
+            confirm_filing: settings.mail.confirm_filing,
+            ..Self::new(&settings.server.base_url, &settings.org.name)
         }
     }
 
@@ -142,6 +156,43 @@ impl Notifier {
         let mut n = self.notice(row, subject, heading, Some(row.description.clone()));
         n.lines.push((why.0.into(), why.1));
         self.queue(conn, kind, Some(&row.id), std::slice::from_ref(&team.email), &n, None, now, now).map(drop)
+    }
+
+    /// The requester's receipt for a request they filed: where it went and why, and when the
+    /// team's first response is due (in the requester's time zone).
+    #[allow(clippy::too_many_arguments)]
+    pub fn filed_for_requester(
+        &self,
+        conn: &mut AnyConnection,
+        row: &RequestRow,
+        requester: &crate::auth::Actor,
+        watchers: &[String],
+        team: Option<&TeamRow>,
+        first_response: Option<&ClockPlan>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        if !self.confirm_filing {
+            return Ok(());
+        }
+        let key = request_key(row.number);
+        let team_name = team.map_or(row.team_key.as_str(), |t| t.name.as_str());
+        let mut n = self.notice(
+            row,
+            format!("[{key}] Received: {}", row.title),
+            format!("{} filed {key}", requester.name),
+            Some(format!("It went to {team_name}: {}. Reply to this mail to add to it.", row.routing_reason)),
+        );
+        if let Some(plan) = first_response {
+            let tz = requester.timezone.unwrap_or(self.timezone);
+            let target = crate::words::duration(&plan.target_minutes, &plan.calendar);
+            let expect = match plan.due_at {
+                Some(due) => format!("within {target}, by {}", crate::words::when(&due, &tz)),
+                None => format!("within {target}"),
+            };
+            n.lines.push(("First response".into(), expect));
+        }
+        let to: Vec<String> = std::iter::once(&requester.email).chain(watchers).cloned().collect();
+        self.queue(conn, "request_received", Some(&row.id), &to, &n, None, now, now).map(drop)
     }
 
     /// Assigned to someone (who did not assign themselves).

@@ -217,7 +217,8 @@ pub fn actor(conn: &mut AnyConnection, user: UserRow) -> Result<Actor, Error> {
 /// The actor of a user whose teams were read with them.
 pub fn actor_in(user: UserRow, teams: Vec<String>) -> Result<Actor, Error> {
     let role = Role::parse(&user.role).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-    Ok(Actor { id: user.id, email: user.email, name: user.name, role, teams })
+    let timezone = user.timezone.as_deref().and_then(|tz| tz.parse().ok());
+    Ok(Actor { id: user.id, email: user.email, name: user.name, role, teams, timezone })
 }
 
 fn existing(conn: &mut AnyConnection, email: &str) -> Result<UserRow, Error> {

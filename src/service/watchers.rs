@@ -20,13 +20,8 @@ fn may_change(actor: &Actor, row: &RequestRow) -> Result<(), Error> {
     if row.requester_id == actor.id { Ok(()) } else { require_worker(actor, row) }
 }
 
-/// An address as stored: trimmed, lower case, and plausibly an address.
 fn address(email: &str) -> Result<String, Error> {
-    let email = email.trim().to_lowercase();
-    let plausible = email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
-        && !email.contains(char::is_whitespace)
-        && email.len() <= 254;
-    if plausible { Ok(email) } else { Err(Error::validation("email", format!("'{email}' is not an email address"))) }
+    crate::domain::request::parse_address(email).map_err(|e| Error::validation("email", e))
 }
 
 /// Adds a watcher (a `watcher_added` event); adding one twice changes nothing.

@@ -11,6 +11,7 @@ use super::actions;
 use super::conversation::{Entry, HistoryLine, activity_summary, conversation, history_line};
 use super::session::SignedIn;
 use super::{PageError, html, html_status, see_other, words};
+use crate::domain::request::split_addresses;
 use crate::domain::{FieldErrors, OwnershipMap, RequestInput, Status};
 use crate::error::ApiError;
 use crate::read::preview;
@@ -64,6 +65,9 @@ pub struct RequestForm {
     /// after a lost answer) files one request (`service::idempotency`).
     #[serde(default)]
     idempotency_key: String,
+    /// Colleagues to keep informed: addresses separated by commas or spaces.
+    #[serde(default)]
+    watchers: String,
 }
 
 impl RequestForm {
@@ -77,6 +81,7 @@ impl RequestForm {
             page_url: optional(&self.page_url),
             desired_date: optional(&self.desired_date),
             at: None,
+            watchers: split_addresses(&self.watchers),
         }
     }
 }
@@ -160,6 +165,7 @@ async fn file_with_files(
         "desired_date",
         "action",
         "idempotency_key",
+        "watchers",
     ];
     let upload = crate::routes::upload::receive(&state, &user.actor, &req, payload, &fields).await?;
     let field = |name: &str| upload.field(name).unwrap_or_default().to_owned();
@@ -173,6 +179,7 @@ async fn file_with_files(
         desired_date: field("desired_date"),
         action: field("action"),
         idempotency_key: field("idempotency_key"),
+        watchers: field("watchers"),
     };
     let ids = upload.ids();
     let checked = user.check_csrf(&form.csrf);

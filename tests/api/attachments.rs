@@ -180,6 +180,7 @@ async fn limits_name_the_file_and_the_limit(backend: Backend) {
         name: "ann".into(),
         role: Role::Requester,
         teams: vec![],
+        timezone: None,
     };
     let mut conn = app.pool.get().unwrap();
     let limits = &app.settings.attachments;

@@ -24,6 +24,27 @@ pub enum Backend {
     Postgres,
 }
 
+/// `on_both_backends!` with the settings changed first (`with |s| ...;` before the body).
+#[macro_export]
+macro_rules! on_both_backends_with {
+    ($(async fn $name:ident($app:ident: TestApp) with $change:expr; $body:block)+) => {$(
+        mod $name {
+            use super::*;
+            async fn run($app: TestApp) $body
+            #[tokio::test]
+            async fn sqlite() {
+                run($crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, $change).await.unwrap()).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, $change).await {
+                    run(app).await
+                }
+            }
+        }
+    )+};
+}
+
 /// Runs each test body once on SQLite and once on PostgreSQL, as `<name>::sqlite` and
 /// `<name>::postgres`.
 #[macro_export]
@@ -80,6 +101,9 @@ pub fn test_settings(database_url: &str) -> Settings {
     // Digest tests name their recipients and turn the teams' digests on; the others send none.
     settings.digest.recipients = vec![];
     settings.digest.team_digests = false;
+    // Tests that count mail count the team's and the requester's updates; the receipt on filing
+    // is tested where it is turned back on (tests/api/mail_in.rs).
+    settings.mail.confirm_filing = false;
     settings.server.bind = "127.0.0.1:0".parse().unwrap();
     settings
 }
@@ -125,8 +149,11 @@ pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Settings)
     let address = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     let pool = db::connect(&db::DatabaseUrl::parse(&url).unwrap(), 2).unwrap();
-    let notifier = Notifier::new(&settings.server.base_url, &settings.org.name);
-    let mailer = Mailer::from_settings(&settings.mail).unwrap();
+    let notifier = Notifier::from_settings(&settings);
+    // The app made the reply addresses' key on start; the tests' sender uses the same.
+    let reply =
+        changedesk::service::inbound::reply_addresses(&mut pool.get().unwrap(), &settings, start_time()).unwrap();
+    let mailer = Mailer::from_settings(&settings.mail).unwrap().with_reply_addresses(reply);
     Some(TestApp {
         address,
         client: reqwest::Client::new(),
@@ -176,6 +203,19 @@ impl TestApp {
     }
 
     /// The outbox, newest first.
+    /// Takes one message in as the mail gate and the IMAP worker do.
+    pub fn receive(&self, raw: &str) -> changedesk::service::inbound::Outcome {
+        let config = changedesk::service::in_force::ConfigCache::default();
+        let inbound = changedesk::service::inbound::Inbound {
+            settings: &self.settings,
+            notifier: &self.notifier,
+            config: &config,
+        };
+        let raw = raw.replace("\r\n", "\n").replace('\n', "\r\n");
+        changedesk::service::inbound::receive(&mut self.pool.get().unwrap(), &inbound, raw.as_bytes(), self.clock.now())
+            .unwrap()
+    }
+
     pub fn outbox(&self) -> Vec<changedesk::db::OutboxRow> {
         changedesk::db::list_mail(&mut self.pool.get().unwrap(), None, 1000).unwrap()
     }

@@ -84,8 +84,8 @@ on_both_backends! {
         let reasons: Vec<(&str, &str)> = rejected.as_array().unwrap().iter()
             .map(|m| (m["message_id"].as_str().unwrap(), m["reason"].as_str().unwrap())).collect();
         let reason = |id: &str| reasons.iter().find(|(m, _)| *m == id).map(|(_, r)| *r).unwrap_or_else(|| panic!("{id} not kept: {reasons:?}"));
-        assert_eq!(reason("<forged@evil.example>"), "not a reply to mail changedesk sent to bob@example.org");
-        assert_eq!(reason("<no-thread@mail.example.org>"), "not a reply to mail changedesk sent to ann@example.org");
+        assert_eq!(reason("<forged@evil.example>"), "not a reply to mail changedesk sent to bob@example.org, nor mail to an intake address");
+        assert_eq!(reason("<no-thread@mail.example.org>"), "not a reply to mail changedesk sent to ann@example.org, nor mail to an intake address");
         assert!(reason("<away@mail.example.org>").starts_with("an automatic mail (Auto-Submitted)"));
         assert!(reason("<big@mail.example.org>").starts_with("over the size limit"));
         app.get("/api/v1/mail/rejected", &cast.ian).await.assert_error(403, "forbidden");

@@ -549,6 +549,7 @@ async fn the_request_form_is_reached_in_order_by_keyboard_with_a_visible_focus()
         "priority",
         "page_url",
         "desired_date",
+        "watchers",
         "files",
         "button:file",
         "button:preview",

@@ -23,7 +23,8 @@ use crate::service::Error;
 use crate::service::in_force::ConfigCache;
 pub use answers::Via;
 use answers::{note_first_answer, note_first_response};
-pub use comment::{comment, comment_with_files, comment_with_files_then};
+pub(crate) use comment::comment_in;
+pub use comment::{comment, comment_with_files};
 pub use hand_over::{ReassignInput, reassign};
 pub use inputs::{AssignInput, CommentInput, StatusInput};
 pub use priority::{PriorityInput, change_priority};
@@ -71,9 +72,34 @@ pub(crate) fn file(
     input: &RequestInput,
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, Error> {
+    file_mailed(conn, actor, notifier, config, input, None, now)
+}
+
+/// A team's intake address a request was mailed to.
+#[derive(Debug, Clone)]
+pub struct MailedTo {
+    pub address: String,
+    pub team: String,
+}
+
+/// `file`, for a request mailed to a team's intake address: when no rule matches, the team
+/// of the address takes it (not the category's owner).
+pub(crate) fn file_mailed(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    notifier: &Notifier,
+    config: &ConfigCache,
+    input: &RequestInput,
+    mailed: Option<&MailedTo>,
+    now: DateTime<Utc>,
+) -> Result<RequestDetail, Error> {
     let current = config.current(conn)?;
     let new = NewRequest::parse(input, &current.map).map_err(Error::Validation)?;
-    let decision = route(&current.map, &new);
+    let mut decision = route(&current.map, &new);
+    if let Some(mailed) = mailed.filter(|m| decision.rule.is_none() && current.team(&m.team).is_some()) {
+        decision.team = mailed.team.clone();
+        decision.reason = format!("mailed to {}, the intake address of {}", mailed.address, mailed.team);
+    }
     // The requester's choice wins; a matching rule may suggest one when they made none.
     let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
     let row = RequestRow {
@@ -127,7 +153,10 @@ pub(crate) fn file(
         at,
         event,
     };
-    let events = vec![stored(created, Some(actor.id.clone())), stored(routed, None)];
+    let mut events = vec![stored(created, Some(actor.id.clone())), stored(routed, None)];
+    // Watchers named on the form (no clock minds them).
+    let watched = |email: &String| Event::WatcherAdded { email: email.clone() };
+    events.extend(new.watchers.iter().map(|email| stored(watched(email), Some(actor.id.clone()))));
     let timeline = sla::timeline(&row, &events);
     let derived = sla::derive_from(&row, &timeline, &current.sla, &[]);
     let mut row = row;
@@ -138,17 +167,24 @@ pub(crate) fn file(
     }
     db::insert_ledger(conn, &row.id, &derived.ledger)?;
     db::insert_facts(conn, &derived.facts)?;
-    notifier.new_for_team(conn, &row, current.team(&row.team_key), None, now)?;
+    let team = current.team(&row.team_key);
+    notifier.new_for_team(conn, &row, team, None, now)?;
+    for email in &new.watchers {
+        db::add_watcher(conn, &row.id, email, &actor.id, at)?;
+    }
+    let first_response = derived.plans.get(&crate::domain::sla::ClockKind::FirstResponse);
+    notifier.filed_for_requester(conn, &row, actor, &new.watchers, team, first_response, now)?;
     let known = Known { config: &current.sla, timeline: &timeline, plans: &derived.plans, ledger: &derived.ledger };
     // The filer is the only person the new request names.
     let filer = (actor.id.as_str(), Person { email: actor.email.clone(), name: actor.name.clone() });
     detail_of(conn, row, events, known, true, &[filer], now)
 }
 
-/// Loads a request the actor may read: staff read all, requesters only their own.
+/// Loads a request the actor may read: staff read all, requesters their own and those they
+/// watch.
 pub(crate) fn load_visible(conn: &mut AnyConnection, actor: &Actor, id_or_key: &str) -> Result<RequestRow, Error> {
     let row = db::find_request(conn, id_or_key)?.ok_or_else(|| Error::not_found(format!("request '{id_or_key}'")))?;
-    if actor.role.is_staff() || row.requester_id == actor.id {
+    if actor.role.is_staff() || row.requester_id == actor.id || db::is_watching(conn, &row.id, &actor.email)? {
         Ok(row)
     } else {
         Err(Error::Forbidden(format!("{} is not your request", request_key(row.number))))
