@@ -299,7 +299,7 @@ impl Notifier {
         let waited = reached - DateTime::<Utc>::from_naive_utc_and_offset(row.created_at, Utc);
         let elapsed = plan.elapsed(reached).num_minutes();
         let mut n =
-            self.notice(row, format!("{tag} {key} {}", row.title), format!("{key} {state} its {clock} target"), None);
+            self.notice(row, format!("[{key}] {tag} {}", row.title), format!("{key} {state} its {clock} target"), None);
         n.lines.extend([
             ("Clock".into(), clock.clone()),
             ("Target".into(), format!("{} minutes of {}", plan.target_minutes, plan.calendar)),

@@ -42,6 +42,9 @@ pub struct ActionForm {
     pub reason: String,
     #[serde(default)]
     pub priority: String,
+    /// A watcher's address.
+    #[serde(default)]
+    pub email: String,
     /// Where to go afterwards (a local path); the request page by default.
     #[serde(default)]
     pub back: String,
@@ -243,6 +246,32 @@ pub async fn reassign(
     act(state, user, key.into_inner(), form.into_inner(), "handed_over", |conn, actor, notifier, key, f, now| {
         let input = ReassignInput { team: f.team.clone(), reason: f.reason.clone() };
         workflow::reassign(conn, actor, notifier, key, &input, now)
+    })
+    .await
+}
+
+pub async fn add_watcher(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), "watcher_added", |conn, actor, _, key, f, now| {
+        crate::service::watchers::add(conn, actor, key, &f.email, now)?;
+        workflow::show(conn, actor, key, now)
+    })
+    .await
+}
+
+pub async fn remove_watcher(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), "watcher_removed", |conn, actor, _, key, f, now| {
+        crate::service::watchers::remove(conn, actor, key, &f.email, now)?;
+        workflow::show(conn, actor, key, now)
     })
     .await
 }

@@ -38,7 +38,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/requests/{key}/status", web::post().to(actions::change_status))
         .route("/requests/{key}/assign", web::post().to(actions::assign))
         .route("/requests/{key}/priority", web::post().to(actions::change_priority))
-        .route("/requests/{key}/reassign", web::post().to(actions::reassign));
+        .route("/requests/{key}/reassign", web::post().to(actions::reassign))
+        .route("/requests/{key}/watchers", web::post().to(actions::add_watcher))
+        .route("/requests/{key}/watchers/remove", web::post().to(actions::remove_watcher));
 }
 
 /// The request form's fields, as typed (kept when the form comes back with errors).
@@ -282,6 +284,8 @@ struct RequestPageView {
     /// The files the user may read, oldest first.
     files: Vec<AttachmentView>,
     max_file_bytes: u64,
+    /// Who follows the request by mail.
+    watchers: Vec<String>,
 }
 
 impl RequestPageView {
@@ -301,6 +305,11 @@ impl RequestPageView {
 
     fn is_requester(&self) -> bool {
         self.r.requester.email == self.user.actor.email
+    }
+
+    /// The requester and the owning team's staff add and remove watchers.
+    fn may_change_watchers(&self) -> bool {
+        self.is_requester() || self.works
     }
 
     fn waiting_on_requester(&self) -> bool {
@@ -342,9 +351,11 @@ async fn show(
             let detail = workflow::show(conn, &actor, &key, now)?;
             let members = crate::service::users::members_of(conn, &detail.request.team)?;
             let files = crate::service::attachments::list(conn, &actor, &key)?;
-            Ok((detail, admin::teams(conn)?, members, files))
+            let watchers = crate::service::watchers::list(conn, &actor, &key)?;
+            Ok((detail, admin::teams(conn)?, members, (files, watchers)))
         })
         .await?;
+    let (files, watchers) = files;
     let staff = user.actor.role.is_staff();
     let works = user.actor.works_for(&detail.request.team);
     let moves = Status::parse(&detail.request.status)
@@ -367,5 +378,6 @@ async fn show(
         refused,
         files,
         max_file_bytes,
+        watchers,
     })
 }

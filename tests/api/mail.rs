@@ -210,9 +210,9 @@ on_both_backends! {
             escalations.iter().map(|m| (m.subject.as_str(), m.recipients.as_str())).collect();
         subjects.sort();
         assert_eq!(subjects, [
-            ("[AT RISK] CR-1 Footer link broken", "[\"it-web@example.org\"]"),
-            ("[BREACHED] CR-1 Footer link broken", "[\"cio@example.org\",\"cmo@example.org\"]"),
-            ("[BREACHED] CR-1 Footer link broken", "[\"it-lead@example.org\"]"),
+            ("[CR-1] [AT RISK] Footer link broken", "[\"it-web@example.org\"]"),
+            ("[CR-1] [BREACHED] Footer link broken", "[\"cio@example.org\",\"cmo@example.org\"]"),
+            ("[CR-1] [BREACHED] Footer link broken", "[\"it-lead@example.org\"]"),
         ]);
         let twice = escalations.iter().find(|m| m.recipients.contains("cio")).unwrap();
         assert!(twice.text_body.contains("Target: 240 minutes of it-hours"), "{}", twice.text_body);
@@ -226,7 +226,7 @@ on_both_backends! {
         assert_eq!(app.dispatch_mail_at("2026-11-17T07:59:00Z").await.sent, 0);
         assert_eq!(app.dispatch_mail_at("2026-11-17T08:00:00Z").await.sent, 1);
         let eml = read_maildir_like(&app.settings.mail.file_dir);
-        assert!(eml.iter().any(|m| m.contains("Subject: [BREACHED] CR-1 Footer link broken") && m.contains("cio@example.org")));
+        assert!(eml.iter().any(|m| m.contains("Subject: [CR-1] [BREACHED] Footer link broken") && m.contains("cio@example.org")));
         app.sweep_at("2026-11-17T09:00:00Z");
         assert_eq!(app.outbox().iter().filter(|m| m.kind == "escalation").count(), 3, "no escalation mailed twice");
     }

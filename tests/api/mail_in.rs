@@ -250,3 +250,46 @@ on_both_backends_with! {
         assert!(checked >= 12, "the whole corpus ({checked})");
     }
 }
+
+on_both_backends_with! {
+    async fn watchers_are_named_and_changed_on_the_pages(app: TestApp) with mail_in; {
+        use crate::pages::{Visitor, person};
+        let anns_token = person(&app, "ann@example.org", changedesk::domain::Role::Requester, &[]);
+        person(&app, "bob@example.org", changedesk::domain::Role::Requester, &[]);
+        person(&app, "cat@example.org", changedesk::domain::Role::Requester, &[]);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in("ann@example.org").await;
+        let csrf = ann.csrf("/requests/new").await;
+        let filed = ann
+            .post("/requests/new", &[("csrf", &csrf), ("title", "New hero image"), ("description", "For spring"),
+                ("category", "content"), ("watchers", "bob@example.org, dora@example.org")])
+            .await;
+        assert_eq!(filed.location.as_deref(), Some("/requests/CR-1?done=filed"));
+        let page = ann.get("/requests/CR-1").await;
+        assert!(page.body.contains("Kept informed") && page.body.contains("bob@example.org") && page.body.contains("dora@example.org"));
+
+        // Ann adds Erin and removes Dora; a bad address comes back saying why.
+        let added = ann.post("/requests/CR-1/watchers", &[("csrf", &csrf), ("email", "erin@example.org")]).await;
+        assert_eq!(added.location.as_deref(), Some("/requests/CR-1?done=watcher_added"));
+        ann.post("/requests/CR-1/watchers/remove", &[("csrf", &csrf), ("email", "dora@example.org")]).await;
+        let bad = ann.post("/requests/CR-1/watchers", &[("csrf", &csrf), ("email", "not an address")]).await;
+        assert!(bad.location.unwrap().contains("refused="), "refused on the page");
+        assert_eq!(app.get("/api/v1/requests/CR-1/watchers", &anns_token).await.ok(), json!(["bob@example.org", "erin@example.org"]));
+
+        // Bob watches: he reads the request and may stop watching, but not change the others.
+        let mut bob = Visitor::new(&app);
+        bob.sign_in("bob@example.org").await;
+        let page = bob.get("/requests/CR-1").await;
+        assert_eq!(page.status, 200);
+        assert!(!page.body.contains("Keep a colleague informed"), "no add form for a watcher");
+        let bobs = bob.csrf("/requests/CR-1").await;
+        let refused = bob.post("/requests/CR-1/watchers/remove", &[("csrf", &bobs), ("email", "erin@example.org")]).await;
+        assert_eq!(refused.status, 403);
+        bob.post("/requests/CR-1/watchers/remove", &[("csrf", &bobs), ("email", "bob@example.org")]).await;
+        assert_eq!(bob.get("/requests/CR-1").await.status, 403, "no longer his to read");
+        // Cat never watched it.
+        let mut cat = Visitor::new(&app);
+        cat.sign_in("cat@example.org").await;
+        assert_eq!(cat.get("/requests/CR-1").await.status, 403);
+    }
+}

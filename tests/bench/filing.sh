@@ -6,7 +6,10 @@
 #   3. POST /api/v1/requests at 16 connections (rate, p50, p99, non-2xx) and at 1 connection
 #      (server CPU per filing, mail delivery included: the outbox is waited for until it holds
 #      nothing pending, and how long that took after the run is printed);
-#   4. GET /api/v1/requests?team=it&sort=due&limit=50 at 8 connections over what was filed
+#   4. POST /api/v1/requests at 16 connections while 20 MiB files are uploaded back to back
+#      (POST /api/v1/requests/CR-n/attachments, one at a time, by curl): filing's rate and
+#      tail with the uploads' chunk transactions taking turns at the one writer (issue 10);
+#   5. GET /api/v1/requests?team=it&sort=due&limit=50 at 8 connections over what was filed
 #      (at least 10,000 requests: filing continues at 16 connections until there are).
 # Usage: tests/bench/filing.sh [seconds per wrk run, default 20] [--postgres] [--no-sqlite]
 #   --postgres   also run on a throwaway PostgreSQL 15 with fsync, synchronous_commit and
@@ -42,6 +45,14 @@ trap cleanup EXIT
 export RUST_LOG=warn CHANGEDESK__MAIL__FILE_DIR=$work/mail CHANGEDESK__MAIL__OUTBOX__POLL_INTERVAL_SECONDS=1
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 summary=()
+# A 20 MiB file to upload (CSV text: on the default allow-list, and typed by its content).
+big=$work/big.csv
+python3 -c '
+import sys
+line = b"2026-12-07,lead,spring-campaign,https://example.org/landing,utm_source=newsletter\n"
+size = 20 * 1024 * 1024
+sys.stdout.buffer.write((line * (size // len(line) + 1))[:size])
+' >"$big"
 row() { summary+=("$(printf '| %-10s | %-52s | %-40s | %-18s |' "$1" "$2" "$3" "$4")"); }
 
 # 1. The limit. Exactly: BEGIN IMMEDIATE; one INSERT into a 7-column `requests` table (TEXT
@@ -156,7 +167,38 @@ run() {
   echo "   $rate/s p50 $p50 p99 $p99, $done filings, CPU $cpu ms each, outbox empty ${drained}s after the run"
   row "$name" "server CPU per filing at 1 connection, mail included" "$cpu ms ($done filings, $rate/s)" "≤ 0.3 ms"
   row "$name" "outbox back to 0 pending after the run" "${drained} s" "≤ 10 s"
-  # 4. The queue over what was filed, topped up to 10,000 requests.
+  # 4. 16 connections filing while 20 MiB uploads run back to back.
+  echo "== $name: POST /api/v1/requests, 16 connections, ${secs}s, while 20 MiB files are uploaded"
+  local uploads=$work/uploads.txt
+  : >"$uploads"
+  # Each to a request of its own (a request holds at most 100 MiB of files).
+  (
+    n=0
+    while [ -e "$work/uploading" ]; do
+      n=$((n + 1))
+      curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $ann" \
+        -F "file=@$big;type=text/csv;filename=campaign-leads.csv" "$base/api/v1/requests/CR-$n/attachments" >>"$uploads"
+    done
+  ) &
+  local uploader=$!
+  touch "$work/uploading"
+  f=$(TOKEN=$ann wrk -t2 -c16 -d"${secs}s" --latency -s tests/bench/create.lua "$base/api/v1/requests" | wrk_figures)
+  rm -f "$work/uploading"
+  wait "$uploader"
+  read -r rate p50 p99 non done errors <<<"$f"
+  local up; up=$(python3 -c '
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+ok = [float(t) for c, t in rows if c == "201"]
+print(len(rows), len(ok), round(sum(ok) / len(ok), 2) if ok else "-", round(len(ok) * 20 / sum(ok), 1) if ok else "-")
+' "$uploads")
+  read -r tried stored each mib_s <<<"$up"
+  share=$(python3 -c "print(round(100 * $rate / $limit))")
+  echo "   $rate/s p50 $p50 p99 $p99 non-2xx $non; uploads: $stored of $tried stored (201), $each s each, $mib_s MiB/s"
+  row "$name" "filings/s at 16 conn. during 20 MiB uploads (non-2xx: $non)" "$rate/s = $share% of $limit" "≥ 50%"
+  row "$name" "filing p50 / p99 during 20 MiB uploads" "$p50 / $p99" "p99 ≤ 25 ms"
+  row "$name" "20 MiB uploads meanwhile (201 / tried)" "$stored / $tried, $each s each ($mib_s MiB/s)" "all 201"
+  # 5. The queue over what was filed, topped up to 10,000 requests.
   local count
   count=$(curl -s "$base/api/v1/requests?limit=1" -H "Authorization: Bearer $ian" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["key"][3:])')
   while [ "$count" -lt 10000 ]; do
