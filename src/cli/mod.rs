@@ -49,8 +49,9 @@ pub enum Command {
     #[command(subcommand)]
     Mail(mail::MailCommand),
     /// Read one mail on standard input (a mail server's pipe): a reply to changedesk's mail
-    /// becomes a comment; anything else is kept as rejected mail. Exits 0 when the message was
-    /// used or kept, 75 to be tried again later, 65 for a message over mail.inbound.max_bytes.
+    /// becomes a comment, a new mail to a team's intake address a request; anything else is
+    /// kept as rejected mail. Exits 0 when the message was used or kept, 75 to be tried again
+    /// later, 65 for a message over mail.inbound.max_bytes.
     Mailgate,
     /// The SLA report for a period, as CSV or JSON.
     Report(report::ReportArgs),

@@ -38,7 +38,13 @@ pub async fn run(cx: Context) {
     let mut lease = Lease::new(&cx, &imap);
     let mut backoff = Duration::from_secs(1);
     loop {
-        let pause = match hold(&cx, &imap, &mut lease).await {
+        let mut connected = false;
+        let held = hold(&cx, &imap, &mut lease, &mut connected).await;
+        if connected {
+            // A session was made: what failed now is news, not the same failure again.
+            backoff = Duration::from_secs(1);
+        }
+        let pause = match held {
             // Another instance holds the mailbox: look again when its lease may have run out.
             Ok(()) => {
                 backoff = Duration::from_secs(1);
@@ -56,12 +62,14 @@ pub async fn run(cx: Context) {
 }
 
 /// While this instance holds the lease: one session, taking in mail and waiting for more.
-/// Ends (Ok) when the lease is held elsewhere; a failure ends the session.
-async fn hold(cx: &Context, imap: &ImapSettings, lease: &mut Lease) -> Result<(), String> {
+/// Ends (Ok) when the lease is held elsewhere; a failure ends the session. `connected` says
+/// whether a session was made.
+async fn hold(cx: &Context, imap: &ImapSettings, lease: &mut Lease, connected: &mut bool) -> Result<(), String> {
     if !lease.keep().await? {
         return Ok(());
     }
     let mut mailbox = Mailbox::open(imap).await.map_err(|e| e.to_string())?;
+    *connected = true;
     loop {
         if !take_in(cx, imap, &mut mailbox, lease).await? {
             mailbox.logout().await;

@@ -92,6 +92,16 @@ on_both_backends_with! {
         }
         seen.sort();
         assert_eq!(seen, ["ann@example.org", "carl@example.org"]);
+
+        // The team's notice went to its shared address: Ian, a member, answers it from his own
+        // address (an answer from the team); Mia, of another team, cannot.
+        let teams = addresses.for_recipient(id, "it-web@example.org");
+        let why = rejected(app.receive(&mail("mia@example.org", &teams, "", "Re: [CR-1] New request", "Mine?")));
+        assert!(why.starts_with("a reply address not made for mia@example.org"), "{why}");
+        let outcome = app.receive(&mail("ian@example.org", &teams, "", "Re: [CR-1] New request", "On it."));
+        assert_eq!(outcome, Outcome::Commented("CR-1".into()));
+        let r = app.get("/api/v1/requests/CR-1", &cast.ian).await.ok();
+        assert_eq!(comments(&r).last().unwrap(), &("ian@example.org".to_owned(), "On it.".to_owned()));
     }
 }
 

@@ -172,6 +172,7 @@ run() {
   local uploads=$work/uploads.txt
   : >"$uploads"
   # Each to a request of its own (a request holds at most 100 MiB of files).
+  touch "$work/uploading"
   (
     n=0
     while [ -e "$work/uploading" ]; do
@@ -181,7 +182,6 @@ run() {
     done
   ) &
   local uploader=$!
-  touch "$work/uploading"
   f=$(TOKEN=$ann wrk -t2 -c16 -d"${secs}s" --latency -s tests/bench/create.lua "$base/api/v1/requests" | wrk_figures)
   rm -f "$work/uploading"
   wait "$uploader"

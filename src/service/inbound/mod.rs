@@ -194,7 +194,18 @@ fn target<'s>(
 ) -> Result<Target<'s>, Error> {
     let recipients = message::recipients(message);
     if let Some(reply) = reply {
-        let read: Vec<Addressed> = recipients.iter().map(|r| reply.read(r, sender)).collect();
+        // Mail to a team's address carried a reply address made for that address: a member
+        // answers it from their own. (Whether they may comment is the comment's to check.)
+        let mut speaks_for = vec![sender.to_owned()];
+        if let Some(user) = db::user_by_email(conn, sender)? {
+            let teams = db::teams_of(conn, &user.id)?;
+            speaks_for.extend(db::load_teams(conn)?.into_iter().filter(|t| teams.contains(&t.key)).map(|t| t.email));
+        }
+        let read_as = |r: &String| {
+            let read: Vec<Addressed> = speaks_for.iter().map(|as_who| reply.read(r, as_who)).collect();
+            read.iter().find(|a| matches!(a, Addressed::Request(_))).cloned().unwrap_or_else(|| read[0].clone())
+        };
+        let read: Vec<Addressed> = recipients.iter().map(read_as).collect();
         if let Some(request) = read.iter().find_map(|a| if let Addressed::Request(r) = a { Some(r) } else { None }) {
             return Ok(Target::Reply(request.clone()));
         }
@@ -229,14 +240,19 @@ fn person(
         Some(user) if user.active => Ok(Ok(super::users::actor(conn, user)?)),
         Some(_) => Ok(Err(format!("{sender}'s account is deactivated"))),
         None if may_join => {
+            // The name as the mail gives it, cut to what an account takes.
+            let name: String = name.unwrap_or(sender).chars().filter(|c| !c.is_control()).take(200).collect();
             let new = super::users::NewUser {
                 email: sender.to_owned(),
-                name: name.unwrap_or(sender).to_owned(),
+                name,
                 role: Role::Requester,
                 teams: Vec::new(),
                 password_hash: None,
             };
-            let (email, name) = super::users::check_new_user(&new)?;
+            let (email, name) = match super::users::check_new_user(&new) {
+                Ok(checked) => checked,
+                Err(e) => return Ok(Err(format!("no account could be made for {sender} ({e})"))),
+            };
             let user = write_tx(conn, |c| super::users::insert_new_user(c, &new, email, name, None, now))?;
             Ok(Ok(super::users::actor(conn, user)?))
         }
