@@ -102,6 +102,15 @@ on_both_backends_with! {
         assert_eq!(outcome, Outcome::Commented("CR-1".into()));
         let r = app.get("/api/v1/requests/CR-1", &cast.ian).await.ok();
         assert_eq!(comments(&r).last().unwrap(), &("ian@example.org".to_owned(), "On it.".to_owned()));
+
+        // An agent's reply by mail is the team's answer: on a new request, its first response.
+        let second = app.file(&cast.bob, "Checkout 500", "On submit", "bug").await;
+        let teams = addresses.for_recipient(second["id"].as_str().unwrap(), "it-web@example.org");
+        app.clock.advance(chrono::TimeDelta::minutes(20));
+        let outcome = app.receive(&mail("ian@example.org", &teams, "", "Re: [CR-2] New request", "Looking at it now."));
+        assert_eq!(outcome, Outcome::Commented("CR-2".into()));
+        let r = app.get("/api/v1/requests/CR-2", &cast.ian).await.ok();
+        assert_eq!(r["first_response_at"], "2026-11-16T09:20:00Z", "the mail's time, 20 minutes after filing");
     }
 }
 
