@@ -313,6 +313,17 @@ pub struct Cast {
     pub ada: String,
 }
 
+/// A request's comments, oldest first: (author's email, body).
+pub fn comments(r: &Value) -> Vec<(String, String)> {
+    r["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "commented")
+        .map(|e| (e["actor"]["email"].as_str().unwrap().to_owned(), e["data"]["body"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
 /// Event types of a request, oldest first.
 pub fn event_types(request: &Value) -> Vec<String> {
     request["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect()

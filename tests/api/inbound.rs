@@ -6,8 +6,6 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use serde_json::Value;
-
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -36,16 +34,6 @@ fn reply(from: &str, message_id: &str, in_reply_to: Option<&str>, extra_headers:
          Message-ID: {message_id}\nDate: Mon, 16 Nov 2026 10:30:00 +0000\n{threading}{extra_headers}MIME-Version: 1.0\n\
          Content-Type: text/plain; charset=utf-8\n\n{body}"
     )
-}
-
-fn comments(r: &Value) -> Vec<(String, String)> {
-    r["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] == "commented")
-        .map(|e| (e["actor"]["email"].as_str().unwrap().to_owned(), e["data"]["body"].as_str().unwrap().to_owned()))
-        .collect()
 }
 
 const QUOTED: &str = "Yes, the /about page. Thanks!\n\nOn Mon, 16 Nov 2026 at 10:00, changedesk <changedesk@example.org> wrote:\n> Fixed on staging\n> Is it the footer on /about?\n";

@@ -45,7 +45,7 @@ async fn eventually<F: Future<Output = bool>>(what: &str, ready: impl Fn() -> F)
     }
 }
 
-fn comments(r: &Value) -> Vec<Value> {
+fn comment_events(r: &Value) -> Vec<Value> {
     r["events"].as_array().unwrap().iter().filter(|e| e["type"] == "commented").cloned().collect()
 }
 
@@ -92,11 +92,11 @@ async fn a_reply_in_the_imap_box_becomes_a_comment_with_its_file(backend: Backen
         reply_with_file("ann@example.org", &reply_to, &message_id, "<imap-1@mail.example.org>", "The one on /about.");
     imap.append("INBOX", &reply).await;
     eventually("ann's reply as a comment", || async {
-        comments(&app.get("/api/v1/requests/CR-1", &cast.ian).await.ok()).len() == 2
+        comment_events(&app.get("/api/v1/requests/CR-1", &cast.ian).await.ok()).len() == 2
     })
     .await;
     let r = app.get("/api/v1/requests/CR-1", &cast.ian).await.ok();
-    let comment = comments(&r).pop().unwrap();
+    let comment = comment_events(&r).pop().unwrap();
     assert_eq!(
         (comment["actor"]["email"].as_str(), comment["data"]["body"].as_str()),
         (Some("ann@example.org"), Some("The one on /about."))
@@ -147,7 +147,7 @@ async fn the_worker_outlives_a_restart_and_takes_each_message_once(backend: Back
     );
     imap.append("INBOX", &first).await;
     eventually("the reply sent after the restart", || async {
-        comments(&app.get("/api/v1/requests/CR-1", &cast.ian).await.ok()).len() == 2
+        comment_events(&app.get("/api/v1/requests/CR-1", &cast.ian).await.ok()).len() == 2
     })
     .await;
 
@@ -167,7 +167,7 @@ async fn the_worker_outlives_a_restart_and_takes_each_message_once(backend: Back
     eventually("the box emptied", || async { imap.messages("INBOX").await.is_empty() }).await;
     assert_eq!(imap.messages(DONE).await.len(), 4);
     assert_eq!(
-        comments(&app.get("/api/v1/requests/CR-1", &cast.ian).await.ok()).len(),
+        comment_events(&app.get("/api/v1/requests/CR-1", &cast.ian).await.ok()).len(),
         3,
         "ian's, and one each of the two"
     );

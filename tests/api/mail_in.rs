@@ -36,16 +36,6 @@ fn mail(from: &str, to: &str, headers: &str, subject: &str, body: &str) -> Strin
     )
 }
 
-fn comments(r: &Value) -> Vec<(String, String)> {
-    r["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] == "commented")
-        .map(|e| (e["actor"]["email"].as_str().unwrap().to_owned(), e["data"]["body"].as_str().unwrap().to_owned()))
-        .collect()
-}
-
 fn rejected(outcome: Outcome) -> String {
     match outcome {
         Outcome::Rejected(why) => why,
