@@ -222,6 +222,19 @@ pub fn touch_request(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Q
 }
 
 /// Writes back the fields a workflow step may change.
+/// Saves what an edit changes besides `save_request`'s columns: the words and the category.
+pub fn save_request_text(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
+    diesel::update(requests::table.find(&row.id))
+        .set((
+            requests::title.eq(&row.title),
+            requests::description.eq(&row.description),
+            requests::category.eq(&row.category),
+            requests::desired_date.eq(row.desired_date),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn save_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
     diesel::update(requests::table.find(&row.id))
         .set((

@@ -140,7 +140,7 @@ pub fn parse_text(s: &str, max: usize, multiline: bool) -> Result<String, String
     Ok(t.to_owned())
 }
 
-fn parse_category(s: &str, map: &OwnershipMap) -> Result<String, String> {
+pub fn parse_category(s: &str, map: &OwnershipMap) -> Result<String, String> {
     let key = s.trim();
     if key.is_empty() {
         return Err("is required".into());

@@ -1,7 +1,7 @@
 //! `/api/v1/requests`: file, preview, read, list, and the workflow actions.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Actor;
@@ -14,7 +14,7 @@ use crate::read::{list, preview};
 use crate::service::idempotency::IdempotencyKey;
 use crate::service::intake::{Filed, Filing};
 use crate::service::requests;
-use crate::service::requests::{AssignInput, CommentInput, PriorityInput, ReassignInput, StatusInput};
+use crate::service::requests::{AssignInput, CommentInput, PriorityInput, ReassignInput, RequestPatch, StatusInput};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
@@ -29,6 +29,7 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(add_comment)
         .service(assign_request)
         .service(change_priority)
+        .service(edit_request)
         .service(reassign_request);
 }
 
@@ -81,6 +82,8 @@ pub struct RequestWithFiles {
     priority: Option<String>,
     page_url: Option<String>,
     desired_date: Option<String>,
+    /// Colleagues to keep informed: addresses separated by commas, semicolons or spaces.
+    watchers: Option<String>,
     /// Files filed with the request (repeat the part); typed by content, limits from `[attachments]`.
     #[schema(value_type = Option<Vec<String>>, format = Binary)]
     file: Option<Vec<Vec<u8>>>,
@@ -241,6 +244,26 @@ pub async fn change_priority(
 ) -> Result<web::Json<RequestDetail>, ApiError> {
     let now = state.clock.now();
     Ok(web::Json(state.run(move |c| requests::change_priority(c, &actor, &id, &body, now)).await?))
+}
+
+/// Edit a request: its title, details, category, priority or wanted-by date (the owning team's
+/// staff while it is open; its requester until the team acknowledges it). Each edit is an
+/// `edited` event with every field's value before and after. A category owned by another team
+/// moves the request there and needs `reason` (a hand-over, counted as a routing correction);
+/// a priority measures the clocks again from creation.
+#[utoipa::path(tag = "requests", params(("id" = String, Path, description = "UUID or key")),
+    request_body = RequestPatch, responses((status = 200, body = RequestDetail),
+    (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/requests/{id}")]
+pub async fn edit_request(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<RequestPatch>,
+) -> Result<web::Json<RequestDetail>, ApiError> {
+    let (now, notifier, config) = (state.clock.now(), state.notifier.clone(), state.config.clone());
+    Ok(web::Json(state.run(move |c| requests::edit(c, &actor, &notifier, &config, &id, &body, now)).await?))
 }
 
 /// "Not ours": hand the request to another team with a reason (a routing correction).

@@ -45,6 +45,15 @@ pub struct ActionForm {
     /// A watcher's address.
     #[serde(default)]
     pub email: String,
+    /// The edit form's fields (`service::requests::edit`).
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub desired_date: Option<String>,
     /// Where to go afterwards (a local path); the request page by default.
     #[serde(default)]
     pub back: String,
@@ -246,6 +255,27 @@ pub async fn reassign(
     act(state, user, key.into_inner(), form.into_inner(), "handed_over", |conn, actor, notifier, key, f, now| {
         let input = ReassignInput { team: f.team.clone(), reason: f.reason.clone() };
         workflow::reassign(conn, actor, notifier, key, &input, now)
+    })
+    .await
+}
+
+pub async fn edit(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let config = state.config.clone();
+    act(state, user, key.into_inner(), form.into_inner(), "edited", move |conn, actor, notifier, key, f, now| {
+        let patch = workflow::RequestPatch {
+            title: f.title.clone(),
+            description: f.description.clone(),
+            category: f.category.clone(),
+            priority: None,
+            desired_date: f.desired_date.clone(),
+            reason: Some(f.reason.clone()).filter(|r| !r.trim().is_empty()),
+        };
+        workflow::edit(conn, actor, notifier, &config, key, &patch, now)
     })
     .await
 }

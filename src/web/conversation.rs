@@ -48,6 +48,7 @@ pub fn history_line(e: &EventView, staff: bool, teams: &[TeamView]) -> HistoryLi
         Event::Reassigned { from, to, reason, .. } => {
             (format!("handed it from {} to {}", name(from), name(to)), Some(reason.clone()))
         }
+        Event::Edited { changes } => edited(changes, teams),
         Event::FilesAdded { files } => (format!("added {}", files.join(", ")), None),
         Event::WatcherAdded { email } => (format!("added {email} as a watcher"), None),
         Event::WatcherRemoved { email } => (format!("removed watcher {email}"), None),
@@ -112,6 +113,44 @@ pub fn activity_summary(updates: &[HistoryLine]) -> String {
         1 => format!("{text} (and 1 more update)"),
         more => format!("{text} (and {more} more updates)"),
     }
+}
+
+/// "edited the title and the details", with each short field's before and after, and the
+/// details as they were (the new text is the request's).
+fn edited(changes: &[crate::domain::event::FieldChange], teams: &[TeamView]) -> (String, Option<String>) {
+    let label = |field: &str| match field {
+        "title" => "the title",
+        "description" => "the details",
+        "category" => "the kind of change",
+        "desired_date" => "the wanted-by date",
+        "page_url" => "the page address",
+        _ => "a field",
+    };
+    let names: Vec<&str> = changes.iter().map(|c| label(&c.field)).collect();
+    let what = match names.as_slice() {
+        [] => "edited it".to_owned(),
+        [one] => format!("edited {one}"),
+        [rest @ .., last] => format!("edited {} and {last}", rest.join(", ")),
+    };
+    let shown = |v: &Option<String>, field: &str| match (v, field) {
+        (None, _) => "none".to_owned(),
+        (Some(team), "team") => super::team_name(teams, team).to_owned(),
+        (Some(v), _) => v.clone(),
+    };
+    let lines: Vec<String> = changes
+        .iter()
+        .map(|c| match c.field.as_str() {
+            "description" => format!("The details were:\n{}", shown(&c.before, "description")),
+            f => format!("{}: {} → {}", sentence(label(f)), shown(&c.before, f), shown(&c.after, f)),
+        })
+        .collect();
+    (what, Some(lines.join("\n")))
+}
+
+fn sentence(s: &str) -> String {
+    let s = s.trim_start_matches("the ");
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ pub fn notice(done: &str, r: &RequestView, teams: &[TeamView], tz: &chrono_tz::T
             Some(a) => format!("Assigned to {}.", a.name),
             None => "Nobody is assigned now.".to_owned(),
         },
+        "edited" => format!("Saved. It is with {team}."),
         "watcher_added" => "They will get its updates by mail, and may reply.".to_owned(),
         "watcher_removed" => "They will get no more mail about it.".to_owned(),
         "handed_over" => format!("Handed over to {team}; they have been told by mail."),

@@ -39,6 +39,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/requests/{key}/assign", web::post().to(actions::assign))
         .route("/requests/{key}/priority", web::post().to(actions::change_priority))
         .route("/requests/{key}/reassign", web::post().to(actions::reassign))
+        .route("/requests/{key}/edit", web::post().to(actions::edit))
         .route("/requests/{key}/watchers", web::post().to(actions::add_watcher))
         .route("/requests/{key}/watchers/remove", web::post().to(actions::remove_watcher));
 }
@@ -286,6 +287,8 @@ struct RequestPageView {
     max_file_bytes: u64,
     /// Who follows the request by mail.
     watchers: Vec<String>,
+    /// The categories in force (key, name), for the edit form.
+    categories: Vec<(String, String)>,
 }
 
 impl RequestPageView {
@@ -305,6 +308,12 @@ impl RequestPageView {
 
     fn is_requester(&self) -> bool {
         self.r.requester.email == self.user.actor.email
+    }
+
+    /// The owning team's staff while it is open, the requester while it is new (`service::requests::edit`).
+    fn may_edit(&self) -> bool {
+        let open = !matches!(self.r.status.as_str(), "closed" | "rejected");
+        (self.works && open) || (self.is_requester() && self.r.status == "new")
     }
 
     /// The requester and the owning team's staff add and remove watchers.
@@ -345,17 +354,19 @@ async fn show(
     key: web::Path<String>,
     done: web::Query<super::notices::Done>,
 ) -> Result<HttpResponse, PageError> {
-    let (actor, now) = (user.actor.clone(), state.clock.now());
+    let (actor, now, config) = (user.actor.clone(), state.clock.now(), state.config.clone());
     let (detail, teams, members, files) = state
         .run(move |conn| {
             let detail = workflow::show(conn, &actor, &key, now)?;
             let members = crate::service::users::members_of(conn, &detail.request.team)?;
             let files = crate::service::attachments::list(conn, &actor, &key)?;
             let watchers = crate::service::watchers::list(conn, &actor, &key)?;
-            Ok((detail, admin::teams(conn)?, members, (files, watchers)))
+            let map = &config.current(conn)?.map;
+            let categories = map.categories.iter().map(|c| (c.key.clone(), c.name.clone())).collect();
+            Ok((detail, admin::teams(conn)?, members, (files, watchers, categories)))
         })
         .await?;
-    let (files, watchers) = files;
+    let (files, watchers, categories) = files;
     let staff = user.actor.role.is_staff();
     let works = user.actor.works_for(&detail.request.team);
     let moves = Status::parse(&detail.request.status)
@@ -379,5 +390,6 @@ async fn show(
         files,
         max_file_bytes,
         watchers,
+        categories,
     })
 }

@@ -289,7 +289,7 @@ async fn script_payloads_in_every_text_field_come_back_as_text() {
         if history.contains("moved it from New to Acknowledged") { Ok(()) } else { Err(history) }
     })
     .await;
-    ian.click("details summary").await;
+    ian.click("details.hand-over summary").await;
     ian.select("#reassign-team", "marketing").await;
     ian.fill("#reassign-reason", &reason).await;
     ian.submit("form[action$='/reassign']").await;
@@ -455,7 +455,7 @@ async fn every_page_is_screenshotted_and_has_no_serious_accessibility_violation(
         if done == "Now waiting on requester." { Ok(()) } else { Err(done) }
     })
     .await;
-    ian.click("details summary").await;
+    ian.click("details.hand-over summary").await;
     check_page(&ian, "request-agent").await;
 
     // A lead's dashboard, then every admin page (one with a refused document).

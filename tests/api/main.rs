@@ -13,6 +13,7 @@ mod browser;
 mod cli;
 mod dashboard;
 mod digest;
+mod editing;
 mod errors;
 mod imap_server;
 mod import;

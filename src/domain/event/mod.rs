@@ -83,6 +83,11 @@ pub enum Event {
         #[serde(default)]
         reason: Option<String>,
     },
+    /// Fields changed after filing (by the owning team in triage, or by the requester before
+    /// it was acknowledged): each with its value before and after.
+    Edited {
+        changes: Vec<FieldChange>,
+    },
     /// Files added to the request without a comment (their names).
     FilesAdded {
         files: Vec<String>,
@@ -102,6 +107,14 @@ pub enum Event {
     SlaBreached(Escalation),
     /// Level 3: twice the target elapsed.
     SlaBreachedTwice(Escalation),
+}
+
+/// One field of an edit; a value is None when the field was or became empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 /// The payload of a status move.
@@ -225,6 +238,7 @@ impl Event {
             Self::Assigned { .. } => "assigned",
             Self::Reassigned { .. } => REASSIGNED,
             Self::PriorityChanged { .. } => "priority_changed",
+            Self::Edited { .. } => "edited",
             Self::FilesAdded { .. } => "files_added",
             Self::WatcherAdded { .. } => "watcher_added",
             Self::WatcherRemoved { .. } => "watcher_removed",

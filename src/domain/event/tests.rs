@@ -40,6 +40,9 @@ fn samples() -> Vec<Event> {
             reason: "copy".into(),
             routing_correction: true,
         },
+        Event::Edited {
+            changes: vec![FieldChange { field: "title".into(), before: Some("a".into()), after: Some("b".into()) }],
+        },
         Event::Imported(Imported {
             source: "old.csv".into(),
             team: "it".into(),

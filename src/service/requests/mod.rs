@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 mod answers;
 mod comment;
+mod edit;
 mod hand_over;
 mod inputs;
 mod priority;
@@ -25,6 +26,7 @@ pub use answers::Via;
 use answers::{note_first_answer, note_first_response};
 pub(crate) use comment::comment_in;
 pub use comment::{comment, comment_with_files};
+pub use edit::{RequestPatch, edit};
 pub use hand_over::{ReassignInput, reassign};
 pub use inputs::{AssignInput, CommentInput, StatusInput};
 pub use priority::{PriorityInput, change_priority};
