@@ -329,6 +329,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    request_links (request_id, kind, target_id) {
+        request_id -> Text,
+        kind -> Text,
+        target_id -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     leases (name) {
         name -> Text,
         holder -> Text,
@@ -369,6 +379,7 @@ diesel::table! {
 }
 
 diesel::joinable!(attachments -> users (uploader_id));
+diesel::joinable!(request_links -> requests (request_id));
 diesel::joinable!(attachment_chunks -> attachments (attachment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -399,4 +410,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     watchers,
     service_keys,
     leases,
+    request_links,
 );

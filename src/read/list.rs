@@ -195,6 +195,14 @@ pub fn list(
     Ok(RequestPage { items, next_cursor })
 }
 
+/// The keys of `requests` that an open request blocks (the queue's "blocked" badge), in one query.
+pub fn blocked(conn: &mut AnyConnection, requests: &[RequestView]) -> Result<Vec<String>, Error> {
+    let ids: Vec<&str> = requests.iter().map(|r| r.id.as_str()).collect();
+    let open: Vec<&str> = Status::ALL.into_iter().filter(|s| s.is_open()).map(Status::as_str).collect();
+    let blocked = db::blocked_among(conn, &ids, &open)?;
+    Ok(requests.iter().filter(|r| blocked.contains(&r.id)).map(|r| r.key.clone()).collect())
+}
+
 /// How many open requests each view of `team`'s queue holds, for `me`.
 pub use crate::db::ViewCounts;
 

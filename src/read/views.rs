@@ -100,9 +100,41 @@ pub struct RequestDetail {
     /// The same stretches as stored, with their length: business minutes on the owning team's
     /// calendar, and wall-clock minutes (the one still lasting measured up to now).
     pub ledger: Vec<Stretch>,
+    /// Links to other requests, said from this one's side.
+    pub links: Vec<LinkView>,
 }
 
 pub use crate::domain::request::request_key;
+
+/// Link kinds as the side that stored the link names them, and as the other side reads them.
+pub const KINDS: [(&str, &str); 3] =
+    [("duplicate_of", "duplicated_by"), ("blocks", "blocked_by"), ("parent_of", "child_of")];
+
+/// A link as one request shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct LinkView {
+    /// From this request's side: duplicate_of, duplicated_by, blocks, blocked_by, parent_of, child_of.
+    pub kind: String,
+    /// The other request's key.
+    pub key: String,
+}
+
+/// How `link` reads from the request `this`.
+pub fn said_from(link: &db::LinkRow, this: &str) -> String {
+    let (forward, reverse) = KINDS.iter().find(|(f, _)| *f == link.kind).copied().unwrap_or(("", ""));
+    if link.from == this { forward.to_owned() } else { reverse.to_owned() }
+}
+
+/// The request's links, from its side, oldest first.
+pub fn link_views(conn: &mut AnyConnection, request_id: &str) -> Result<Vec<LinkView>, Error> {
+    Ok(db::links_of(conn, request_id)?
+        .into_iter()
+        .map(|(link, from, to)| {
+            let other = if link.from == request_id { to } else { from };
+            LinkView { kind: said_from(&link, request_id), key: request_key(other) }
+        })
+        .collect())
+}
 
 fn person(users: &HashMap<String, Person>, id: &str) -> Person {
     users.get(id).cloned().unwrap_or_else(|| Person { email: String::new(), name: "(unknown user)".into() })
@@ -200,7 +232,10 @@ pub fn request_detail(
     let plans = derive_all(&timeline, &config);
     let ledger: Vec<Stretch> = db::ledger_of(conn, &row.id)?.iter().map(|s| s.stretch()).collect();
     let known = Known { config: &config, timeline: &timeline, plans: &plans, ledger: &ledger };
-    detail_of(conn, row, all_events, known, show_internal, &[], now)
+    let links = link_views(conn, &row.id)?;
+    let mut detail = detail_of(conn, row, all_events, known, show_internal, &[], now)?;
+    detail.links = links;
+    Ok(detail)
 }
 
 /// What the caller already holds of a request: its SLA configuration, timeline, clocks and
@@ -252,7 +287,8 @@ pub fn detail_of(
         })
         .collect();
     let people = People::of(&row, &users);
-    Ok(RequestDetail { request: view(row.into(), people, sla), events, segments, ledger })
+    // A request new enough to be answered from what was just written has no links yet.
+    Ok(RequestDetail { request: view(row.into(), people, sla), events, segments, ledger, links: Vec::new() })
 }
 
 /// What `POST /requests/preview` answers: where the request would go, why, and when to

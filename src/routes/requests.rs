@@ -1,7 +1,7 @@
 //! `/api/v1/requests`: file, preview, read, list, and the workflow actions.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Actor;
@@ -14,7 +14,9 @@ use crate::read::{list, preview};
 use crate::service::idempotency::IdempotencyKey;
 use crate::service::intake::{Filed, Filing};
 use crate::service::requests;
-use crate::service::requests::{AssignInput, CommentInput, PriorityInput, ReassignInput, RequestPatch, StatusInput};
+use crate::service::requests::{
+    AssignInput, CommentInput, LinkInput, PriorityInput, ReassignInput, RequestPatch, StatusInput,
+};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
@@ -30,6 +32,8 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(assign_request)
         .service(change_priority)
         .service(edit_request)
+        .service(add_link)
+        .service(remove_link)
         .service(reassign_request);
 }
 
@@ -264,6 +268,45 @@ pub async fn edit_request(
 ) -> Result<web::Json<RequestDetail>, ApiError> {
     let (now, notifier, config) = (state.clock.now(), state.notifier.clone(), state.config.clone());
     Ok(web::Json(state.run(move |c| requests::edit(c, &actor, &notifier, &config, &id, &body, now)).await?))
+}
+
+/// Link the request to another (the owning team's staff): `duplicate_of` merges it into the
+/// target (closed, its comments copied with their visibility, its requester and watchers made
+/// watchers of the target and told by mail), `blocks`/`blocked_by`, `parent_of`/`child_of`.
+/// The answer is the request, with `links` said from its side.
+#[utoipa::path(tag = "requests", params(("id" = String, Path, description = "UUID or key")),
+    request_body = LinkInput, responses((status = 201, body = RequestDetail),
+    (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/requests/{id}/links")]
+pub async fn add_link(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<LinkInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (now, notifier) = (state.clock.now(), state.notifier.clone());
+    let detail = state.run(move |c| requests::add_link(c, &actor, &notifier, &id, &body, now)).await?;
+    Ok(HttpResponse::Created().json(detail))
+}
+
+/// Remove a link, said from this request's side (`blocked_by CR-7` on CR-8 removes
+/// `CR-7 blocks CR-8`). A merged duplicate stays closed.
+#[utoipa::path(tag = "requests", params(("id" = String, Path, description = "UUID or key"),
+    ("kind" = String, Path, description = "duplicate_of, duplicated_by, blocks, blocked_by, parent_of or child_of"),
+    ("target" = String, Path, description = "The other request: UUID or key")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 422, body = ErrorBody)))]
+#[delete("/requests/{id}/links/{kind}/{target}")]
+pub async fn remove_link(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, kind, target) = path.into_inner();
+    let now = state.clock.now();
+    state.run(move |c| requests::remove_link(c, &actor, &id, &kind, &target, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// "Not ours": hand the request to another team with a reason (a routing correction).

@@ -195,6 +195,25 @@ impl Notifier {
         self.queue(conn, "request_received", Some(&row.id), &to, &n, None, now, now).map(drop)
     }
 
+    /// A duplicate was merged into `row`: its requester and watchers, who now watch `row`.
+    pub fn merged(
+        &self,
+        conn: &mut AnyConnection,
+        row: &RequestRow,
+        duplicate: &str,
+        to: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let key = request_key(row.number);
+        let n = self.notice(
+            row,
+            format!("[{key}] {duplicate} was merged into it: {}", row.title),
+            format!("{duplicate} is a duplicate of {key}"),
+            Some(format!("You will get {key}'s updates from now on, and may reply to them.\n\n{}", row.description)),
+        );
+        self.queue(conn, "merged", Some(&row.id), to, &n, None, now, now).map(drop)
+    }
+
     /// Assigned to someone (who did not assign themselves).
     pub fn assigned(
         &self,

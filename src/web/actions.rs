@@ -45,6 +45,11 @@ pub struct ActionForm {
     /// A watcher's address.
     #[serde(default)]
     pub email: String,
+    /// A link's kind and the other request (`service::requests::add_link`).
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub target: String,
     /// The edit form's fields (`service::requests::edit`).
     #[serde(default)]
     pub title: Option<String>,
@@ -276,6 +281,32 @@ pub async fn edit(
             reason: Some(f.reason.clone()).filter(|r| !r.trim().is_empty()),
         };
         workflow::edit(conn, actor, notifier, &config, key, &patch, now)
+    })
+    .await
+}
+
+pub async fn add_link(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), "linked", |conn, actor, notifier, key, f, now| {
+        let input = workflow::LinkInput { kind: f.kind.clone(), target: f.target.clone() };
+        workflow::add_link(conn, actor, notifier, key, &input, now)
+    })
+    .await
+}
+
+pub async fn remove_link(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    key: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    act(state, user, key.into_inner(), form.into_inner(), "unlinked", |conn, actor, _, key, f, now| {
+        workflow::remove_link(conn, actor, key, &f.kind, &f.target, now)?;
+        workflow::show(conn, actor, key, now)
     })
     .await
 }

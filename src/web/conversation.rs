@@ -49,6 +49,8 @@ pub fn history_line(e: &EventView, staff: bool, teams: &[TeamView]) -> HistoryLi
             (format!("handed it from {} to {}", name(from), name(to)), Some(reason.clone()))
         }
         Event::Edited { changes } => edited(changes, teams),
+        Event::Linked { link, key } => (format!("linked it: {} {key}", link.replace('_', " ")), None),
+        Event::Unlinked { link, key } => (format!("removed the link: {} {key}", link.replace('_', " ")), None),
         Event::FilesAdded { files } => (format!("added {}", files.join(", ")), None),
         Event::WatcherAdded { email } => (format!("added {email} as a watcher"), None),
         Event::WatcherRemoved { email } => (format!("removed watcher {email}"), None),

@@ -38,6 +38,11 @@ pub fn notice(done: &str, r: &RequestView, teams: &[TeamView], tz: &chrono_tz::T
             None => "Nobody is assigned now.".to_owned(),
         },
         "edited" => format!("Saved. It is with {team}."),
+        "linked" if r.status == "closed" => {
+            "Linked; it is closed as a duplicate, and its people follow the other request.".to_owned()
+        }
+        "linked" => "Linked.".to_owned(),
+        "unlinked" => "The link is removed.".to_owned(),
         "watcher_added" => "They will get its updates by mail, and may reply.".to_owned(),
         "watcher_removed" => "They will get no more mail about it.".to_owned(),
         "handed_over" => format!("Handed over to {team}; they have been told by mail."),

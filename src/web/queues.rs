@@ -73,6 +73,8 @@ struct QueuePage {
     members: Vec<crate::read::views::Person>,
     /// How many open requests each view holds.
     counts: list::ViewCounts,
+    /// Keys of the listed requests an open request blocks.
+    blocked: Vec<String>,
 }
 
 impl QueuePage {
@@ -178,9 +180,12 @@ async fn queue(
             let map = admin::current(conn)?.map;
             let members = crate::service::users::members_of(conn, &key)?;
             let counts = list::view_counts(conn, &key, &me, now)?;
-            Ok((team, teams, map, members, list::list(conn, &versions, &filter, now)?, counts))
+            let page = list::list(conn, &versions, &filter, now)?;
+            let blocked = list::blocked(conn, &page.items)?;
+            Ok((team, teams, map, members, (page, blocked), counts))
         })
         .await?;
+    let (page, blocked) = page;
     let next_page = page.next_cursor.map(|cursor| {
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs([
@@ -213,6 +218,7 @@ async fn queue(
         now,
         members,
         counts,
+        blocked,
     };
     html(page)
 }

@@ -40,6 +40,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/requests/{key}/priority", web::post().to(actions::change_priority))
         .route("/requests/{key}/reassign", web::post().to(actions::reassign))
         .route("/requests/{key}/edit", web::post().to(actions::edit))
+        .route("/requests/{key}/links", web::post().to(actions::add_link))
+        .route("/requests/{key}/links/remove", web::post().to(actions::remove_link))
         .route("/requests/{key}/watchers", web::post().to(actions::add_watcher))
         .route("/requests/{key}/watchers/remove", web::post().to(actions::remove_watcher));
 }
@@ -289,6 +291,8 @@ struct RequestPageView {
     watchers: Vec<String>,
     /// The categories in force (key, name), for the edit form.
     categories: Vec<(String, String)>,
+    /// Links to other requests, from this one's side.
+    links: Vec<crate::read::views::LinkView>,
 }
 
 impl RequestPageView {
@@ -314,6 +318,19 @@ impl RequestPageView {
     fn may_edit(&self) -> bool {
         let open = !matches!(self.r.status.as_str(), "closed" | "rejected");
         (self.works && open) || (self.is_requester() && self.r.status == "new")
+    }
+
+    /// A link's kind in words: "Duplicate of", "Blocked by".
+    fn link_words(&self, kind: &str) -> &'static str {
+        match kind {
+            "duplicate_of" => "Duplicate of",
+            "duplicated_by" => "Has a duplicate",
+            "blocks" => "Blocks",
+            "blocked_by" => "Blocked by",
+            "parent_of" => "Parent of",
+            "child_of" => "Part of",
+            _ => "Linked to",
+        }
     }
 
     /// The requester and the owning team's staff add and remove watchers.
@@ -375,6 +392,7 @@ async fn show(
     let conversation = conversation(detail.events.iter().map(|e| history_line(e, staff, &teams)).collect());
     let notice = super::notices::notice(&done.done, &detail.request, &teams, &user.tz);
     let refused = Some(done.refused.trim().to_owned()).filter(|r| !r.is_empty());
+    let links = detail.links;
     let r = detail.request;
     let max_file_bytes = state.settings.attachments.max_file_bytes;
     html(RequestPageView {
@@ -391,5 +409,6 @@ async fn show(
         max_file_bytes,
         watchers,
         categories,
+        links,
     })
 }

@@ -25,6 +25,7 @@ mod journey_admin;
 mod layout;
 mod ledger;
 mod lifecycle;
+mod links;
 mod listing;
 mod mail;
 mod mail_imap;

@@ -88,6 +88,16 @@ pub enum Event {
     Edited {
         changes: Vec<FieldChange>,
     },
+    /// A link to another request was made or removed, said from this request's side
+    /// (`duplicate_of`, `duplicated_by`, `blocks`, `blocked_by`, `parent_of`, `child_of`).
+    Linked {
+        link: String,
+        key: String,
+    },
+    Unlinked {
+        link: String,
+        key: String,
+    },
     /// Files added to the request without a comment (their names).
     FilesAdded {
         files: Vec<String>,
@@ -239,6 +249,8 @@ impl Event {
             Self::Reassigned { .. } => REASSIGNED,
             Self::PriorityChanged { .. } => "priority_changed",
             Self::Edited { .. } => "edited",
+            Self::Linked { .. } => "linked",
+            Self::Unlinked { .. } => "unlinked",
             Self::FilesAdded { .. } => "files_added",
             Self::WatcherAdded { .. } => "watcher_added",
             Self::WatcherRemoved { .. } => "watcher_removed",

@@ -43,6 +43,8 @@ fn samples() -> Vec<Event> {
         Event::Edited {
             changes: vec![FieldChange { field: "title".into(), before: Some("a".into()), after: Some("b".into()) }],
         },
+        Event::Linked { link: "blocks".into(), key: "CR-2".into() },
+        Event::Unlinked { link: "duplicated_by".into(), key: "CR-3".into() },
         Event::Imported(Imported {
             source: "old.csv".into(),
             team: "it".into(),

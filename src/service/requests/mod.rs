@@ -9,6 +9,7 @@ mod comment;
 mod edit;
 mod hand_over;
 mod inputs;
+mod links;
 mod priority;
 mod reply;
 
@@ -29,6 +30,7 @@ pub use comment::{comment, comment_with_files};
 pub use edit::{RequestPatch, edit};
 pub use hand_over::{ReassignInput, reassign};
 pub use inputs::{AssignInput, CommentInput, StatusInput};
+pub use links::{LinkInput, add as add_link, remove as remove_link};
 pub use priority::{PriorityInput, change_priority};
 pub use reply::reply_and_move;
 
