@@ -329,6 +329,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    canned_replies (id) {
+        id -> Text,
+        team_key -> Text,
+        name -> Text,
+        body -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     request_links (request_id, kind, target_id) {
         request_id -> Text,
         kind -> Text,
@@ -411,4 +422,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_keys,
     leases,
     request_links,
+    canned_replies,
 );

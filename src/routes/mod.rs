@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod attachments;
+pub mod canned;
 pub mod extract;
 pub mod health;
 pub mod mail;
@@ -18,6 +19,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn api(cfg: &mut ServiceConfig) {
     requests::config(cfg);
     attachments::config(cfg);
+    canned::config(cfg);
     admin::config(cfg);
     mail::config(cfg);
     reports::config(cfg);

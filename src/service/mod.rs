@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod admin;
 pub mod attachments;
 pub mod audit;
+pub mod canned;
 pub mod digest;
 pub mod error;
 pub mod idempotency;

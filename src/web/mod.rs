@@ -8,6 +8,7 @@
 mod account;
 mod actions;
 mod admin;
+mod canned;
 mod conversation;
 mod dashboard;
 pub mod guard;
@@ -39,6 +40,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .configure(sso::config)
         .configure(requests::config)
         .configure(queues::config)
+        .configure(canned::config)
         .configure(dashboard::config)
         .configure(admin::config);
 }

@@ -16,6 +16,9 @@ pub struct Done {
     /// Why the action that led here was refused, in the service's words.
     #[serde(default)]
     pub refused: String,
+    /// A canned reply to put in the comment box (its id).
+    #[serde(default)]
+    pub reply: String,
 }
 
 /// What happened, said after the action that led to the request page, from the request as it

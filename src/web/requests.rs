@@ -293,6 +293,10 @@ struct RequestPageView {
     categories: Vec<(String, String)>,
     /// Links to other requests, from this one's side.
     links: Vec<crate::read::views::LinkView>,
+    /// The team's canned replies, filled in for this request: (id, name, text).
+    canned: Vec<(String, String, String)>,
+    /// The canned reply asked for (`?reply=`), if any.
+    reply: String,
 }
 
 impl RequestPageView {
@@ -318,6 +322,11 @@ impl RequestPageView {
     fn may_edit(&self) -> bool {
         let open = !matches!(self.r.status.as_str(), "closed" | "rejected");
         (self.works && open) || (self.is_requester() && self.r.status == "new")
+    }
+
+    /// The comment box's text: the canned reply asked for, filled in.
+    fn draft(&self) -> &str {
+        self.canned.iter().find(|(id, _, _)| *id == self.reply).map_or("", |(_, _, text)| text.as_str())
     }
 
     /// A link's kind in words: "Duplicate of", "Blocked by".
@@ -372,6 +381,7 @@ async fn show(
     done: web::Query<super::notices::Done>,
 ) -> Result<HttpResponse, PageError> {
     let (actor, now, config) = (user.actor.clone(), state.clock.now(), state.config.clone());
+    let org_tz = state.settings.org.timezone;
     let (detail, teams, members, files) = state
         .run(move |conn| {
             let detail = workflow::show(conn, &actor, &key, now)?;
@@ -380,10 +390,11 @@ async fn show(
             let watchers = crate::service::watchers::list(conn, &actor, &key)?;
             let map = &config.current(conn)?.map;
             let categories = map.categories.iter().map(|c| (c.key.clone(), c.name.clone())).collect();
-            Ok((detail, admin::teams(conn)?, members, (files, watchers, categories)))
+            let canned = crate::service::canned::for_request(conn, &actor, &detail.request, org_tz)?;
+            Ok((detail, admin::teams(conn)?, members, (files, watchers, categories, canned)))
         })
         .await?;
-    let (files, watchers, categories) = files;
+    let (files, watchers, categories, canned) = files;
     let staff = user.actor.role.is_staff();
     let works = user.actor.works_for(&detail.request.team);
     let moves = Status::parse(&detail.request.status)
@@ -410,5 +421,7 @@ async fn show(
         watchers,
         categories,
         links,
+        canned,
+        reply: done.reply.clone(),
     })
 }

@@ -467,6 +467,9 @@ async fn every_page_is_screenshotted_and_has_no_serious_accessibility_violation(
     lea.goto(&url(&app, "/dashboard")).await;
     lea.wait_for("#gap").await;
     check_page(&lea, "dashboard").await;
+    lea.goto(&url(&app, "/teams/it/canned-replies")).await;
+    lea.wait_for("#add-heading").await;
+    check_page(&lea, "canned-replies").await;
     lea.client().delete_all_cookies().await.unwrap();
     sign_in(&lea, &app, "ada@example.org").await;
     let ada = lea;

@@ -10,6 +10,7 @@ mod admin_pages;
 mod architecture;
 mod attachments;
 mod browser;
+mod canned;
 mod cli;
 mod dashboard;
 mod digest;

@@ -83,7 +83,22 @@ function queueShortcuts(table) {
   });
 }
 
+// A canned reply: picking one puts its text (filled in for this request by the server) into
+// the comment box, to edit before sending. Without this script, "Use" reloads the page with it.
+function cannedReplies(form) {
+  const box = document.getElementById("comment-body");
+  const pick = form.querySelector("select");
+  const use = () => {
+    const text = pick.selectedOptions[0]?.dataset.text;
+    if (text !== undefined && box) { box.value = text; box.focus(); }
+  };
+  pick.addEventListener("change", use);
+  form.addEventListener("submit", (e) => { e.preventDefault(); use(); });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const canned = document.getElementById("canned-form");
+  if (canned) cannedReplies(canned);
   const form = document.getElementById("request-form");
   if (form) livePreview(form);
   const everyRow = document.getElementById("select-all");
