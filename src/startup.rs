@@ -141,7 +141,8 @@ impl Application {
         let s = &self.state;
         let outbox = workers::outbox::run(s.pool.clone(), self.mailer, s.settings.mail.outbox.clone(), s.clock.clone());
         let every = Duration::from_secs(s.settings.sla.sweep_interval_seconds);
-        let sweeper = workers::sla_sweeper::run(s.pool.clone(), s.notifier.clone(), s.clock.clone(), every);
+        let auto_close = s.settings.sla.auto_close_business_days;
+        let sweeper = workers::sla_sweeper::run(s.pool.clone(), s.notifier.clone(), s.clock.clone(), every, auto_close);
         let digest = workers::digest::run(s.pool.clone(), s.settings.clone(), s.notifier.clone(), s.clock.clone());
         let sqlite = matches!(DatabaseUrl::parse(s.settings.database.url.expose()), Ok(DatabaseUrl::Sqlite(_)));
         let checkpoint =

@@ -95,14 +95,24 @@ impl DigestSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlaSettings {
-    /// How often the sweeper looks for clocks that became at risk or breached.
+    /// How often the sweeper looks for clocks that became at risk or breached (and for resolved
+    /// requests to close).
     pub sweep_interval_seconds: u64,
+    /// A resolved request the requester has not answered closes at the end of this many of its
+    /// team's business days after it was resolved (a mail warns on the morning of the last);
+    /// 0: never on its own.
+    #[serde(default = "SlaSettings::auto_close_default")]
+    pub auto_close_business_days: u32,
     pub calendars: Vec<BusinessCalendar>,
     pub teams: Vec<TeamSla>,
     pub policies: Vec<Policy>,
 }
 
 impl SlaSettings {
+    fn auto_close_default() -> u32 {
+        5
+    }
+
     pub fn config(&self) -> SlaConfig {
         SlaConfig { calendars: self.calendars.clone(), policies: self.policies.clone(), teams: self.teams.clone() }
     }

@@ -174,6 +174,18 @@ pub fn find_request(conn: &mut AnyConnection, id_or_key: &str) -> QueryResult<Op
     }
 }
 
+/// Resolved requests (not yet closed) resolved at or before `before`, oldest first: those that
+/// may be due to close on their own (`requests_by_status` finds them).
+pub fn resolved_before(conn: &mut AnyConnection, before: NaiveDateTime, limit: i64) -> QueryResult<Vec<RequestRow>> {
+    requests::table
+        .filter(requests::status.eq("resolved"))
+        .filter(requests::resolved_at.le(before))
+        .order(requests::resolved_at)
+        .limit(limit)
+        .select(RequestRow::as_select())
+        .load(conn)
+}
+
 pub fn events_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<StoredEvent>> {
     request_events::table
         .filter(request_events::request_id.eq(request_id))

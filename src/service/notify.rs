@@ -195,6 +195,37 @@ impl Notifier {
         self.queue(conn, "request_received", Some(&row.id), &to, &n, None, now, now).map(drop)
     }
 
+    /// A resolved request closes on its own at `closes` unless answered: its requester and
+    /// watchers hear it once per resolution. Returns whether it was queued now.
+    pub fn closing_soon(
+        &self,
+        conn: &mut AnyConnection,
+        row: &RequestRow,
+        closes: DateTime<Utc>,
+        resolved: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, Error> {
+        let Some(requester) = db::users_by_ids(conn, &[row.requester_id.as_str()])?.remove(&row.requester_id) else {
+            return Ok(false);
+        };
+        let tz = requester.timezone.as_deref().and_then(|tz| tz.parse().ok()).unwrap_or(self.timezone);
+        let key = request_key(row.number);
+        let when = crate::words::when(&closes, &tz);
+        let n = self.notice(
+            row,
+            format!("[{key}] Closing on {when}: {}", row.title),
+            format!("{key} will close on {when}"),
+            Some(format!(
+                "{key} was resolved. If something is still wrong, reply to this mail before then and the team \
+                 will look again; otherwise it closes on its own."
+            )),
+        );
+        let mut to = vec![requester.email];
+        to.extend(db::watchers_of(conn, &row.id)?);
+        let dedupe = format!("closing-soon:{}:{}", row.id, resolved.timestamp());
+        self.queue(conn, "closing_soon", Some(&row.id), &to, &n, Some(dedupe), now, now)
+    }
+
     /// A duplicate was merged into `row`: its requester and watchers, who now watch `row`.
     pub fn merged(
         &self,

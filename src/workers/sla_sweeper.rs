@@ -32,15 +32,28 @@ pub fn sweep(pool: &Pool, notifier: &Notifier, now: DateTime<Utc>) -> Result<usi
     }
 }
 
-/// Sweeps every `every`, forever; errors are logged and the next round tries again.
-pub async fn run(pool: Pool, notifier: Arc<Notifier>, clock: Clock, every: Duration) {
+/// Sweeps every `every`, forever: escalations, then resolved requests due to close on their own
+/// (`auto_close_days` business days; 0: never). Errors are logged and the next round tries again.
+pub async fn run(pool: Pool, notifier: Arc<Notifier>, clock: Clock, every: Duration, auto_close_days: u32) {
     let mut ticks = actix_web::rt::time::interval(every);
     loop {
         ticks.tick().await;
         let (pool, notifier, now) = (pool.clone(), notifier.clone(), clock.now());
-        match actix_web::web::block(move || sweep(&pool, &notifier, now)).await {
-            Ok(Ok(0)) => {}
-            Ok(Ok(n)) => log::info!("SLA sweep recorded {n} escalation(s)"),
+        let swept = actix_web::web::block(move || {
+            let escalated = sweep(&pool, &notifier, now)?;
+            let closed = crate::service::requests::auto_close(&mut *pool.get()?, &notifier, auto_close_days, now)?;
+            Ok::<_, Error>((escalated, closed))
+        })
+        .await;
+        match swept {
+            Ok(Ok((escalated, closed))) => {
+                if escalated > 0 {
+                    log::info!("SLA sweep recorded {escalated} escalation(s)");
+                }
+                if closed.closed + closed.warned > 0 {
+                    log::info!("{} resolved request(s) closed on their own, {} warned", closed.closed, closed.warned);
+                }
+            }
             Ok(Err(e)) => log::error!("SLA sweep failed: {e}"),
             Err(e) => log::error!("SLA sweep could not run: {e}"),
         }

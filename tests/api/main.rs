@@ -9,6 +9,7 @@ mod admin_forms;
 mod admin_pages;
 mod architecture;
 mod attachments;
+mod auto_close;
 mod browser;
 mod canned;
 mod cli;

@@ -171,6 +171,40 @@ impl Calendar {
         }
     }
 
+    /// The `n`-th business day after the day of `t` (`n` ≥ 1): when it opens and when it closes
+    /// (its first opening's start, its last opening's end), in the calendar's own days. Days
+    /// without open hours (weekends, holidays) are not counted. Round the clock, days are 24
+    /// hours from `t`. `None` if the calendar never opens.
+    pub fn business_day_after(&self, t: DateTime<Utc>, n: u32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let Self::Business(cal) = self else {
+            let day = TimeDelta::days(i64::from(n));
+            return Some((t + day - TimeDelta::days(1), t + day));
+        };
+        let rules = Rules::of(cal);
+        let local = |at: DateTime<Utc>| at.with_timezone(&rules.tz).date_naive();
+        let today = local(t);
+        let mut days = 0;
+        let mut current: Option<(chrono::NaiveDate, DateTime<Utc>, DateTime<Utc>)> = None;
+        // Openings come in order; a year of them is more than any sane count of days needs.
+        for (open, close) in rules.openings(t).take(366 * 8) {
+            let day = local(open);
+            if day <= today {
+                continue;
+            }
+            match &mut current {
+                Some((d, _, end)) if *d == day => *end = close,
+                _ => {
+                    if days == n {
+                        break;
+                    }
+                    days += 1;
+                    current = Some((day, open, close));
+                }
+            }
+        }
+        current.filter(|_| days == n).map(|(_, open, close)| (open, close))
+    }
+
     /// The instant when `amount` of open time has elapsed after `start`; counting begins at the
     /// next opening when `start` is outside hours. A zero (or negative) amount gives
     /// `next_open(start)`. An amount that runs out exactly at a closing returns that closing

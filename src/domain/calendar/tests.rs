@@ -341,3 +341,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn business_days_after_skip_weekends_and_holidays() {
+    let office = weekdays(London, &["09:00-12:30", "13:30-17:30"], &["2026-11-25"]);
+    // Resolved on a Friday afternoon: the next business day is Monday, all of it.
+    assert_eq!(
+        office.business_day_after(at("2026-11-20 15:00"), 1),
+        Some((at("2026-11-23 09:00"), at("2026-11-23 17:30")))
+    );
+    // Five business days on: Wednesday the 25th is a holiday, so Monday the 30th.
+    assert_eq!(
+        office.business_day_after(at("2026-11-20 15:00"), 5),
+        Some((at("2026-11-30 09:00"), at("2026-11-30 17:30")))
+    );
+    // Before opening on a business day, that day is not counted either.
+    assert_eq!(
+        office.business_day_after(at("2026-11-23 07:00"), 1),
+        Some((at("2026-11-24 09:00"), at("2026-11-24 17:30")))
+    );
+    // Summer time: the day's hours are local (Berlin, UTC+2 in July).
+    let berlin = weekdays(Berlin, &["09:00-17:00"], &[]);
+    assert_eq!(
+        berlin.business_day_after(at("2026-07-03 10:00"), 1),
+        Some((at("2026-07-06 07:00"), at("2026-07-06 15:00")))
+    );
+    // Round the clock: whole days; a calendar that never opens has none.
+    assert_eq!(
+        Calendar::Always.business_day_after(at("2026-11-20 15:00"), 2),
+        Some((at("2026-11-21 15:00"), at("2026-11-22 15:00")))
+    );
+    assert_eq!(sundays(London, &[]).business_day_after(at("2026-11-20 15:00"), 1), None);
+}

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 mod answers;
+mod auto_close;
 mod comment;
 mod edit;
 mod hand_over;
@@ -25,6 +26,7 @@ use crate::service::Error;
 use crate::service::in_force::ConfigCache;
 pub use answers::Via;
 use answers::{note_first_answer, note_first_response};
+pub use auto_close::{AutoClosed, auto_close};
 pub(crate) use comment::comment_in;
 pub use comment::{comment, comment_with_files};
 pub use edit::{RequestPatch, edit};
