@@ -41,6 +41,7 @@ mod sso;
 mod teams;
 mod throttle;
 mod users;
+mod views;
 
 pub use accounts::*;
 pub use attachments::*;
@@ -64,6 +65,7 @@ pub use sso::*;
 pub use teams::*;
 pub use throttle::*;
 pub use users::*;
+pub use views::*;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;

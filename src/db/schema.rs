@@ -329,6 +329,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    saved_views (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        path -> Text,
+        query -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     canned_replies (id) {
         id -> Text,
         team_key -> Text,
@@ -423,4 +434,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     leases,
     request_links,
     canned_replies,
+    saved_views,
 );

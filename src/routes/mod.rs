@@ -12,6 +12,7 @@ pub mod reports;
 pub mod requests;
 pub mod upload;
 pub mod users;
+pub mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -24,5 +25,6 @@ pub fn api(cfg: &mut ServiceConfig) {
     mail::config(cfg);
     reports::config(cfg);
     users::config(cfg);
+    views::config(cfg);
     cfg.service(openapi::openapi_json);
 }

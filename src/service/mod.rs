@@ -29,6 +29,7 @@ pub mod sso;
 pub mod tokens;
 pub mod users;
 pub mod verify;
+pub mod views;
 pub mod watchers;
 
 pub use error::Error;

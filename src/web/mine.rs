@@ -22,9 +22,17 @@ struct MyRequestsPage {
     teams: Vec<TeamView>,
     show: String,
     q: String,
+    /// Why saving these filters as a view was refused.
+    refused: String,
 }
 
 impl MyRequestsPage {
+    /// The filters shown, as a saved view keeps them.
+    fn view_query(&self) -> String {
+        let kept = [("q", &self.q), ("show", &self.show)].into_iter().filter(|(_, v)| !v.trim().is_empty());
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish()
+    }
+
     fn team_name<'a>(&'a self, key: &'a str) -> &'a str {
         super::team_name(&self.teams, key)
     }
@@ -44,6 +52,8 @@ pub struct MineQuery {
     show: String,
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    refused: String,
 }
 
 /// Where a request stands for its requester: theirs to answer, being worked on, or done.
@@ -77,5 +87,5 @@ pub async fn mine(
     let mut requests = page.items;
     // Stable: newest first within each group, as listed.
     requests.sort_by_key(|r| group(&r.status));
-    html(MyRequestsPage { user, requests, teams, show: query.show, q: query.q })
+    html(MyRequestsPage { user, requests, teams, show: query.show, q: query.q, refused: query.refused })
 }

@@ -16,6 +16,7 @@ mod links;
 mod mine;
 mod notices;
 mod sso;
+mod views;
 pub use sso::Provider as SsoProvider;
 mod queues;
 mod requests;
@@ -41,6 +42,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .configure(requests::config)
         .configure(queues::config)
         .configure(canned::config)
+        .configure(views::config)
         .configure(dashboard::config)
         .configure(admin::config);
 }

@@ -50,6 +50,9 @@ pub struct QueueFilters {
     /// Where the page starts: the previous page's `next` cursor.
     #[serde(default)]
     pub cursor: String,
+    /// Why saving these filters as a view was refused.
+    #[serde(default)]
+    pub refused: String,
 }
 
 #[derive(Template)]
@@ -120,6 +123,15 @@ impl QueuePage {
     /// The other teams, to hand requests over to.
     fn other_teams(&self) -> Vec<&TeamView> {
         self.teams.iter().filter(|t| t.key != self.team.key).collect()
+    }
+
+    /// The filters shown, as a saved view keeps them.
+    fn view_query(&self) -> String {
+        let f = &self.filters;
+        let fields = [("q", &f.q), ("status", &f.status), ("priority", &f.priority), ("category", &f.category)];
+        let more = [("assignee", &f.assignee), ("sla", &f.sla)];
+        let kept = fields.into_iter().chain(more).filter(|(_, v)| !v.trim().is_empty());
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish()
     }
 
     fn failed_keys(&self) -> Vec<&str> {

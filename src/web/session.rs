@@ -37,6 +37,8 @@ pub struct SignedIn {
     /// The user's teams as (key, name, open requests), for the top bar's queue links (staff
     /// only; a requester's are none).
     pub teams: Vec<(String, String, i64)>,
+    /// The person's saved views as (id, name, link), for the top bar.
+    pub views: Vec<(String, String, String)>,
     /// The time zone the pages show times in: the person's choice, else the organisation's.
     pub tz: chrono_tz::Tz,
     /// Whether that is the person's own choice.
@@ -84,7 +86,9 @@ impl FromRequest for SignedIn {
                         }
                     }
                     let tz = own.unwrap_or(org_tz);
-                    Ok(Some(SignedIn { actor, csrf, session, teams, tz, own_tz: own.is_some() }))
+                    let views =
+                        crate::service::views::list(conn, &actor)?.into_iter().map(|v| (v.id, v.name, v.url)).collect();
+                    Ok(Some(SignedIn { actor, csrf, session, teams, views, tz, own_tz: own.is_some() }))
                 })
                 .await?;
             found.ok_or_else(sign_in)

@@ -42,3 +42,4 @@ mod security;
 mod sla;
 mod smtp;
 mod sso;
+mod views;

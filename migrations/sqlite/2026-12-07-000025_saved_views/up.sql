@@ -1,0 +1,11 @@
+-- A person's saved views: the filters of a queue or of their requests under a name, listed in
+-- their navigation (service::views).
+CREATE TABLE saved_views (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (user_id, name)
+);
