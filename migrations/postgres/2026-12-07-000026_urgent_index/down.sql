@@ -1,0 +1,1 @@
+DROP INDEX requests_p1_by_team_queue_due;
