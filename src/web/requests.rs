@@ -342,6 +342,11 @@ impl RequestPageView {
         }
     }
 
+    /// The person reading watches the request (and so may comment, as the requester's side).
+    fn is_watcher(&self) -> bool {
+        self.watchers.iter().any(|w| w.eq_ignore_ascii_case(&self.user.actor.email))
+    }
+
     /// The requester and the owning team's staff add and remove watchers.
     fn may_change_watchers(&self) -> bool {
         self.is_requester() || self.works

@@ -291,6 +291,12 @@ on_both_backends_with! {
         let page = bob.get("/requests/CR-1").await;
         assert_eq!(page.status, 200);
         assert!(!page.body.contains("Keep a colleague informed"), "no add form for a watcher");
+        // He comments on the page too, as the requester's side.
+        let bobs = page.csrf();
+        let said = bob.post("/requests/CR-1/comment", &[("csrf", &bobs), ("body", "The hero image is in the drive")]).await;
+        assert_eq!(said.location.as_deref(), Some("/requests/CR-1?done=commented"));
+        let r = app.get("/api/v1/requests/CR-1", &anns_token).await.ok();
+        assert_eq!(comments(&r).last().unwrap().0, "bob@example.org");
         let bobs = bob.csrf("/requests/CR-1").await;
         let refused = bob.post("/requests/CR-1/watchers/remove", &[("csrf", &bobs), ("email", "erin@example.org")]).await;
         assert_eq!(refused.status, 403);
