@@ -361,3 +361,22 @@ impl RequestClocksRow {
         self.res.clock()
     }
 }
+
+/// The team's first-response and resolution business minutes (None: not decided yet) over its
+/// holds of `category` that started since `since` (microseconds): the request's own row where
+/// one team held it all along, the team's hold otherwise. Reads `request_facts_by_cell` alone.
+pub fn clock_minutes_since(
+    conn: &mut super::AnyConnection,
+    team: &str,
+    category: &str,
+    since: i64,
+) -> QueryResult<Vec<(Option<i64>, Option<i64>)>> {
+    use super::schema::request_facts as f;
+    f::table
+        .filter(f::scope.eq_any(["only", "hold"]))
+        .filter(f::category.eq(category))
+        .filter(f::team_key.eq(team))
+        .filter(f::started_at.ge(since))
+        .select((f::fr_business_minutes, f::res_business_minutes))
+        .load(conn)
+}

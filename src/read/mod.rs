@@ -3,6 +3,7 @@
 
 pub mod dashboard;
 pub mod digest;
+pub mod eta;
 pub mod list;
 pub mod preview;
 pub mod reports;

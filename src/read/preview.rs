@@ -15,6 +15,7 @@ use crate::service::requests::route;
 pub fn preview(
     conn: &mut AnyConnection,
     config: &ConfigCache,
+    etas: &super::eta::EtaCache,
     input: &RequestInput,
     now: DateTime<Utc>,
 ) -> Result<PreviewView, Error> {
@@ -38,10 +39,15 @@ pub fn preview(
         resolution_minutes: p.resolution_minutes,
         calendar: config.calendar_of(p).name().to_owned(),
     });
+    let eta = (*etas.get(conn, &decision.team, &new.category, now)?).clone();
+    let calendar = config.business_calendar(&decision.team);
+    let usual_resolution_by = eta.resolution_p90_minutes.and_then(|m| calendar.add(now, chrono::TimeDelta::minutes(m)));
     Ok(PreviewView {
         team: decision.team,
         routing: PreviewRouting { rule: decision.rule, reason: decision.reason },
         priority,
         sla,
+        eta,
+        usual_resolution_by,
     })
 }

@@ -301,6 +301,12 @@ pub struct PreviewView {
     pub priority: crate::domain::Priority,
     /// Null when the team has no SLA policy for that priority.
     pub sla: Option<PreviewSla>,
+    /// What actually happened to this kind of request with that team lately.
+    pub eta: super::eta::Eta,
+    /// When nine in ten of them had been resolved, counted from now on the team's calendar;
+    /// null with too few of them, or when more than one in ten is unresolved.
+    #[serde(serialize_with = "crate::rfc3339::serialize_option")]
+    pub usual_resolution_by: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -152,8 +152,8 @@ pub async fn preview_request(
     body: web::Json<RequestInput>,
 ) -> Result<web::Json<PreviewView>, ApiError> {
     let now = state.clock.now();
-    let config = state.config.clone();
-    Ok(web::Json(state.run(move |c| preview::preview(c, &config, &body, now)).await?))
+    let (config, notifier) = (state.config.clone(), state.notifier.clone());
+    Ok(web::Json(state.run(move |c| preview::preview(c, &config, &notifier.eta, &body, now)).await?))
 }
 
 /// Requests, newest first, one page at a time. Requesters only ever see their own.

@@ -22,6 +22,8 @@ pub struct Notifier {
     pub timezone: chrono_tz::Tz,
     /// Whether a requester gets a confirmation of each request they file.
     pub confirm_filing: bool,
+    /// What happened to each kind of request lately, for the receipt and the form's preview.
+    pub eta: std::sync::Arc<crate::read::eta::EtaCache>,
 }
 
 impl Notifier {
@@ -33,6 +35,7 @@ impl Notifier {
             host: host.unwrap_or_else(|| "changedesk.localhost".into()),
             timezone: chrono_tz::UTC,
             confirm_filing: true,
+            eta: Default::default(),
         }
     }
 
@@ -168,12 +171,15 @@ impl Notifier {
         requester: &crate::auth::Actor,
         watchers: &[String],
         team: Option<&TeamRow>,
+        category: &str,
         first_response: Option<&ClockPlan>,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
         if !self.confirm_filing {
             return Ok(());
         }
+        // Figures from before this request: the cache is at most ten minutes old.
+        let lately = self.eta.get(conn, &row.team_key, &row.category, now)?;
         let key = request_key(row.number);
         let team_name = team.map_or(row.team_key.as_str(), |t| t.name.as_str());
         let mut n = self.notice(
@@ -191,6 +197,7 @@ impl Notifier {
             };
             n.lines.push(("First response".into(), expect));
         }
+        n.lines.push(("Lately".into(), lately.in_words(team_name, category)));
         let to: Vec<String> = std::iter::once(&requester.email).chain(watchers).cloned().collect();
         self.queue(conn, "request_received", Some(&row.id), &to, &n, None, now, now).map(drop)
     }

@@ -100,13 +100,27 @@ pub struct PreviewText {
     pub first_response_due: Option<String>,
     pub first_response_target: Option<String>,
     pub resolution_target: Option<String>,
+    /// What actually happened to this kind of request with that team lately, in words.
+    pub eta: String,
+    /// Said when the wanted-by date is earlier than nine in ten such requests took.
+    pub too_soon: Option<String>,
 }
 
 impl PreviewText {
-    fn new(view: &PreviewView, teams: &[TeamView]) -> Self {
+    fn new(view: &PreviewView, teams: &[TeamView], category: &str, wanted: Option<&str>, tz: &chrono_tz::Tz) -> Self {
         let team = teams.iter().find(|t| t.key == view.team).map_or_else(|| view.team.clone(), |t| t.name.clone());
         let sla = view.sla.as_ref();
+        let wanted = wanted.and_then(|d| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok());
+        let too_soon = match (wanted, view.usual_resolution_by) {
+            (Some(date), Some(usual)) if date < usual.with_timezone(tz).date_naive() => Some(format!(
+                "You want it by {date}, but nine in ten of these took until {} or later counted from now: say in the details why the date matters.",
+                words::when(&usual, tz)
+            )),
+            _ => None,
+        };
         Self {
+            eta: view.eta.in_words(&team, category),
+            too_soon,
             team,
             reason: super::named_reason(&view.routing.reason, teams),
             first_response_due: sla.and_then(|s| s.first_response_due).map(|t| t.to_rfc3339()),
@@ -236,11 +250,13 @@ async fn file_with(
 
 /// Where `input` would go, in words, in one unit of work.
 async fn preview_text(state: &AppState, input: RequestInput, now: DateTime<Utc>) -> Result<PreviewText, ApiError> {
-    let config = state.config.clone();
+    let (config, notifier, tz) = (state.config.clone(), state.notifier.clone(), state.settings.org.timezone);
     state
         .run(move |conn| {
-            let view = preview::preview(conn, &config, &input, now)?;
-            Ok(PreviewText::new(&view, &admin::teams(conn)?))
+            let view = preview::preview(conn, &config, &notifier.eta, &input, now)?;
+            let map = &config.current(conn)?.map;
+            let category = map.category(&view.eta.category).map_or(view.eta.category.clone(), |c| c.name.clone());
+            Ok(PreviewText::new(&view, &admin::teams(conn)?, &category, input.desired_date.as_deref(), &tz))
         })
         .await
 }

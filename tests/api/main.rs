@@ -17,6 +17,7 @@ mod dashboard;
 mod digest;
 mod editing;
 mod errors;
+mod eta;
 mod imap_server;
 mod import;
 mod inbound;

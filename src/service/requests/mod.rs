@@ -179,7 +179,8 @@ pub(crate) fn file_mailed(
         db::add_watcher(conn, &row.id, email, &actor.id, at)?;
     }
     let first_response = derived.plans.get(&crate::domain::sla::ClockKind::FirstResponse);
-    notifier.filed_for_requester(conn, &row, actor, &new.watchers, team, first_response, now)?;
+    let category = current.map.category(&row.category).map_or(row.category.as_str(), |c| c.name.as_str());
+    notifier.filed_for_requester(conn, &row, actor, &new.watchers, team, category, first_response, now)?;
     let known = Known { config: &current.sla, timeline: &timeline, plans: &derived.plans, ledger: &derived.ledger };
     // The filer is the only person the new request names.
     let filer = (actor.id.as_str(), Person { email: actor.email.clone(), name: actor.name.clone() });

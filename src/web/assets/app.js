@@ -34,6 +34,8 @@ function livePreview(form) {
       if (p.first_response_target) line += " · " + p.first_response_target;
       const parts = [["p", line, "preview-line"], ["p", "Why: " + p.reason, "hint"]];
       if (p.resolution_target) parts.push(["p", "Resolution target: " + p.resolution_target, "hint"]);
+      if (p.eta) parts.push(["p", p.eta, "eta"]);
+      if (p.too_soon) parts.push(["p", p.too_soon, "notice too-soon"]);
       say(parts);
     } catch (e) {
       // The preview is a convenience: the form still files the request without it.
