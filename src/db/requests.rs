@@ -166,6 +166,10 @@ pub fn insert_event_id(
 
 /// A request by UUID or by key (`CR-12`, any case).
 pub fn find_request(conn: &mut AnyConnection, id_or_key: &str) -> QueryResult<Option<RequestRow>> {
+    // No id holds a NUL, and PostgreSQL refuses one in a text parameter: not found, not a failure.
+    if id_or_key.contains('\0') {
+        return Ok(None);
+    }
     let number = crate::domain::request::parse_request_key(id_or_key);
     let query = requests::table.select(RequestRow::as_select());
     match number {

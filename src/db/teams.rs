@@ -33,6 +33,10 @@ pub fn team_keys(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
 }
 
 pub fn team_exists(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
+    // No key holds a NUL, and PostgreSQL refuses one in a text parameter: answer, don't fail.
+    if key.contains('\0') {
+        return Ok(false);
+    }
     diesel::select(diesel::dsl::exists(teams::table.find(key))).get_result(conn)
 }
 

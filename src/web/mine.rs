@@ -27,6 +27,14 @@ struct MyRequestsPage {
 }
 
 impl MyRequestsPage {
+    fn view_path(&self) -> &'static str {
+        "/requests/mine"
+    }
+
+    fn view_refused(&self) -> &str {
+        &self.refused
+    }
+
     /// The filters shown, as a saved view keeps them.
     fn view_query(&self) -> String {
         let kept = [("q", &self.q), ("show", &self.show)].into_iter().filter(|(_, v)| !v.trim().is_empty());

@@ -125,6 +125,14 @@ impl QueuePage {
         self.teams.iter().filter(|t| t.key != self.team.key).collect()
     }
 
+    fn view_path(&self) -> String {
+        format!("/queues/{}", self.team.key)
+    }
+
+    fn view_refused(&self) -> &str {
+        &self.filters.refused
+    }
+
     /// The filters shown, as a saved view keeps them.
     fn view_query(&self) -> String {
         let f = &self.filters;

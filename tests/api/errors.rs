@@ -98,3 +98,21 @@ on_both_backends! {
         assert_eq!(ready["status"], "ready");
     }
 }
+
+crate::on_both_backends! {
+    async fn a_nul_in_a_key_or_team_is_refused_not_an_internal_error(app: TestApp) {
+        // PostgreSQL refuses a NUL in a text parameter; the service answers before asking it.
+        let cast = app.cast();
+        app.file(&cast.ann, "Footer link broken", "404", "bug").await;
+        let nul = "it\u{0}x";
+        app.post("/api/v1/requests/CR-1/reassign", &cast.ian, serde_json::json!({ "team": nul, "reason": "r" }))
+            .await
+            .assert_error(422, "validation_failed");
+        app.post("/api/v1/requests/CR-1/links", &cast.ian, serde_json::json!({ "kind": "blocks", "target": nul }))
+            .await
+            .assert_error(422, "validation_failed");
+        app.post("/api/v1/views", &cast.ian, serde_json::json!({ "name": "v", "path": format!("/queues/{nul}") }))
+            .await
+            .assert_error(422, "validation_failed");
+    }
+}
