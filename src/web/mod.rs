@@ -19,6 +19,7 @@ mod sso;
 mod views;
 pub use sso::Provider as SsoProvider;
 mod queues;
+mod request_page;
 mod requests;
 pub mod session;
 
