@@ -178,16 +178,24 @@ pub fn find_request(conn: &mut AnyConnection, id_or_key: &str) -> QueryResult<Op
     }
 }
 
-/// Resolved requests (not yet closed) resolved at or before `before`, oldest first: those that
-/// may be due to close on their own (`requests_by_status` finds them).
-pub fn resolved_before(conn: &mut AnyConnection, before: NaiveDateTime, limit: i64) -> QueryResult<Vec<RequestRow>> {
-    requests::table
+/// Resolved requests (not yet closed) resolved in `[from, to]`, after `after` (resolved_at, id),
+/// oldest first: those that may be due to close on their own (`requests_resolved_by_time`).
+pub fn resolved_between(
+    conn: &mut AnyConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<RequestRow>> {
+    let mut q = requests::table
         .filter(requests::status.eq("resolved"))
-        .filter(requests::resolved_at.le(before))
-        .order(requests::resolved_at)
-        .limit(limit)
-        .select(RequestRow::as_select())
-        .load(conn)
+        .filter(requests::resolved_at.ge(from))
+        .filter(requests::resolved_at.le(to))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(requests::resolved_at.gt(at).or(requests::resolved_at.eq(at).and(requests::id.gt(id))));
+    }
+    q.order((requests::resolved_at, requests::id)).limit(limit).select(RequestRow::as_select()).load(conn)
 }
 
 pub fn events_of(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<StoredEvent>> {

@@ -323,3 +323,23 @@ fn changedesk(database_url: &str) -> Command {
     cmd.env("DATABASE_URL", database_url).env_remove("RUST_LOG");
     cmd
 }
+
+on_both_backends! {
+    async fn imported_resolved_requests_are_not_closed_on_their_own(app: TestApp) {
+        // The history file says how it ended: the sweep that closes unanswered resolved
+        // requests (and mails their requesters) leaves it as imported.
+        let csv = format!(
+            "{HEADER}\nOld banner,bug,it,P3,ann@example.org,2026-11-09T09:00:00Z,2026-11-09T10:00:00Z,2026-11-10T09:00:00Z,resolved\n"
+        );
+        import_csv(&app, &csv);
+        let swept = changedesk::service::requests::auto_close(
+            &mut app.pool.get().unwrap(),
+            &app.notifier,
+            5,
+            time("2026-11-20T18:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(swept, changedesk::service::requests::AutoClosed::default());
+        assert!(app.outbox().is_empty(), "nobody is mailed about history");
+    }
+}

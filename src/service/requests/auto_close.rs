@@ -35,36 +35,64 @@ pub fn auto_close(
     if business_days == 0 {
         return Ok(done);
     }
-    // The n-th business day after a resolution starts at least n - 1 whole days after it.
-    let before = to_db(now - TimeDelta::days(i64::from(business_days) - 1));
+    // The n-th business day after a resolution starts at least n - 1 whole days after it, and
+    // ends within 7n + 21 (a calendar open one day a week, three weeks of holidays): only that window is read, so
+    // requests that stay resolved (answered, or imported as such) drop out of it, and the
+    // sweep's work does not grow with them.
+    let days = i64::from(business_days);
+    let (from, to) = (to_db(now - TimeDelta::days(7 * days + 21)), to_db(now - TimeDelta::days(days - 1)));
     let mut configs: HashMap<i32, SlaConfig> = HashMap::new();
-    for row in db::resolved_before(conn, before, BATCH)? {
-        let Some(resolved) = row.resolved_at.map(from_db) else { continue };
-        let config = match configs.entry(row.sla_version) {
-            std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(db::sla_version(conn, row.sla_version)?.config)
-            }
-        };
-        let calendar = config.business_calendar(&row.team_key);
-        let Some((last_day, closes)) = calendar.business_day_after(resolved, business_days) else { continue };
-        if now < last_day || answered_since(conn, &row, resolved)? {
-            continue;
+    let mut after = None;
+    loop {
+        let batch = db::resolved_between(conn, from, to, after.take(), BATCH)?;
+        let full = batch.len() as i64 == BATCH;
+        for row in batch {
+            after = row.resolved_at.map(|at| (at, row.id.clone()));
+            one(conn, notifier, &mut configs, &row, business_days, now, &mut done)?;
         }
-        if now >= closes {
-            close(conn, notifier, &row.id, business_days, now)?;
-            done.closed += 1;
-        } else if notifier.closing_soon(conn, &row, closes, resolved, now)? {
-            done.warned += 1;
+        if !full {
+            return Ok(done);
         }
     }
-    Ok(done)
 }
 
-/// Whether the requester's side (the requester, or a watcher: people without a staff role)
+/// Warns about or closes one resolved request, if it is due.
+fn one(
+    conn: &mut AnyConnection,
+    notifier: &Notifier,
+    configs: &mut HashMap<i32, SlaConfig>,
+    row: &RequestRow,
+    business_days: u32,
+    now: DateTime<Utc>,
+    done: &mut AutoClosed,
+) -> Result<(), Error> {
+    let Some(resolved) = row.resolved_at.map(from_db) else { return Ok(()) };
+    let config = match configs.entry(row.sla_version) {
+        std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
+        std::collections::hash_map::Entry::Vacant(slot) => slot.insert(db::sla_version(conn, row.sla_version)?.config),
+    };
+    let calendar = config.business_calendar(&row.team_key);
+    let Some((last_day, closes)) = calendar.business_day_after(resolved, business_days) else { return Ok(()) };
+    if now < last_day || stays_resolved(conn, row, resolved)? {
+        return Ok(());
+    }
+    if now >= closes {
+        close(conn, notifier, &row.id, business_days, now)?;
+        done.closed += 1;
+    } else if notifier.closing_soon(conn, row, closes, resolved, now)? {
+        done.warned += 1;
+    }
+    Ok(())
+}
+
+/// Whether the request stays resolved: imported as such (its history file says how it ended),
+/// or the requester's side (the requester, or a watcher: people without a staff role)
 /// commented after the resolution.
-fn answered_since(conn: &mut AnyConnection, row: &RequestRow, resolved: DateTime<Utc>) -> Result<bool, Error> {
+fn stays_resolved(conn: &mut AnyConnection, row: &RequestRow, resolved: DateTime<Utc>) -> Result<bool, Error> {
     let events = db::events_of(conn, &row.id)?;
+    if events.iter().any(|e| matches!(e.event, Event::Imported(_))) {
+        return Ok(true);
+    }
     let authors: Vec<&str> = events
         .iter()
         .filter(|e| matches!(e.event, Event::Commented { internal: false, .. }) && from_db(e.at) >= resolved)

@@ -1,0 +1,1 @@
+DROP INDEX requests_resolved_by_time;
