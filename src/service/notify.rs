@@ -172,14 +172,11 @@ impl Notifier {
         watchers: &[String],
         team: Option<&TeamRow>,
         category: &str,
+        lately: Option<&crate::read::eta::Eta>,
         first_response: Option<&ClockPlan>,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        if !self.confirm_filing {
-            return Ok(());
-        }
-        // Figures from before this request: the cache is at most ten minutes old.
-        let lately = self.eta.get(conn, &row.team_key, &row.category, now)?;
+        let Some(lately) = lately.filter(|_| self.confirm_filing) else { return Ok(()) };
         let key = request_key(row.number);
         let team_name = team.map_or(row.team_key.as_str(), |t| t.name.as_str());
         let mut n = self.notice(

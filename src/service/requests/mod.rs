@@ -167,6 +167,9 @@ pub(crate) fn file_mailed(
     let derived = sla::derive_from(&row, &timeline, &current.sla, &[]);
     let mut row = row;
     row.clocks = derived.clocks;
+    // The receipt's figures, from before this request (it is not ahead of itself).
+    let lately =
+        if notifier.confirm_filing { Some(notifier.eta.get(conn, &row.team_key, &row.category, now)?) } else { None };
     db::insert_request(conn, &row)?;
     for e in &events {
         db::insert_event(conn, &row.id, e.actor_id.as_deref(), e.at, &e.event)?;
@@ -180,7 +183,8 @@ pub(crate) fn file_mailed(
     }
     let first_response = derived.plans.get(&crate::domain::sla::ClockKind::FirstResponse);
     let category = current.map.category(&row.category).map_or(row.category.as_str(), |c| c.name.as_str());
-    notifier.filed_for_requester(conn, &row, actor, &new.watchers, team, category, first_response, now)?;
+    let lately = lately.as_deref();
+    notifier.filed_for_requester(conn, &row, actor, &new.watchers, team, category, lately, first_response, now)?;
     let known = Known { config: &current.sla, timeline: &timeline, plans: &derived.plans, ledger: &derived.ledger };
     // The filer is the only person the new request names.
     let filer = (actor.id.as_str(), Person { email: actor.email.clone(), name: actor.name.clone() });
