@@ -125,8 +125,8 @@ async fn cli_manages_users_and_tokens_and_env_overrides_config_on_sqlite() {
 
 #[tokio::test]
 async fn cli_manages_users_and_tokens_and_env_overrides_config_on_postgres() {
-    if let Some(url) = fresh_postgres_database() {
-        users_tokens_and_an_env_override(url).await;
+    if let Some(database) = fresh_postgres_database() {
+        users_tokens_and_an_env_override(database.url.clone()).await;
     }
 }
 

@@ -77,6 +77,8 @@ pub struct TestApp {
     pub mailer: Mailer,
     pub settings: Settings,
     _dir: tempfile::TempDir,
+    // Last, so the pool above is closed before the database is dropped.
+    _database: Option<TestDatabase>,
 }
 
 /// Monday 16 November 2026, 09:00 UTC: the injected clock's start.
@@ -108,9 +110,27 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings
 }
 
+/// A PostgreSQL database made for one test, dropped when the test is done: every test makes
+/// one (some 17 MB each), and a whole run that kept them would fill a small disk.
+pub struct TestDatabase {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // FORCE ends the connections the test's server and pool still hold; a failure here
+        // only leaves a database behind for the server's own clean-up.
+        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
+        }
+    }
+}
+
 /// A fresh, empty PostgreSQL database on the test server, or `None` when the PostgreSQL half
 /// is explicitly skipped. Without TEST_DATABASE_URL and without the skip flag, it fails loudly.
-pub fn fresh_postgres_database() -> Option<String> {
+pub fn fresh_postgres_database() -> Option<TestDatabase> {
     let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
         if std::env::var("CHANGEDESK_SKIP_POSTGRES").as_deref() == Ok("1") {
             eprintln!("SKIPPED: PostgreSQL half (CHANGEDESK_SKIP_POSTGRES=1)");
@@ -127,7 +147,7 @@ pub fn fresh_postgres_database() -> Option<String> {
     diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
     let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
     url.set_path(&name);
-    Some(url.to_string())
+    Some(TestDatabase { url: url.to_string(), admin_url, name })
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -137,9 +157,12 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 /// Like `spawn_app`, with settings changed first (e.g. mail through a test SMTP server).
 pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
-    let url = match backend {
-        Backend::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
-        Backend::Postgres => fresh_postgres_database()?,
+    let (url, database) = match backend {
+        Backend::Sqlite => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
+        Backend::Postgres => {
+            let database = fresh_postgres_database()?;
+            (database.url.clone(), Some(database))
+        }
     };
     let mut settings = test_settings(&url);
     settings.mail.file_dir = dir.path().join("mail");
@@ -164,6 +187,7 @@ pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Settings)
         mailer,
         settings,
         _dir: dir,
+        _database: database,
     })
 }
 

@@ -243,8 +243,8 @@ async fn a_kill_9_during_grouped_commits_loses_no_acknowledged_filing_on_sqlite(
 
 #[tokio::test]
 async fn a_kill_9_during_grouped_commits_loses_no_acknowledged_filing_on_postgres() {
-    if let Some(url) = fresh_postgres_database() {
-        a_kill_9_during_grouped_commits_loses_no_acknowledged_filing(url).await;
+    if let Some(database) = fresh_postgres_database() {
+        a_kill_9_during_grouped_commits_loses_no_acknowledged_filing(database.url.clone()).await;
     }
 }
 
