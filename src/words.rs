@@ -6,9 +6,11 @@ pub fn status(s: &str) -> &'static str {
         "acknowledged" => "Acknowledged",
         "in_progress" => "In progress",
         "waiting_on_requester" => "Waiting on you",
+        "waiting" => "Waiting",
         "resolved" => "Resolved",
         "closed" => "Closed",
         "rejected" => "Rejected",
+        "withdrawn" => "Withdrawn",
         _ => "Unknown",
     }
 }

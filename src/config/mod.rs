@@ -43,6 +43,28 @@ pub struct Settings {
     pub sso: SsoSettings,
     #[serde(default)]
     pub attachments: AttachmentSettings,
+    #[serde(default)]
+    pub request_types: RequestTypeSettings,
+}
+
+/// Request types (the fields each category asks for) live in the database, changed by admins
+/// (`PUT /api/v1/request-types`); on first start they are seeded with the defaults for the ten
+/// default categories unless `seed_defaults` is false.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestTypeSettings {
+    #[serde(default = "yes")]
+    pub seed_defaults: bool,
+}
+
+impl Default for RequestTypeSettings {
+    fn default() -> Self {
+        Self { seed_defaults: true }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The responsiveness gap compares one team (`gap_team`) with another (`gap_baseline`).
@@ -114,7 +136,12 @@ impl SlaSettings {
     }
 
     pub fn config(&self) -> SlaConfig {
-        SlaConfig { calendars: self.calendars.clone(), policies: self.policies.clone(), teams: self.teams.clone() }
+        SlaConfig {
+            calendars: self.calendars.clone(),
+            policies: self.policies.clone(),
+            teams: self.teams.clone(),
+            waiting_reasons: crate::domain::sla::default_waiting_reasons(),
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub struct StretchRow {
     pub request_id: String,
     pub seq: i32,
     pub holder: String,
+    pub waiting_on: Option<String>,
     pub team_key: String,
     pub started_at: NaiveDateTime,
     pub ended_at: Option<NaiveDateTime>,
@@ -29,6 +30,7 @@ impl StretchRow {
             request_id: request_id.to_owned(),
             seq: seq as i32,
             holder: s.holder.as_str().to_owned(),
+            waiting_on: s.waiting_on.clone(),
             team_key: s.team.clone(),
             started_at: to_db(s.from),
             ended_at: s.to.map(to_db),
@@ -38,10 +40,11 @@ impl StretchRow {
     }
 
     pub fn stretch(&self) -> Stretch {
-        // The column's CHECK constraint allows only the three names.
+        // The column's CHECK constraint allows only the holders' names.
         let holder = Holder::parse(&self.holder).unwrap_or(Holder::Team);
         Stretch {
             holder,
+            waiting_on: self.waiting_on.clone(),
             team: self.team_key.clone(),
             from: from_db(self.started_at),
             to: self.ended_at.map(from_db),
@@ -175,7 +178,7 @@ fn facts_of_this_request() -> FactsOfThisRequest {
 macro_rules! open_at {
     ($cut:expr) => {
         request_stretches::holder
-            .eq_any(["team", "requester"])
+            .eq_any(["team", "requester", "waiting"])
             .and(request_stretches::started_at.le($cut))
             .and(request_stretches::started_at.lt($cut).or(request_stretches::seq.gt(0)))
     };
@@ -187,7 +190,7 @@ macro_rules! open_at {
 /// read only the stretches that began or ended after `cut` (and are counted here, so that no
 /// GROUP BY tempts the planner into a full scan).
 /// The open statuses as the partial index `requests_open_by_team` names them.
-const OPEN_STATUSES: &str = "status IN ('new', 'acknowledged', 'in_progress', 'waiting_on_requester')";
+const OPEN_STATUSES: &str = "status IN ('new', 'acknowledged', 'in_progress', 'waiting_on_requester', 'waiting')";
 
 #[derive(QueryableByName)]
 struct Count {
@@ -266,7 +269,7 @@ pub fn open_counts_at(
         // A range on the start (an OR of two comparisons is not one for SQLite's planner).
         .filter(request_stretches::started_at.ge(cut))
         .filter(request_stretches::started_at.gt(cut).or(request_stretches::seq.eq(0)))
-        .filter(request_stretches::holder.eq_any(["team", "requester"]))
+        .filter(request_stretches::holder.eq_any(["team", "requester", "waiting"]))
         .select(request_stretches::team_key)
         .load(conn)?;
     let ended_since: Vec<String> = request_stretches::table

@@ -38,6 +38,12 @@ pub struct RequestRow {
     /// The holding team's first response and first answer in its hold (reset by a hand-over).
     pub team_first_response_at: Option<NaiveDateTime>,
     pub team_first_answer_at: Option<NaiveDateTime>,
+    /// The admins' reason while the status is `waiting`.
+    pub waiting_reason: Option<String>,
+    /// The request type's fields as filed and edited: a JSON object (`domain::request_type`).
+    pub fields: Option<String>,
+    /// The version of the request types it was filed under, when its category had fields.
+    pub type_version: Option<i32>,
     #[diesel(embed)]
     pub clocks: ClockColumns,
 }
@@ -254,6 +260,8 @@ pub fn save_request_text(conn: &mut AnyConnection, row: &RequestRow) -> QueryRes
             requests::description.eq(&row.description),
             requests::category.eq(&row.category),
             requests::desired_date.eq(row.desired_date),
+            requests::fields.eq(&row.fields),
+            requests::type_version.eq(row.type_version),
         ))
         .execute(conn)
         .map(drop)
@@ -263,6 +271,7 @@ pub fn save_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<(
     diesel::update(requests::table.find(&row.id))
         .set((
             requests::status.eq(&row.status),
+            requests::waiting_reason.eq(&row.waiting_reason),
             requests::priority.eq(&row.priority),
             requests::team_key.eq(&row.team_key),
             requests::assignee_id.eq(&row.assignee_id),

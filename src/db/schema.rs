@@ -44,6 +44,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    request_type_versions (version) {
+        version -> Integer,
+        types -> Text,
+        note -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     routing_versions (version) {
         version -> Integer,
         map -> Text,
@@ -95,6 +105,9 @@ diesel::table! {
         first_answer_at -> Nullable<Timestamp>,
         team_first_response_at -> Nullable<Timestamp>,
         team_first_answer_at -> Nullable<Timestamp>,
+        waiting_reason -> Nullable<Text>,
+        fields -> Nullable<Text>,
+        type_version -> Nullable<Integer>,
     }
 }
 
@@ -103,6 +116,7 @@ diesel::table! {
         request_id -> Text,
         seq -> Integer,
         holder -> Text,
+        waiting_on -> Nullable<Text>,
         team_key -> Text,
         started_at -> Timestamp,
         ended_at -> Nullable<Timestamp>,

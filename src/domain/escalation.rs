@@ -117,6 +117,7 @@ mod tests {
                 resolution_minutes: 2700,
                 at_risk_share: 0.75,
             }],
+            waiting_reasons: vec![],
         }
     }
 

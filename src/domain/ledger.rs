@@ -2,7 +2,8 @@
 //! charged with. Pure functions of the timeline and the SLA configuration, like the clocks.
 //!
 //! A request's life is a sequence of *stretches*, each held by one party: the owning team, the
-//! requester (waiting on them) or nobody (resolved). A *hold* is one team's whole turn with the
+//! requester (waiting on them), someone outside (waiting on a vendor, an agency, ... for a reason
+//! that pauses the clocks) or nobody (resolved). A *hold* is one team's whole turn with the
 //! request, from receiving it (filed, or handed over to it) until it passed the request on or
 //! until now; a team's own first-response and resolution clocks (its OLA) run over its hold,
 //! against its own targets for the request's priority, in full. Definitions: docs/metrics.md.
@@ -19,6 +20,10 @@ use super::sla::{Change, ClockKind, ClockPlan, Holder, SlaConfig, Timeline, deri
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Stretch {
     pub holder: Holder,
+    /// The waiting reason's key while the request waits (on the requester's side, `holder` says
+    /// `requester`; a reason that leaves the clocks running keeps `holder` at `team`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_on: Option<String>,
     /// The owning team during the stretch (for the requester's stretches, whose calendar counts).
     pub team: String,
     pub from: DateTime<Utc>,
@@ -51,6 +56,7 @@ pub fn stretches(t: &Timeline, config: &SlaConfig) -> Vec<Stretch> {
             let measured = s.to.map(|to| measure(config, &s.team, s.from, to));
             Stretch {
                 holder: s.holder,
+                waiting_on: s.waiting_on,
                 business_minutes: measured.map(|m| m.0),
                 wall_minutes: measured.map(|m| m.1),
                 team: s.team,
@@ -103,10 +109,10 @@ pub fn holds(t: &Timeline, config: &SlaConfig, now: DateTime<Utc>) -> Vec<Hold> 
         let status_at_receipt = t.changes[..*first]
             .iter()
             .rev()
-            .find_map(|(_, c)| if let Change::Status(s) = c { Some(*s) } else { None })
-            .unwrap_or(Status::New);
+            .find(|(_, c)| matches!(c, Change::Status(_) | Change::Waiting { .. }))
+            .map_or(Change::Status(Status::New), |(_, c)| c.clone());
         let inside = &t.changes[*first..last];
-        let mut changes = vec![(*received_at, Change::Status(status_at_receipt))];
+        let mut changes = vec![(*received_at, status_at_receipt)];
         changes.extend(inside.iter().filter(|(_, c)| !matches!(c, Change::Team(_))).cloned());
         let own = Timeline { created_at: *received_at, priority: t.priority, team: team.clone(), changes };
         let first_of = |want: fn(&Change) -> bool| inside.iter().find(|(_, c)| want(c)).map(|(at, _)| *at);
@@ -162,6 +168,7 @@ pub fn resolved_at(changes: &[(DateTime<Utc>, Change)]) -> Option<DateTime<Utc>>
             Change::Status(Status::Resolved) => resolved = Some(*at),
             Change::Status(Status::Closed) if resolved.is_none() => resolved = Some(*at),
             Change::Status(s) if s.is_open() => resolved = None,
+            Change::Waiting { .. } => resolved = None,
             _ => {}
         }
     }

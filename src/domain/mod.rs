@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod priority;
 pub mod request;
+pub mod request_type;
 pub mod role;
 pub mod routing;
 pub mod sla;

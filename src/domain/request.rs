@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::request_type::{RequestType, check_values, type_of};
 use super::{FieldErrors, OwnershipMap, Priority};
 
 pub const TITLE_MAX: usize = 200;
@@ -38,6 +39,11 @@ pub struct RequestInput {
     /// Colleagues who follow the request, by address (at most 20; they need no account).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub watchers: Vec<String>,
+    /// The fields its category's request type asks for (`GET /api/v1/request-types`),
+    /// `{key: value}`; a wrong one is a 422 naming `fields.{key}`.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A valid request, ready to be routed and stored.
@@ -51,15 +57,39 @@ pub struct NewRequest {
     pub desired_date: Option<NaiveDate>,
     /// Lower case, each once.
     pub watchers: Vec<String>,
+    /// Checked against the category's request type.
+    pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl NewRequest {
     /// Checks every field against the rules and the ownership map; reports all problems at once.
+    /// Takes no type fields (see `parse_typed`).
     pub fn parse(input: &RequestInput, map: &OwnershipMap) -> Result<Self, FieldErrors> {
+        Self::parse_typed(input, map, &[], false)
+    }
+
+    /// `parse`, with the category's fields checked against `types`; `require` makes the type's
+    /// required fields required (the form and the API; mail cannot give them).
+    pub fn parse_typed(
+        input: &RequestInput,
+        map: &OwnershipMap,
+        types: &[RequestType],
+        require: bool,
+    ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = errors.check("title", parse_text(&input.title, TITLE_MAX, false));
         let description = errors.check("description", parse_text(&input.description, DESCRIPTION_MAX, true));
         let category = errors.check("category", parse_category(&input.category, map));
+        let fields = match &category {
+            Some(c) => match check_values(type_of(types, c), &input.fields, require) {
+                Ok(fields) => fields,
+                Err(problems) => {
+                    errors.0.extend(problems.0);
+                    Default::default()
+                }
+            },
+            None => Default::default(),
+        };
         let priority = match &input.priority {
             None => Some(None),
             Some(p) => errors.check("priority", Priority::parse(p).map(Some)),
@@ -88,7 +118,7 @@ impl NewRequest {
                 Some(desired_date),
                 Some(watchers),
             ) if errors.is_empty() => {
-                Ok(Self { title, description, category, priority, page_url, desired_date, watchers })
+                Ok(Self { title, description, category, priority, page_url, desired_date, watchers, fields })
             }
             _ => Err(errors),
         }
@@ -205,6 +235,7 @@ mod tests {
             desired_date: None,
             at: None,
             watchers: vec![],
+            fields: Default::default(),
         }
     }
 

@@ -47,6 +47,10 @@ pub struct Rule {
     /// A regular expression the request's page_url must match.
     #[serde(default)]
     pub page_url: Option<String>,
+    /// Request type fields and the regular expression each one's value must match (yes/no
+    /// fields read `yes` or `no`): `{"tag_vendor": "^Meta"}`. A missing field does not match.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
     pub team: String,
     /// Priority suggested to the requester when this rule matches.
     #[serde(default)]
@@ -107,7 +111,7 @@ impl Rule {
 
     /// The matched text (quoted in the reason) when every condition of the rule holds:
     /// any of the words or the regex in the text, and the page_url pattern on the URL.
-    fn matches(&self, text: &str, page_url: Option<&str>) -> Result<Option<String>, String> {
+    fn matches(&self, text: &str, page_url: Option<&str>, fields: &Fields) -> Result<Option<String>, String> {
         let text_patterns: Vec<Arc<Regex>> =
             [self.words_regex()?, self.regex.as_deref().map(compile).transpose()?].into_iter().flatten().collect();
         let mut found = None;
@@ -129,9 +133,25 @@ impl Rule {
                 _ => return Ok(None),
             }
         }
+        for (key, pattern) in &self.fields {
+            let value = fields.get(key).map(super::request_type::shown);
+            match value {
+                Some(v) if compile(pattern)?.is_match(&v) => {
+                    let part = format!("{key} \"{v}\"");
+                    found = Some(match found {
+                        Some(text) => format!("{text} and {part}"),
+                        None => part,
+                    });
+                }
+                _ => return Ok(None),
+            }
+        }
         Ok(found)
     }
 }
+
+/// A request's type fields, as routing reads them.
+pub type Fields = serde_json::Map<String, serde_json::Value>;
 
 impl OwnershipMap {
     pub fn category(&self, key: &str) -> Option<&Category> {
@@ -150,12 +170,24 @@ impl OwnershipMap {
     }
 
     /// Routes a request: the first matching rule, else the category's owner.
-    pub fn route(&self, category: &str, title: &str, description: &str, page_url: Option<&str>) -> RoutingDecision {
-        let text = format!("{title}\n{description}");
+    /// Words and regexes read the title, the description and the type fields' values.
+    pub fn route(
+        &self,
+        category: &str,
+        title: &str,
+        description: &str,
+        page_url: Option<&str>,
+        fields: &Fields,
+    ) -> RoutingDecision {
+        let text = if fields.is_empty() {
+            format!("{title}\n{description}")
+        } else {
+            format!("{title}\n{description}\n{}", super::request_type::fields_text(fields))
+        };
         for rule in &self.rules {
             // Rules were validated when stored, so a compile error here cannot happen; skip
             // rather than fail the request if it somehow does.
-            if let Ok(Some(matched)) = rule.matches(&text, page_url) {
+            if let Ok(Some(matched)) = rule.matches(&text, page_url, fields) {
                 return RoutingDecision {
                     team: rule.team.clone(),
                     rule: Some(rule.name.clone()),
@@ -213,9 +245,14 @@ impl OwnershipMap {
                     errors.add(format!("rules[{i}].{field}"), e);
                 }
             }
+            for (key, pattern) in &r.fields {
+                if let Err(e) = validate_key(key).and_then(|()| compile(pattern).map(drop)) {
+                    errors.add(format!("rules[{i}].fields.{key}"), e);
+                }
+            }
             let no_words = r.words.iter().all(|w| w.trim().is_empty());
-            if no_words && r.regex.is_none() && r.page_url.is_none() {
-                errors.add(format!("rules[{i}]"), "needs words, a regex or a page_url pattern");
+            if no_words && r.regex.is_none() && r.page_url.is_none() && r.fields.is_empty() {
+                errors.add(format!("rules[{i}]"), "needs words, a regex, a page_url pattern or a field pattern");
             }
         }
         errors.finish(|| ())
@@ -250,6 +287,7 @@ pub(crate) mod tests {
                     words: vec!["site is down".into(), "outage".into()],
                     regex: None,
                     page_url: None,
+                    fields: Default::default(),
                     team: "it".into(),
                     priority: Some(Priority::P1),
                 },
@@ -258,6 +296,7 @@ pub(crate) mod tests {
                     words: vec![],
                     regex: None,
                     page_url: Some(r"^https://shop\.".into()),
+                    fields: Default::default(),
                     team: "it".into(),
                     priority: None,
                 },
@@ -267,7 +306,7 @@ pub(crate) mod tests {
 
     #[test]
     fn category_owner_decides_when_no_rule_matches() {
-        let d = sample_map().route("content", "New hero image", "for the spring campaign", None);
+        let d = sample_map().route("content", "New hero image", "for the spring campaign", None, &Fields::new());
         assert_eq!(d.team, "marketing");
         assert_eq!(d.rule, None);
         assert_eq!(d.reason, "category 'content' is owned by marketing");
@@ -275,7 +314,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_first_matching_rule_wins_and_quotes_what_it_matched() {
-        let d = sample_map().route("content", "Help", "The Site Is Down since 9", None);
+        let d = sample_map().route("content", "Help", "The Site Is Down since 9", None, &Fields::new());
         assert_eq!(d.team, "it");
         assert_eq!(d.rule.as_deref(), Some("outage words"));
         assert_eq!(d.reason, "rule 'outage words' matched \"Site Is Down\"");
@@ -284,20 +323,20 @@ pub(crate) mod tests {
 
     #[test]
     fn words_match_whole_words_only() {
-        let d = sample_map().route("content", "Outages page copy", "", None);
+        let d = sample_map().route("content", "Outages page copy", "", None, &Fields::new());
         assert_eq!(d.rule, None, "'outage' must not match inside 'Outages'");
     }
 
     #[test]
     fn page_url_rules_match_the_url() {
-        let d = sample_map().route("content", "Copy", "x", Some("https://shop.example.com/a"));
+        let d = sample_map().route("content", "Copy", "x", Some("https://shop.example.com/a"), &Fields::new());
         assert_eq!(d.rule.as_deref(), Some("shop pages"));
         assert_eq!(d.reason, "rule 'shop pages' matched page_url \"https://shop.example.com/a\"");
     }
 
     #[test]
     fn other_goes_to_the_fallback_team() {
-        let d = sample_map().route("other", "Something", "else", None);
+        let d = sample_map().route("other", "Something", "else", None, &Fields::new());
         assert_eq!((d.team.as_str(), d.reason.as_str()), ("it", "category 'other' goes to the fallback team it"));
     }
 
@@ -312,6 +351,7 @@ pub(crate) mod tests {
             words: vec![],
             regex: None,
             page_url: None,
+            fields: Default::default(),
             team: "it".into(),
             priority: None,
         });

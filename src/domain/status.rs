@@ -1,7 +1,10 @@
 //! The request lifecycle and the moves it allows.
 //!
-//! new → acknowledged → in_progress ⇄ waiting_on_requester → resolved → closed;
-//! rejected from any open state; reopen takes resolved back to in_progress.
+//! new → acknowledged → in_progress ⇄ waiting_on_requester | waiting → resolved → closed;
+//! rejected (by the team) or withdrawn (by the requester) from any open state; reopen takes
+//! resolved back to in_progress. `waiting` carries a reason from the admins' list (a vendor, an
+//! agency, another team, a scheduled date), kept beside the status, so the set of statuses
+//! stays fixed whatever reasons are configured.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,20 +16,26 @@ pub enum Status {
     Acknowledged,
     InProgress,
     WaitingOnRequester,
+    /// Waiting on someone or something other than the requester, for a configured reason.
+    Waiting,
     Resolved,
     Closed,
     Rejected,
+    /// Taken back by its requester: terminal, like rejected, and counted apart from it.
+    Withdrawn,
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 9] = [
         Self::New,
         Self::Acknowledged,
         Self::InProgress,
         Self::WaitingOnRequester,
+        Self::Waiting,
         Self::Resolved,
         Self::Closed,
         Self::Rejected,
+        Self::Withdrawn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,9 +44,11 @@ impl Status {
             Self::Acknowledged => "acknowledged",
             Self::InProgress => "in_progress",
             Self::WaitingOnRequester => "waiting_on_requester",
+            Self::Waiting => "waiting",
             Self::Resolved => "resolved",
             Self::Closed => "closed",
             Self::Rejected => "rejected",
+            Self::Withdrawn => "withdrawn",
         }
     }
 
@@ -48,21 +59,22 @@ impl Status {
         })
     }
 
-    /// Open requests are still someone's work: not resolved, closed or rejected.
+    /// Open requests are still someone's work: not resolved, closed, rejected or withdrawn.
     pub fn is_open(self) -> bool {
-        matches!(self, Self::New | Self::Acknowledged | Self::InProgress | Self::WaitingOnRequester)
+        matches!(self, Self::New | Self::Acknowledged | Self::InProgress | Self::WaitingOnRequester | Self::Waiting)
     }
 
-    /// The statuses this one may move to.
+    /// The statuses this one may move to. `waiting` → `waiting` changes the reason.
     pub fn allowed_moves(self) -> &'static [Status] {
         use Status::*;
         match self {
-            New => &[Acknowledged, Rejected],
-            Acknowledged => &[InProgress, Rejected],
-            InProgress => &[WaitingOnRequester, Resolved, Rejected],
-            WaitingOnRequester => &[InProgress, Resolved, Rejected],
+            New => &[Acknowledged, Rejected, Withdrawn],
+            Acknowledged => &[InProgress, Rejected, Withdrawn],
+            InProgress => &[WaitingOnRequester, Waiting, Resolved, Rejected, Withdrawn],
+            WaitingOnRequester => &[InProgress, Waiting, Resolved, Rejected, Withdrawn],
+            Waiting => &[InProgress, WaitingOnRequester, Waiting, Resolved, Rejected, Withdrawn],
             Resolved => &[Closed, InProgress],
-            Closed | Rejected => &[],
+            Closed | Rejected | Withdrawn => &[],
         }
     }
 
@@ -89,13 +101,25 @@ mod tests {
             (Acknowledged, InProgress),
             (Acknowledged, Rejected),
             (InProgress, WaitingOnRequester),
+            (InProgress, Waiting),
             (InProgress, Resolved),
             (InProgress, Rejected),
             (WaitingOnRequester, InProgress),
+            (WaitingOnRequester, Waiting),
             (WaitingOnRequester, Resolved),
             (WaitingOnRequester, Rejected),
+            (Waiting, InProgress),
+            (Waiting, WaitingOnRequester),
+            (Waiting, Waiting),
+            (Waiting, Resolved),
+            (Waiting, Rejected),
             (Resolved, Closed),
             (Resolved, InProgress),
+            (New, Withdrawn),
+            (Acknowledged, Withdrawn),
+            (InProgress, Withdrawn),
+            (WaitingOnRequester, Withdrawn),
+            (Waiting, Withdrawn),
         ];
         for from in Status::ALL {
             for to in Status::ALL {

@@ -25,7 +25,7 @@ pub struct ListQuery {
     pub team: Option<String>,
     /// One status, or several separated by commas (`new,acknowledged`).
     #[param(
-        pattern = r"^((new|acknowledged|in_progress|waiting_on_requester|resolved|closed|rejected)(,(new|acknowledged|in_progress|waiting_on_requester|resolved|closed|rejected))*)?$"
+        pattern = r"^((new|acknowledged|in_progress|waiting_on_requester|waiting|resolved|closed|rejected|withdrawn)(,(new|acknowledged|in_progress|waiting_on_requester|waiting|resolved|closed|rejected|withdrawn))*)?$"
     )]
     pub status: Option<String>,
     /// Assignee email, or `none` for unassigned.

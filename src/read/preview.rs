@@ -26,7 +26,7 @@ pub fn preview(
             .map_err(|_| Error::validation("at", format!("must be an RFC 3339 time (got '{s}')")))?,
     };
     let current = config.current(conn)?;
-    let new = NewRequest::parse(input, &current.map).map_err(Error::Validation)?;
+    let new = NewRequest::parse_typed(input, &current.map, &current.types, false).map_err(Error::Validation)?;
     let decision = route(&current.map, &new);
     let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
     let config = &current.sla;

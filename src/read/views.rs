@@ -43,8 +43,14 @@ pub struct RequestView {
     pub priority: String,
     pub page_url: Option<String>,
     pub desired_date: Option<NaiveDate>,
-    /// new, acknowledged, in_progress, waiting_on_requester, resolved, closed, rejected.
+    /// new, acknowledged, in_progress, waiting_on_requester, waiting (with `waiting_reason`), resolved, closed, rejected, withdrawn.
     pub status: String,
+    /// While `waiting`: the key of the admins' reason (`vendor`, `agency`, ...).
+    pub waiting_reason: Option<String>,
+    /// The request type's fields (`GET /api/v1/request-types`), `{key: value}`: text, URLs and
+    /// dates (YYYY-MM-DD) as strings, yes/no as booleans. Empty when its category has none.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
     pub team: String,
     pub assignee: Option<Person>,
     pub requester: Person,
@@ -177,6 +183,8 @@ fn view(row: ListedRequest, people: People, sla: SlaView) -> RequestView {
         page_url: row.page_url,
         desired_date: row.desired_date,
         status: row.status,
+        waiting_reason: row.waiting_reason,
+        fields: crate::domain::request_type::stored_fields(row.fields.as_deref()),
         team: row.team_key,
     }
 }

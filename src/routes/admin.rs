@@ -11,7 +11,10 @@ use crate::service::admin::{
     self, CalendarsInput, CalendarsView, CategoriesInput, CategoriesView, RulesInput, RulesView, SlaPoliciesInput,
     SlaPoliciesView, TeamView,
 };
+use crate::domain::request_type::RequestType;
+use crate::domain::sla::WaitingReason;
 use crate::service::audit::{self, AuditEntry};
+use crate::service::request_types;
 use crate::service::tokens::{self, TokenView};
 use crate::state::AppState;
 
@@ -26,6 +29,10 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(put_calendars)
         .service(list_sla_policies)
         .service(put_sla_policies)
+        .service(list_request_types)
+        .service(put_request_types)
+        .service(list_waiting_reasons)
+        .service(put_waiting_reasons)
         .service(list_audit)
         .service(list_tokens)
         .service(revoke_token);
@@ -131,6 +138,53 @@ pub async fn put_sla_policies(
     let (now, input) = (state.clock.now(), body);
     let changed = state.run(move |c| admin::put_sla_policies(c, &actor, input, now)).await?;
     Ok(web::Json(admin::sla_policies_view(changed)))
+}
+
+/// The request types in force: per category, the fields a request of that kind asks for.
+#[utoipa::path(tag = "configuration", responses((status = 200, body = Vec<RequestType>), (status = 401, body = ErrorBody)))]
+#[get("/request-types")]
+pub async fn list_request_types(
+    state: web::Data<AppState>,
+    _actor: Actor,
+) -> Result<web::Json<Vec<RequestType>>, ApiError> {
+    Ok(web::Json(state.run(request_types::current).await?))
+}
+
+/// Replace the request types (admins): a new version. Requests filed before keep the fields
+/// they were filed with.
+#[utoipa::path(tag = "configuration", request_body = Vec<RequestType>, responses(
+    (status = 200, body = Vec<RequestType>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[put("/request-types")]
+pub async fn put_request_types(
+    state: web::Data<AppState>,
+    AdminBody { actor, body }: AdminBody<Vec<RequestType>>,
+) -> Result<web::Json<Vec<RequestType>>, ApiError> {
+    let now = state.clock.now();
+    Ok(web::Json(state.run(move |c| request_types::put(c, &actor, body, now)).await?))
+}
+
+/// What a request may wait on besides its requester: the reasons of the `waiting` status, each
+/// saying whether it pauses the SLA clocks.
+#[utoipa::path(tag = "sla", responses((status = 200, body = Vec<WaitingReason>), (status = 401, body = ErrorBody)))]
+#[get("/waiting-reasons")]
+pub async fn list_waiting_reasons(
+    state: web::Data<AppState>,
+    _actor: Actor,
+) -> Result<web::Json<Vec<WaitingReason>>, ApiError> {
+    Ok(web::Json(state.run(request_types::waiting_reasons).await?))
+}
+
+/// Replace the waiting reasons (admins): a new SLA version. A request already waiting keeps
+/// what its move recorded (its reason, and whether it paused the clocks).
+#[utoipa::path(tag = "sla", request_body = Vec<WaitingReason>, responses(
+    (status = 200, body = Vec<WaitingReason>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[put("/waiting-reasons")]
+pub async fn put_waiting_reasons(
+    state: web::Data<AppState>,
+    AdminBody { actor, body }: AdminBody<Vec<WaitingReason>>,
+) -> Result<web::Json<Vec<WaitingReason>>, ApiError> {
+    let now = state.clock.now();
+    Ok(web::Json(state.run(move |c| request_types::put_waiting_reasons(c, &actor, body, now)).await?))
 }
 
 /// The newest 200 configuration changes (admins).

@@ -101,9 +101,22 @@ async fn create_request_with_files(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = ["title", "description", "category", "priority", "page_url", "desired_date", "watchers"];
+    let fields = ["title", "description", "category", "priority", "page_url", "desired_date", "watchers", "fields"];
     let upload = super::upload::receive(&state, &actor, &req, payload, &fields).await?;
     let text = |name: &str| upload.field(name).map(str::to_owned);
+    // The type's fields as one JSON object, as in the JSON body.
+    let type_fields = match upload.field("fields").map(serde_json::from_str::<serde_json::Map<_, _>>) {
+        None => Ok(Default::default()),
+        Some(Ok(map)) => Ok(map),
+        Some(Err(_)) => Err(crate::domain::FieldErrors::single("fields", "must be a JSON object of the type's fields")),
+    };
+    let type_fields = match type_fields {
+        Ok(map) => map,
+        Err(errors) => {
+            super::upload::discard(&state, upload.ids()).await;
+            return Err(ApiError::Validation(errors));
+        }
+    };
     let input = RequestInput {
         title: text("title").unwrap_or_default(),
         description: text("description").unwrap_or_default(),
@@ -113,6 +126,7 @@ async fn create_request_with_files(
         desired_date: text("desired_date"),
         at: None,
         watchers: text("watchers").map(|w| split_addresses(&w)).unwrap_or_default(),
+        fields: type_fields,
     };
     let ids = upload.ids();
     let idempotency = match req.headers().get(IDEMPOTENCY_KEY) {

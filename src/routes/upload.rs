@@ -33,6 +33,26 @@ impl Upload {
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields.get(name).map(String::as_str)
     }
+
+    /// The request type's fields a form sent as `field.{key}` parts.
+    pub fn type_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        type_fields(self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+}
+
+/// A form's name for a request type's field: `field.{key}`.
+pub const TYPE_FIELD: &str = "field.";
+/// In the list of a form's fields: any `field.{key}` is taken.
+pub const TYPE_FIELDS: &str = "field.*";
+
+/// `field.{key}` entries of a form as type field values (text; `domain::request_type` reads
+/// yes/no from it). Empty values are left out.
+pub fn type_fields<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> serde_json::Map<String, serde_json::Value> {
+    pairs
+        .filter_map(|(k, v)| Some((k.strip_prefix(TYPE_FIELD)?, v)))
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k.to_owned(), serde_json::Value::String(v.to_owned())))
+        .collect()
 }
 
 /// Matches a `multipart/form-data` body.
@@ -103,7 +123,8 @@ async fn read(
     while let Some(mut part) = parts.try_next().await.map_err(broken)? {
         let name = part.name().unwrap_or_default().to_owned();
         let file_name = part.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
-        if name != "file" && !fields.contains(&name.as_str()) {
+        let type_field = name.starts_with(TYPE_FIELD) && fields.contains(&TYPE_FIELDS);
+        if name != "file" && !fields.contains(&name.as_str()) && !type_field {
             return Err(ApiError::Validation(FieldErrors::single(name, "is not a field of this form")));
         }
         if name == "file" && file_name.is_none() {

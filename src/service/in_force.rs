@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::db::{self, AnyConnection, TeamRow};
 use crate::domain::OwnershipMap;
+use crate::domain::request_type::RequestType;
 use crate::domain::sla::SlaConfig;
 use crate::service::{Error, admin};
 
@@ -21,11 +22,19 @@ pub struct InForce {
     pub sla_version: i32,
     pub sla: Arc<SlaConfig>,
     pub teams: Vec<TeamRow>,
+    /// The request types in force (none stored yet: no category asks for fields).
+    pub types_version: Option<i32>,
+    pub types: Vec<RequestType>,
 }
 
 impl InForce {
     pub fn team(&self, key: &str) -> Option<&TeamRow> {
         self.teams.iter().find(|t| t.key == key)
+    }
+
+    /// The fields `category` asks for now.
+    pub fn request_type(&self, category: &str) -> Option<&RequestType> {
+        crate::domain::request_type::type_of(&self.types, category)
     }
 }
 
@@ -50,7 +59,10 @@ impl ConfigCache {
 
 fn load(conn: &mut AnyConnection, stamp: i64) -> Result<InForce, Error> {
     let (map, sla) = (admin::current(conn)?, admin::current_sla(conn)?);
+    let types = db::current_types(conn)?;
     Ok(InForce {
+        types_version: types.as_ref().map(|t| t.version),
+        types: types.map(|t| t.types).unwrap_or_default(),
         stamp,
         map_version: map.version,
         map: map.map,

@@ -20,6 +20,7 @@ pub mod intake;
 pub mod ledger;
 pub mod mail;
 pub mod notify;
+pub mod request_types;
 pub mod requests;
 pub mod security_log;
 pub mod seed;

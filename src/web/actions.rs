@@ -216,7 +216,12 @@ pub async fn change_status(
 ) -> Result<HttpResponse, PageError> {
     act(state, user, key.into_inner(), form.into_inner(), "status", |conn, actor, notifier, key, f, now| {
         let note = Some(f.note.clone()).filter(|n| !n.trim().is_empty());
-        workflow::change_status(conn, actor, notifier, key, &StatusInput { status: f.status.clone(), note }, now)
+        // The page offers each waiting reason as its own choice: `waiting:vendor`.
+        let (status, reason) = match f.status.split_once(':') {
+            Some((status, reason)) => (status.to_owned(), Some(reason.to_owned())),
+            None => (f.status.clone(), None),
+        };
+        workflow::change_status(conn, actor, notifier, key, &StatusInput { status, note, reason }, now)
     })
     .await
 }

@@ -34,9 +34,14 @@ pub fn history_line(e: &EventView, staff: bool, teams: &[TeamView]) -> HistoryLi
             (format!("routed to {}: {}", name(team), super::named_reason(reason, teams)), None)
         }
         Event::Imported(imported) => (format!("imported from {}", imported.source), None),
+        Event::Withdrawn(m) => ("withdrew the request".to_owned(), m.note.clone().filter(|n| !n.is_empty())),
         Event::Acknowledged(m) | Event::StatusChanged(m) | Event::Rejected(m) | Event::Reopened(m) => {
             let note = m.note.clone().filter(|n| !n.is_empty());
-            (format!("moved it from {} to {}", status(m.from), status(m.to)), note)
+            let to = match &m.waiting {
+                Some(w) => format!("{} on {}", status(m.to), w.reason.replace('_', " ")),
+                None => status(m.to).to_owned(),
+            };
+            (format!("moved it from {} to {to}", status(m.from)), note)
         }
         Event::FirstResponse { .. } => ("gave the first response".to_owned(), None),
         Event::FirstAnswer { .. } => ("gave the first answer".to_owned(), None),

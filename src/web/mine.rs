@@ -68,7 +68,7 @@ pub struct MineQuery {
 fn group(status: &str) -> u8 {
     match status {
         "waiting_on_requester" => 0,
-        "new" | "acknowledged" | "in_progress" => 1,
+        "new" | "acknowledged" | "in_progress" | "waiting" => 1,
         _ => 2,
     }
 }
@@ -81,8 +81,8 @@ pub async fn mine(
     let now = state.clock.now();
     let query = query.into_inner();
     let status = match query.show.as_str() {
-        "open" => Some("new,acknowledged,in_progress,waiting_on_requester".to_owned()),
-        "closed" => Some("resolved,closed,rejected".to_owned()),
+        "open" => Some("new,acknowledged,in_progress,waiting_on_requester,waiting".to_owned()),
+        "closed" => Some("resolved,closed,rejected,withdrawn".to_owned()),
         _ => None,
     };
     let q = Some(query.q.trim().to_owned()).filter(|q| !q.is_empty());

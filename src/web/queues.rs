@@ -347,7 +347,7 @@ impl Bulk {
         key: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), crate::service::Error> {
-        let status = |status: &str| StatusInput { status: status.to_owned(), note: None };
+        let status = |status: &str| StatusInput { status: status.to_owned(), note: None, reason: None };
         match self {
             Self::Acknowledge => workflow::change_status_via(
                 conn,

@@ -70,6 +70,9 @@ pub struct RequestForm {
     /// Colleagues to keep informed: addresses separated by commas or spaces.
     #[serde(default)]
     watchers: String,
+    /// The category's fields, sent as `field.{key}` (and nothing else the form does not name).
+    #[serde(flatten)]
+    type_fields: std::collections::BTreeMap<String, String>,
 }
 
 impl RequestForm {
@@ -84,6 +87,7 @@ impl RequestForm {
             desired_date: optional(&self.desired_date),
             at: None,
             watchers: split_addresses(&self.watchers),
+            fields: crate::routes::upload::type_fields(self.type_fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         }
     }
 }
@@ -182,6 +186,7 @@ async fn file_with_files(
         "action",
         "idempotency_key",
         "watchers",
+        crate::routes::upload::TYPE_FIELDS,
     ];
     let upload = crate::routes::upload::receive(&state, &user.actor, &req, payload, &fields).await?;
     let field = |name: &str| upload.field(name).unwrap_or_default().to_owned();
@@ -196,6 +201,7 @@ async fn file_with_files(
         action: field("action"),
         idempotency_key: field("idempotency_key"),
         watchers: field("watchers"),
+        type_fields: upload.type_fields().into_iter().map(|(k, v)| (format!("field.{k}"), super::super::domain::request_type::shown(&v))).collect(),
     };
     let ids = upload.ids();
     let checked = user.check_csrf(&form.csrf);

@@ -106,6 +106,9 @@ pub fn test_settings(database_url: &str) -> Settings {
     // Tests that count mail count the team's and the requester's updates; the receipt on filing
     // is tested where it is turned back on (tests/api/mail_in.rs).
     settings.mail.confirm_filing = false;
+    // Tests that file name their category's fields where they test them (request_types.rs);
+    // the others file into categories that ask for none.
+    settings.request_types.seed_defaults = false;
     settings.server.bind = "127.0.0.1:0".parse().unwrap();
     settings
 }

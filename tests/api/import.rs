@@ -252,7 +252,7 @@ Answered,bug,it,,ann@example.org,2026-11-09T09:00:00Z,2026-11-09T10:00:00Z,,done
             error(7, "resolved_at", "must be empty for an open status (in_progress)"),
             error(8, "created_at", "is in the future (got '2026-12-01T09:00:00Z', now is 2026-11-16T09:00:00+00:00)"),
             error(9, "row", "has 3 fields; the header has 9"),
-            error(10, "status", "unknown status 'done'; one of new, acknowledged, in_progress, waiting_on_requester, resolved, closed, rejected"),
+            error(10, "status", "unknown status 'done'; one of new, acknowledged, in_progress, waiting_on_requester, waiting, resolved, closed, rejected, withdrawn"),
         ]);
         assert_eq!(rejected.total, 15);
         assert!(rejected.to_string().starts_with("line 2: title: is required\n"), "{rejected}");

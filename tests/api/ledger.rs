@@ -163,10 +163,10 @@ on_both_backends! {
         {
             let pool = connect(&app.database_url);
             let mut conn = pool.get().unwrap();
-            let reverted = [(); 21].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
+            let reverted = [(); 22].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
             assert_eq!(
                 reverted,
-                ["20261207000027", "20261207000026", "20261207000025", "20261207000024", "20261207000023", "20261207000022", "20261207000021", "20261207000020", "20261207000019", "20261207000018", "20261207000017", "20261207000016", "20261207000015", "20261207000014", "20261207000013", "20261207000012", "20261207000011", "20261207000010", "20261202000009", "20261202000008", "20261202000007"],
+                ["20261207000028", "20261207000027", "20261207000026", "20261207000025", "20261207000024", "20261207000023", "20261207000022", "20261207000021", "20261207000020", "20261207000019", "20261207000018", "20261207000017", "20261207000016", "20261207000015", "20261207000014", "20261207000013", "20261207000012", "20261207000011", "20261207000010", "20261202000009", "20261202000008", "20261202000007"],
                 "the resolved index's, the P1 index's, saved views', canned replies', links', mail in's (reply keys, leases), watchers', inbound mail's, attachments', the digest opt-out's, keys in byte order', people's time zones', the lighter writes', single sign-on's, the accounts', the idempotency keys', the sign-in throttle's, the configuration stamp's, the report indexes', the facts' and the ledger's migrations"
             );
         }
@@ -297,9 +297,12 @@ on_both_backends! {
                     Step::Move(n, note) => {
                         let from = Status::parse(&current.status).unwrap();
                         let Some(to) = from.allowed_moves().get(n % from.allowed_moves().len().max(1)) else { continue };
-                        let who = if from == Status::Resolved { &ann } else { agent };
+                        let who = if from == Status::Resolved || *to == Status::Withdrawn { &ann } else { agent };
                         let note = (*note || *to == Status::Rejected).then(|| "a note".to_owned());
-                        let input = requests::StatusInput { status: to.as_str().into(), note };
+                        // Waiting on a vendor pauses the clocks; on another team it does not.
+                        let reason = (*to == Status::Waiting)
+                            .then(|| if n % 2 == 0 { "vendor" } else { "another_team" }.to_owned());
+                        let input = requests::StatusInput { status: to.as_str().into(), note, reason };
                         let _ = requests::change_status(conn, who, &notifier, &key, &input, now);
                     }
                     Step::Comment { internal, by_requester } => {

@@ -6,6 +6,15 @@ use serde_json::json;
 use crate::helpers::*;
 use crate::on_both_backends;
 
+/// Moves a request as the one who may: the requester withdraws, the team does the rest;
+/// `waiting:{reason}` is the move to waiting for that reason.
+async fn move_to(app: &TestApp, cast: &Cast, key: &str, step: &str, note: Option<&str>) -> Reply {
+    let (status, reason) = step.split_once(':').map_or((step, None), |(s, r)| (s, Some(r)));
+    let who = if status == "withdrawn" { &cast.ann } else { &cast.ian };
+    let body = json!({ "status": status, "note": note, "reason": reason });
+    app.post(&format!("/api/v1/requests/{key}/status"), who, body).await
+}
+
 /// The moves (and notes) that take a new request to `target`.
 fn path_to(target: Status) -> Vec<(&'static str, Option<&'static str>)> {
     let ack = ("acknowledged", None);
@@ -15,6 +24,8 @@ fn path_to(target: Status) -> Vec<(&'static str, Option<&'static str>)> {
         Status::Acknowledged => vec![ack],
         Status::InProgress => vec![ack, work],
         Status::WaitingOnRequester => vec![ack, work, ("waiting_on_requester", None)],
+        Status::Waiting => vec![ack, work, ("waiting:vendor", None)],
+        Status::Withdrawn => vec![("withdrawn", None)],
         Status::Resolved => vec![ack, work, ("resolved", None)],
         Status::Closed => vec![ack, work, ("resolved", None), ("closed", None)],
         Status::Rejected => vec![("rejected", Some("duplicate of CR-1"))],
@@ -29,9 +40,11 @@ on_both_backends! {
                 let r = app.file(&cast.ann, "Fix the footer", "Broken link", "bug").await;
                 let key = r["key"].as_str().unwrap();
                 for (step, note) in path_to(from) {
-                    app.set_status(&cast.ian, key, step, note).await.ok();
+                    move_to(&app, &cast, key, step, note).await.ok();
                 }
-                let reply = app.set_status(&cast.ian, key, to.as_str(), Some("because")).await;
+                // A move to waiting names a reason other than the one it may wait for already.
+                let step = if to == Status::Waiting { "waiting:agency" } else { to.as_str() };
+                let reply = move_to(&app, &cast, key, step, Some("because")).await;
                 if from.can_move_to(to) {
                     let body = reply.ok();
                     assert_eq!(body["status"], to.as_str(), "{from} -> {to}");

@@ -40,6 +40,7 @@ pub enum Event {
     StatusChanged(StatusMove),
     Rejected(StatusMove),
     Reopened(StatusMove),
+    Withdrawn(StatusMove),
     /// The first-response clock stopped: the owning team's first public action.
     FirstResponse {
         /// What did it: `status_changed` (a status click) or `comment`.
@@ -134,6 +135,18 @@ pub struct StatusMove {
     pub to: Status,
     #[serde(default)]
     pub note: Option<String>,
+    /// For a move to `waiting`: on what, and whether that paused the clocks when it was made
+    /// (recorded, so a later change to the reasons' list never rewrites the past).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<WaitingOn>,
+}
+
+/// What a request waits on, as a move to `waiting` recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitingOn {
+    /// The key of the admins' reason (`vendor`, `agency`, ...).
+    pub reason: String,
+    pub pauses: bool,
 }
 
 /// The payload of an escalation event.
@@ -187,7 +200,7 @@ impl Imported {
         if let (Some(at), Status::Resolved | Status::Closed) = (self.resolved_at, self.status) {
             changes.push((at, Change::Status(Status::Resolved)));
         }
-        if let (Some(at), Status::Closed | Status::Rejected) = (self.closed_at, self.status) {
+        if let (Some(at), Status::Closed | Status::Rejected | Status::Withdrawn) = (self.closed_at, self.status) {
             changes.push((at, Change::Status(self.status)));
         }
         changes
@@ -215,10 +228,16 @@ pub struct UnreadableEvent {
 impl Event {
     /// A status move, named by its kind.
     pub fn status_move(from: Status, to: Status, note: Option<&str>) -> Self {
-        let payload = StatusMove { from, to, note: note.map(str::to_owned) };
+        Self::status_move_waiting(from, to, note, None)
+    }
+
+    /// A status move with what a move to `waiting` waits on.
+    pub fn status_move_waiting(from: Status, to: Status, note: Option<&str>, waiting: Option<WaitingOn>) -> Self {
+        let payload = StatusMove { from, to, note: note.map(str::to_owned), waiting };
         match (from, to) {
             (_, Status::Acknowledged) => Self::Acknowledged(payload),
             (_, Status::Rejected) => Self::Rejected(payload),
+            (_, Status::Withdrawn) => Self::Withdrawn(payload),
             (Status::Resolved, Status::InProgress) => Self::Reopened(payload),
             _ => Self::StatusChanged(payload),
         }
@@ -242,6 +261,7 @@ impl Event {
             Self::StatusChanged(_) => "status_changed",
             Self::Rejected(_) => "rejected",
             Self::Reopened(_) => "reopened",
+            Self::Withdrawn(_) => "withdrawn",
             Self::FirstResponse { .. } => "first_response",
             Self::FirstAnswer { .. } => "first_answer",
             Self::Commented { .. } => "commented",
@@ -270,10 +290,14 @@ impl Event {
         }
     }
 
-    /// The move, for the four status-move kinds.
+    /// The move, for the five status-move kinds.
     pub fn status_change(&self) -> Option<&StatusMove> {
         match self {
-            Self::Acknowledged(m) | Self::StatusChanged(m) | Self::Rejected(m) | Self::Reopened(m) => Some(m),
+            Self::Acknowledged(m)
+            | Self::StatusChanged(m)
+            | Self::Rejected(m)
+            | Self::Reopened(m)
+            | Self::Withdrawn(m) => Some(m),
             _ => None,
         }
     }
@@ -308,9 +332,16 @@ impl Event {
     /// What the event changes for the clocks, in order.
     fn changes(&self, at: DateTime<Utc>) -> Vec<(DateTime<Utc>, Change)> {
         match self {
-            Self::Acknowledged(m) | Self::StatusChanged(m) | Self::Rejected(m) | Self::Reopened(m) => {
-                vec![(at, Change::Status(m.to))]
-            }
+            Self::Acknowledged(m)
+            | Self::StatusChanged(m)
+            | Self::Rejected(m)
+            | Self::Reopened(m)
+            | Self::Withdrawn(m) => match (&m.waiting, m.to) {
+                (Some(w), Status::Waiting) => {
+                    vec![(at, Change::Waiting { reason: w.reason.clone(), pauses: w.pauses })]
+                }
+                _ => vec![(at, Change::Status(m.to))],
+            },
             Self::Reassigned { to, .. } => vec![(at, Change::Team(to.clone()))],
             Self::FirstResponse { via, .. } if via == FIRST_RESPONSE_BY_COMMENT => {
                 vec![(at, Change::FirstResponse), (at, Change::FirstAnswer)]

@@ -100,25 +100,26 @@ pub fn derive(t: &Timeline, config: &SlaConfig, kind: ClockKind) -> Option<Clock
     // Walk the life in pieces: each piece runs or not, under one team's policy.
     let mut pieces: Vec<(DateTime<Utc>, bool, String)> = Vec::new();
     let mut team = t.team.clone();
-    let mut status = Status::New;
+    let mut holding = Holder::Team;
     let mut responded = false;
-    let runs_now = |status: Status, responded: bool| match kind {
-        ClockKind::FirstResponse => !responded && holder(status) == Holder::Team,
-        ClockKind::Resolution => holder(status) == Holder::Team,
+    let runs_now = |holding: Holder, responded: bool| match kind {
+        ClockKind::FirstResponse => !responded && holding == Holder::Team,
+        ClockKind::Resolution => holding == Holder::Team,
     };
     pieces.push((t.created_at, true, team.clone()));
     for (at, change) in &t.changes {
         match change {
-            Change::Status(s) => status = *s,
+            Change::Status(s) => holding = holder(*s),
+            Change::Waiting { pauses, .. } => holding = waiting_holder(*pauses),
             Change::Team(new) => team = new.clone(),
             Change::FirstResponse => responded = true,
             Change::FirstAnswer => continue,
         }
-        pieces.push((*at, runs_now(status, responded), team.clone()));
+        pieces.push((*at, runs_now(holding, responded), team.clone()));
     }
     let stopped = match kind {
-        ClockKind::FirstResponse => responded || holder(status) == Holder::Resolved,
-        ClockKind::Resolution => holder(status) == Holder::Resolved,
+        ClockKind::FirstResponse => responded || holding == Holder::Resolved,
+        ClockKind::Resolution => holding == Holder::Resolved,
     };
     let policy = config.policy(&team, t.priority)?;
     let mut plan = ClockPlan {
@@ -127,7 +128,7 @@ pub fn derive(t: &Timeline, config: &SlaConfig, kind: ClockKind) -> Option<Clock
         calendar: config.calendar_of(policy).name().to_owned(),
         at_risk_share: policy.at_risk_share,
         stopped_at: None,
-        paused: !stopped && !runs_now(status, responded),
+        paused: !stopped && !runs_now(holding, responded),
         due_at: None,
         levels: [None; 3],
         runs: Vec::new(),

@@ -15,6 +15,36 @@ pub struct SlaConfig {
     pub calendars: Vec<BusinessCalendar>,
     pub policies: Vec<Policy>,
     pub teams: Vec<TeamSla>,
+    /// What a request may wait on besides its requester: the reasons of the `waiting` status.
+    /// Versions stored before the list existed read with the defaults.
+    #[serde(default = "default_waiting_reasons")]
+    pub waiting_reasons: Vec<WaitingReason>,
+}
+
+/// A reason of the `waiting` status, configured by admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitingReason {
+    /// Lower-case key (`vendor`), what `POST /api/v1/requests/{id}/status` names as `reason`.
+    pub key: String,
+    /// What people read: "Waiting on a vendor".
+    pub label: String,
+    /// Whether the SLA clocks stop while a request waits for this reason. A pausing reason
+    /// puts the time in the ledger under the `waiting` holder; one that does not leaves it the
+    /// team's.
+    pub pauses_clocks: bool,
+}
+
+/// The reasons a new installation starts with.
+pub fn default_waiting_reasons() -> Vec<WaitingReason> {
+    [
+        ("vendor", "Waiting on a vendor", true),
+        ("agency", "Waiting on an agency", true),
+        ("another_team", "Waiting on another team", false),
+        ("scheduled", "Ready, scheduled to go live on a date", true),
+    ]
+    .map(|(key, label, pauses_clocks)| WaitingReason { key: key.into(), label: label.into(), pauses_clocks })
+    .to_vec()
 }
 
 /// Targets for one team and priority.
@@ -51,6 +81,10 @@ pub struct TeamSla {
 pub const BUSINESS: &str = "business";
 
 impl SlaConfig {
+    pub fn waiting_reason(&self, key: &str) -> Option<&WaitingReason> {
+        self.waiting_reasons.iter().find(|r| r.key == key)
+    }
+
     pub fn team(&self, team: &str) -> Option<&TeamSla> {
         self.teams.iter().find(|t| t.team == team)
     }
@@ -126,6 +160,19 @@ impl SlaConfig {
                 errors.add(at("priority"), format!("duplicate policy for {} {}", p.team, p.priority.as_str()));
             }
         }
+        for (i, r) in self.waiting_reasons.iter().enumerate() {
+            let at = |f: &str| format!("waiting_reasons[{i}].{f}");
+            if let Err(problem) = crate::domain::routing::validate_key(&r.key) {
+                errors.add(at("key"), problem);
+            } else if r.key == "requester" {
+                errors.add(at("key"), "'requester' is the waiting_on_requester status; choose another key");
+            } else if self.waiting_reasons[..i].iter().any(|o| o.key == r.key) {
+                errors.add(at("key"), format!("duplicate reason '{}'", r.key));
+            }
+            if r.label.trim().is_empty() || r.label.chars().count() > 80 {
+                errors.add(at("label"), "must be 1 to 80 characters");
+            }
+        }
         errors.finish(|| ())
     }
 }
@@ -172,6 +219,8 @@ pub struct Timeline {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Status(Status),
+    /// Moved to `waiting` on `reason`; `pauses` says whether the clocks stop meanwhile.
+    Waiting { reason: String, pauses: bool },
     /// Handed over to this team.
     Team(String),
     /// The owning team's first response in its hold (the request's first one stops its clock).
@@ -186,17 +235,21 @@ pub enum Change {
 pub enum Holder {
     Team,
     Requester,
+    /// Waiting on someone else (a vendor, an agency, ...) for a reason that pauses the clocks;
+    /// a reason that does not pause them leaves the team holding the request.
+    Waiting,
     Resolved,
 }
 
 impl Holder {
-    pub const ALL: [Holder; 3] = [Self::Team, Self::Requester, Self::Resolved];
+    pub const ALL: [Holder; 4] = [Self::Team, Self::Requester, Self::Waiting, Self::Resolved];
 
     /// The stored and serialized name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Team => "team",
             Self::Requester => "requester",
+            Self::Waiting => "waiting",
             Self::Resolved => "resolved",
         }
     }
@@ -211,6 +264,8 @@ impl Holder {
 pub struct Segment {
     pub holder: Holder,
     pub team: String,
+    /// The waiting reason's key while the request waits on someone else.
+    pub waiting_on: Option<String>,
     pub from: DateTime<Utc>,
     /// Null while it lasts.
     pub to: Option<DateTime<Utc>>,
@@ -219,28 +274,37 @@ pub struct Segment {
 fn holder(status: Status) -> Holder {
     match status {
         Status::WaitingOnRequester => Holder::Requester,
-        Status::Resolved | Status::Closed | Status::Rejected => Holder::Resolved,
+        Status::Waiting => Holder::Waiting,
+        Status::Resolved | Status::Closed | Status::Rejected | Status::Withdrawn => Holder::Resolved,
         _ => Holder::Team,
     }
 }
 
+/// Who holds the request after a waiting move: nobody charged when the reason pauses the
+/// clocks, else still the team.
+fn waiting_holder(pauses: bool) -> Holder {
+    if pauses { Holder::Waiting } else { Holder::Team }
+}
+
 /// The request's life split at every change of holder or team.
 pub fn segments(t: &Timeline) -> Vec<Segment> {
-    let mut out = vec![Segment { holder: Holder::Team, team: t.team.clone(), from: t.created_at, to: None }];
+    let mut out =
+        vec![Segment { holder: Holder::Team, team: t.team.clone(), waiting_on: None, from: t.created_at, to: None }];
     for (at, change) in &t.changes {
         let Some(last) = out.last() else { break };
-        let (holder, team) = match change {
-            Change::Status(s) => (holder(*s), last.team.clone()),
-            Change::Team(team) => (last.holder, team.clone()),
+        let (holder, team, waiting_on) = match change {
+            Change::Status(s) => (holder(*s), last.team.clone(), None),
+            Change::Waiting { reason, pauses } => (waiting_holder(*pauses), last.team.clone(), Some(reason.clone())),
+            Change::Team(team) => (last.holder, team.clone(), last.waiting_on.clone()),
             Change::FirstResponse | Change::FirstAnswer => continue,
         };
-        if holder == last.holder && team == last.team {
+        if holder == last.holder && team == last.team && waiting_on == last.waiting_on {
             continue;
         }
         if let Some(last) = out.last_mut() {
             last.to = Some(*at);
         }
-        out.push(Segment { holder, team, from: *at, to: None });
+        out.push(Segment { holder, team, waiting_on, from: *at, to: None });
     }
     out
 }

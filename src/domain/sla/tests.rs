@@ -46,6 +46,7 @@ fn config(it_timezone: &str) -> SlaConfig {
             policy("it", Priority::P3, "business", 240, 2700),
             policy("marketing", Priority::P3, "business", 240, 2550),
         ],
+        waiting_reasons: super::default_waiting_reasons(),
     }
 }
 

@@ -321,6 +321,9 @@ fn parse_time(s: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Stri
 /// Which times a status needs and which it must not have.
 fn status_problems(status: Status, first: bool, resolved: bool) -> Vec<(usize, String)> {
     let mut problems = Vec::new();
+    if status == Status::Waiting {
+        problems.push((STATUS, "waiting needs a reason the history does not give: import it as in_progress".into()));
+    }
     match (status, first) {
         (Status::New, true) => problems.push((FIRST_RESPONSE, "must be empty for status new".into())),
         (Status::New, false) | (_, true) => {}

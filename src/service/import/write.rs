@@ -189,7 +189,7 @@ fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> Bui
     let (resolved_at, closed_at) = match r.status {
         Status::Resolved => (r.resolved_at, None),
         Status::Closed => (r.resolved_at, r.resolved_at),
-        Status::Rejected => (None, Some(r.resolved_at.or(r.first_response_at).unwrap_or(created))),
+        Status::Rejected | Status::Withdrawn => (None, Some(r.resolved_at.or(r.first_response_at).unwrap_or(created))),
         _ => (None, None),
     };
     let updated_at = [Some(created), r.first_response_at, r.resolved_at].into_iter().flatten().max().unwrap_or(created);
@@ -220,6 +220,9 @@ fn build(r: &ImportRow, number: i64, requester_id: &str, shared: &Shared) -> Bui
         // The imported first response is the owning team's, in its only hold.
         team_first_response_at: r.first_response_at.map(to_db),
         team_first_answer_at: None,
+        waiting_reason: None,
+        fields: None,
+        type_version: None,
         clocks: db::ClockColumns::default(),
     };
     let imported = Imported {

@@ -9,10 +9,13 @@ use utoipa::ToSchema;
 pub struct StatusInput {
     /// The status to move to: allowed or not from the request's current status (a 409 lists
     /// the moves allowed now).
-    #[schema(pattern = r"^(new|acknowledged|in_progress|waiting_on_requester|resolved|closed|rejected)$")]
+    #[schema(pattern = r"^(new|acknowledged|in_progress|waiting_on_requester|waiting|resolved|closed|rejected|withdrawn)$")]
     pub status: String,
     /// Why; required when rejecting.
     pub note: Option<String>,
+    /// For `waiting`, required: the key of one of the admins' waiting reasons
+    /// (`GET /api/v1/waiting-reasons`), e.g. `vendor`. Refused with any other status.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

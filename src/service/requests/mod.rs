@@ -18,7 +18,7 @@ use super::notify::{Notifier, Update};
 use super::sla;
 use crate::auth::Actor;
 use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
-use crate::domain::event::FIRST_RESPONSE_BY_COMMENT;
+use crate::domain::event::{FIRST_RESPONSE_BY_COMMENT, WaitingOn};
 use crate::domain::request::parse_text;
 use crate::domain::{Event, FieldErrors, NewRequest, Priority, RequestInput, RoutingDecision, Status};
 use crate::read::views::{Known, Person, RequestDetail, detail_of, request_detail, request_key};
@@ -40,7 +40,7 @@ pub const COMMENT_MAX: usize = 20_000;
 pub const REASON_MAX: usize = 2_000;
 
 pub(crate) fn route(map: &crate::domain::OwnershipMap, new: &NewRequest) -> RoutingDecision {
-    map.route(&new.category, &new.title, &new.description, new.page_url.as_deref())
+    map.route(&new.category, &new.title, &new.description, new.page_url.as_deref(), &new.fields)
 }
 
 /// Files a request in a write transaction of its own: validates it, routes it, stores it with
@@ -100,7 +100,9 @@ pub(crate) fn file_mailed(
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, Error> {
     let current = config.current(conn)?;
-    let new = NewRequest::parse(input, &current.map).map_err(Error::Validation)?;
+    // Mail cannot fill in a request type's fields: only the form and the API must.
+    let new = NewRequest::parse_typed(input, &current.map, &current.types, mailed.is_none())
+        .map_err(Error::Validation)?;
     let mut decision = route(&current.map, &new);
     if let Some(mailed) = mailed.filter(|m| decision.rule.is_none() && current.team(&m.team).is_some()) {
         decision.team = mailed.team.clone();
@@ -108,6 +110,7 @@ pub(crate) fn file_mailed(
     }
     // The requester's choice wins; a matching rule may suggest one when they made none.
     let priority = new.priority.or(decision.suggested_priority).unwrap_or_default();
+    let type_version = current.request_type(&new.category).and(current.types_version);
     let row = RequestRow {
         id: Uuid::now_v7().to_string(),
         number: db::next_request_number(conn)?,
@@ -134,6 +137,9 @@ pub(crate) fn file_mailed(
         first_answer_at: None,
         team_first_response_at: None,
         team_first_answer_at: None,
+        waiting_reason: None,
+        type_version,
+        fields: (!new.fields.is_empty()).then(|| serde_json::Value::Object(new.fields.clone()).to_string()),
         clocks: db::ClockColumns::default(),
     };
     let at = row.created_at;
@@ -237,7 +243,29 @@ fn apply_move(
     note: Option<&str>,
     how: Via,
 ) -> Result<(), Error> {
+    apply_move_waiting(conn, row, actor, to, note, None, how)
+}
+
+/// `apply_move`, with what a move to `waiting` waits on (checked by the caller).
+fn apply_move_waiting(
+    conn: &mut AnyConnection,
+    row: &mut RequestRow,
+    actor: &Actor,
+    to: Status,
+    note: Option<&str>,
+    waiting: Option<WaitingOn>,
+    how: Via,
+) -> Result<(), Error> {
     let from = status_of(row)?;
+    let same_wait = from == Status::Waiting
+        && to == Status::Waiting
+        && waiting.as_ref().map(|w| &w.reason) == row.waiting_reason.as_ref();
+    if same_wait {
+        return Err(Error::Conflict {
+            message: format!("{} already waits for that reason", request_key(row.number)),
+            fields: FieldErrors::single("reason", "is the reason it already waits for"),
+        });
+    }
     if !from.can_move_to(to) {
         let allowed: Vec<&str> = from.allowed_moves().iter().map(|s| s.as_str()).collect();
         let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
@@ -250,13 +278,15 @@ fn apply_move(
         });
     }
     row.status = to.as_str().to_owned();
+    row.waiting_reason = waiting.as_ref().map(|w| w.reason.clone());
     match to {
         Status::Resolved => row.resolved_at = Some(row.updated_at),
-        Status::Closed | Status::Rejected => row.closed_at = Some(row.updated_at),
+        Status::Closed | Status::Rejected | Status::Withdrawn => row.closed_at = Some(row.updated_at),
         Status::InProgress if from == Status::Resolved => row.resolved_at = None,
         _ => {}
     }
-    db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &Event::status_move(from, to, note))?;
+    let event = Event::status_move_waiting(from, to, note, waiting);
+    db::insert_event(conn, &row.id, Some(&actor.id), row.updated_at, &event)?;
     // Any move by the holding team is its first response; only a note is an answer.
     note_first_response(conn, row, actor, "status_changed", how)?;
     if note.is_some() {
@@ -294,19 +324,44 @@ pub fn change_status_via(
     if to == Status::Rejected && note.is_none() {
         return Err(Error::validation("note", "a reason is required to reject a request"));
     }
+    let reason = input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if to != Status::Waiting && reason.is_some() {
+        return Err(Error::validation("reason", "is given only with status waiting"));
+    }
     write_tx(conn, |conn| {
         let mut row = load_visible(conn, actor, id_or_key)?;
         let from = status_of(&row)?;
-        // Requesters may confirm (close) or reopen their own resolved request; the rest is
-        // the owning team's work.
-        let requester_move = row.requester_id == actor.id
-            && from == Status::Resolved
-            && matches!(to, Status::Closed | Status::InProgress);
+        let own = row.requester_id == actor.id;
+        // Requesters may confirm (close) or reopen their own resolved request, and withdraw
+        // their open one; the rest is the owning team's work, and withdrawing is only theirs.
+        let requester_move = own
+            && ((from == Status::Resolved && matches!(to, Status::Closed | Status::InProgress))
+                || to == Status::Withdrawn);
+        if to == Status::Withdrawn && !own {
+            return Err(Error::Forbidden(format!(
+                "only the requester withdraws {}; the team rejects it, with a reason",
+                request_key(row.number)
+            )));
+        }
         if !requester_move {
             require_worker(actor, &row)?;
         }
+        let waiting = match (to, reason) {
+            (Status::Waiting, Some(key)) => {
+                let sla = super::admin::current_sla(conn)?;
+                let Some(r) = sla.config.waiting_reason(key) else {
+                    let keys: Vec<&str> = sla.config.waiting_reasons.iter().map(|r| r.key.as_str()).collect();
+                    return Err(Error::validation("reason", format!("unknown reason '{key}'; one of {}", keys.join(", "))));
+                };
+                Some(WaitingOn { reason: r.key.clone(), pauses: r.pauses_clocks })
+            }
+            (Status::Waiting, None) => {
+                return Err(Error::validation("reason", "is required with status waiting: what does it wait on?"));
+            }
+            _ => None,
+        };
         row.updated_at = to_db(now);
-        apply_move(conn, &mut row, actor, to, note.as_deref(), how)?;
+        apply_move_waiting(conn, &mut row, actor, to, note.as_deref(), waiting, how)?;
         db::save_request(conn, &row)?;
         sla::refresh(conn, &mut row)?;
         if row.requester_id != actor.id {

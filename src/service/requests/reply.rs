@@ -34,6 +34,6 @@ pub fn reply_and_move(
             format!("a reply that moves the request is at most {REASON_MAX} characters; send a comment for more"),
         ));
     }
-    let input = StatusInput { status: to.to_owned(), note: Some(body.to_owned()) };
+    let input = StatusInput { status: to.to_owned(), note: Some(body.to_owned()), reason: None };
     change_status(conn, actor, notifier, id_or_key, &input, now)
 }

@@ -119,6 +119,8 @@ pub fn rules_input(form: &Form) -> Result<RulesInput, FieldErrors> {
             words: list(form.value(r, "words")),
             regex: optional(form.value(r, "regex")),
             page_url: optional(form.value(r, "page_url")),
+            // Field conditions are the API's; saving the form keeps a rule's (web::admin::settings).
+            fields: Default::default(),
             team: form.value(r, "team").trim().to_owned(),
             priority: priority.flatten(),
         });

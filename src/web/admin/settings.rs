@@ -109,7 +109,7 @@ pub(super) async fn routing_page(
     }
     let decision = (!tried.category.trim().is_empty()).then(|| {
         let url = Some(tried.page_url.trim()).filter(|u| !u.is_empty());
-        current.map.route(tried.category.trim(), &tried.title, &tried.description, url)
+        current.map.route(tried.category.trim(), &tried.title, &tried.description, url, &Default::default())
     });
     let (version, map) = (current.version, current.map);
     let page = RoutingPage { user, version, map, categories, rules, teams, editors, tried, decision, saved };
@@ -357,8 +357,22 @@ async fn save(state: &AppState, user: &SignedIn, name: &'static str, form: &Form
             state.run(move |c| admin::put_categories(c, &actor, input, now).map(drop)).await
         }
         "rules" => {
-            let input = documents::rules_input(form).map_err(invalid)?;
-            state.run(move |c| admin::put_rules(c, &actor, input, now).map(drop)).await
+            let mut input = documents::rules_input(form).map_err(invalid)?;
+            state
+                .run(move |c| {
+                    admin::change_map(c, &actor, now, "routing_rules", |map| {
+                        // The form edits the text conditions; a rule keeps its field
+                        // conditions (set through the API) under its name.
+                        for rule in &mut input.rules {
+                            if let Some(old) = map.rules.iter().find(|o| o.name == rule.name) {
+                                rule.fields = old.fields.clone();
+                            }
+                        }
+                        map.rules = input.rules;
+                    })
+                    .map(drop)
+                })
+                .await
         }
         "calendars" => {
             let input = documents::calendars_input(form).map_err(invalid)?;
