@@ -94,3 +94,28 @@ mod tests {
         assert_eq!(super::REASSIGNED_SQL, format!("request_events.kind = '{}'", crate::domain::event::REASSIGNED));
     }
 }
+
+/// How many requests each team ended in `[from, to)`, by how: resolved (by `resolved_at`),
+/// rejected and withdrawn (by `closed_at`), as `(team, status, n)`; a request resolved and
+/// then closed counts once, as resolved. Read through `requests_resolved_by_time` and
+/// `requests_ended_by_time`.
+pub fn ended_between(
+    conn: &mut AnyConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(String, String, i64)>> {
+    use diesel::dsl::count_star;
+    let resolved: Vec<(String, i64)> = requests::table
+        .filter(requests::status.eq_any(["resolved", "closed"]))
+        .filter(requests::resolved_at.ge(from).and(requests::resolved_at.lt(to)))
+        .group_by(requests::team_key)
+        .select((requests::team_key, count_star()))
+        .load(conn)?;
+    let closed: Vec<(String, String, i64)> = requests::table
+        .filter(requests::status.eq_any(["rejected", "withdrawn"]))
+        .filter(requests::closed_at.ge(from).and(requests::closed_at.lt(to)))
+        .group_by((requests::team_key, requests::status))
+        .select((requests::team_key, requests::status, count_star()))
+        .load(conn)?;
+    Ok(resolved.into_iter().map(|(team, n)| (team, "resolved".to_owned(), n)).chain(closed).collect())
+}

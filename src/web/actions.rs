@@ -45,6 +45,9 @@ pub struct ActionForm {
     /// A watcher's address.
     #[serde(default)]
     pub email: String,
+    /// The request type's fields on the Edit form, as `field.{key}`.
+    #[serde(flatten)]
+    pub type_fields: std::collections::BTreeMap<String, String>,
     /// A link's kind and the other request (`service::requests::add_link`).
     #[serde(default)]
     pub kind: String,
@@ -283,6 +286,15 @@ pub async fn edit(
             category: f.category.clone(),
             priority: None,
             desired_date: f.desired_date.clone(),
+            // Every `field.{key}` the form shows, empty ones clearing their value.
+            fields: Some(
+                f.type_fields
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix(crate::routes::upload::TYPE_FIELD)?.to_owned(), v)))
+                    .map(|(k, v)| (k, serde_json::Value::String(v.clone())))
+                    .collect(),
+            )
+            .filter(|m: &serde_json::Map<_, _>| !m.is_empty()),
             reason: Some(f.reason.clone()).filter(|r| !r.trim().is_empty()),
         };
         workflow::edit(conn, actor, notifier, &config, key, &patch, now)

@@ -44,3 +44,4 @@ mod sla;
 mod smtp;
 mod sso;
 mod views;
+mod waiting;

@@ -36,6 +36,9 @@ pub fn to_csv(report: &SlaReport) -> Result<String, Error> {
         "minutes_before_out",
         "first_responses_without_answer",
         "sla_breaches_charged",
+        "ended_resolved",
+        "ended_rejected",
+        "ended_withdrawn",
     ])
     .map_err(internal)?;
     let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -76,6 +79,9 @@ pub fn to_csv(report: &SlaReport) -> Result<String, Error> {
             t.handed_over.minutes_before_out.to_string(),
             t.first_responses_without_answer.to_string(),
             t.sla_breaches_charged.to_string(),
+            t.ended.resolved.to_string(),
+            t.ended.rejected.to_string(),
+            t.ended.withdrawn.to_string(),
         ]);
         w.write_record(&rec).map_err(internal)?;
     }
@@ -84,7 +90,7 @@ pub fn to_csv(report: &SlaReport) -> Result<String, Error> {
         rec.extend(stats_cols(&c.stats));
         rec.extend([String::new(), String::new(), c.reassignments_away.to_string()]);
         rec.extend(answer_cols(&c.stats));
-        rec.extend(std::iter::repeat_n(String::new(), 5));
+        rec.extend(std::iter::repeat_n(String::new(), 8));
         w.write_record(&rec).map_err(internal)?;
     }
     let bytes = w.into_inner().map_err(|e| Error::Internal(anyhow::anyhow!("writing CSV: {e}")))?;

@@ -56,6 +56,18 @@ pub struct TeamReport {
     pub first_responses_without_answer: usize,
     /// The requester's SLA clocks that breached in the period while this team held the request.
     pub sla_breaches_charged: usize,
+    /// Requests the team ended in the period, by how they ended.
+    pub ended: Ended,
+}
+
+/// How requests ended: resolved by the team, rejected by it (with a reason), or withdrawn by
+/// their requester. Withdrawn requests are nobody's failure and nobody's success: counted
+/// here, apart.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct Ended {
+    pub resolved: usize,
+    pub rejected: usize,
+    pub withdrawn: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
@@ -285,6 +297,16 @@ fn build(
         *misses_by_category.entry(category).or_default() += 1;
     }
 
+    let mut ended: HashMap<String, Ended> = HashMap::new();
+    for (key, status, n) in db::ended_between(conn, to_db(start), to_db(end.min(now)))? {
+        let e = ended.entry(key).or_default();
+        match status.as_str() {
+            "resolved" => e.resolved += n as usize,
+            "rejected" => e.rejected += n as usize,
+            _ => e.withdrawn += n as usize,
+        }
+    }
+
     let mut teams = Vec::with_capacity(team_keys.len());
     for key in team_keys {
         let mut t = tallies.remove(&key).unwrap_or_default();
@@ -303,6 +325,7 @@ fn build(
             handed_over: t.handed_over,
             first_responses_without_answer: t.clicks_without_answer,
             sla_breaches_charged: charged.get(&key).copied().unwrap_or(0),
+            ended: ended.remove(&key).unwrap_or_default(),
             team: key,
         });
     }

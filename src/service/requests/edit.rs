@@ -19,6 +19,8 @@ use crate::auth::Actor;
 use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
 use crate::domain::event::FieldChange;
 use crate::domain::request::{DESCRIPTION_MAX, TITLE_MAX, parse_category, parse_text};
+use crate::domain::request_type::{check_values, stored_fields, type_of};
+use serde_json::{Map, Value};
 use crate::domain::{Event, FieldErrors, Priority, Status};
 use crate::read::views::{RequestDetail, request_detail, request_key};
 use crate::service::in_force::ConfigCache;
@@ -40,6 +42,11 @@ pub struct RequestPatch {
     pub priority: Option<String>,
     /// YYYY-MM-DD; an empty string clears it.
     pub desired_date: Option<String>,
+    /// The request type's fields to change, `{key: value}`; null or "" clears one (unless it
+    /// is required). Checked against the type the request was filed under, or, with a new
+    /// category, that category's type now (values it has no field for are dropped).
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<serde_json::Map<String, serde_json::Value>>,
     /// Why: required when the request moves to another team; kept with a priority change.
     pub reason: Option<String>,
 }
@@ -86,6 +93,44 @@ fn check(patch: &RequestPatch, map: &crate::domain::OwnershipMap) -> Result<Chec
         desired_date: desired_date.flatten(),
         reason: reason.flatten(),
     })
+}
+
+/// The request's type fields after an edit (as stored JSON, None when empty) and the types'
+/// version they follow. Values given replace, null or "" clears; the same category keeps the
+/// type it was filed under, a new one takes that category's type now and drops the rest.
+fn edited_fields(
+    conn: &mut AnyConnection,
+    current: &crate::service::in_force::InForce,
+    row: &RequestRow,
+    before_category: &str,
+    given: Option<&Map<String, Value>>,
+) -> Result<(Option<String>, Option<i32>), Error> {
+    let same_category = row.category == before_category;
+    let (types, version) = match (same_category, row.type_version) {
+        (true, Some(v)) => (db::types_version(conn, v)?.types, Some(v)),
+        _ => (current.types.clone(), current.types_version),
+    };
+    let def = type_of(&types, &row.category);
+    let mut values = stored_fields(row.fields.as_deref());
+    if !same_category {
+        values.retain(|k, _| def.is_some_and(|d| d.fields.iter().any(|f| &f.key == k)));
+    }
+    for (k, v) in given.into_iter().flatten() {
+        values.insert(k.clone(), v.clone());
+    }
+    // Cleared values are checked as absent: refused when required.
+    let checked = check_values(def, &values, false).map_err(Error::Validation)?;
+    let cleared_required: Vec<&str> = def
+        .map(|d| d.fields.iter().filter(|f| f.required && values.contains_key(&f.key) && !checked.contains_key(&f.key)))
+        .into_iter()
+        .flatten()
+        .map(|f| f.key.as_str())
+        .collect();
+    if let Some(key) = cleared_required.first() {
+        return Err(Error::Validation(FieldErrors::single(format!("fields.{key}"), "is required")));
+    }
+    let json = (!checked.is_empty()).then(|| Value::Object(checked).to_string());
+    Ok((json, def.and(version)))
 }
 
 /// May `actor` edit `row`: its team's staff while open, its requester while new.
@@ -146,6 +191,7 @@ pub fn edit(
         }
         // A new owner: the hand-over's checks come before anything is written.
         let mut moved_from = None;
+        let before_category = row.category.clone();
         if let Some(category) = to.category {
             let (owner, _) = current.map.owner(&category);
             change("category", Some(std::mem::replace(&mut row.category, category.clone())), Some(category.clone()));
@@ -156,6 +202,13 @@ pub fn edit(
                 };
                 moved_from = Some((std::mem::replace(&mut row.team_key, owner.clone()), reason));
             }
+        }
+        if patch.fields.is_some() || moved_from.is_some() || row.category != before_category {
+            let (fields, version) = edited_fields(conn, &current, &row, &before_category, patch.fields.as_ref())?;
+            let shown = |json: &Option<String>| json.clone().filter(|j| j != "{}");
+            change("fields", shown(&row.fields), shown(&fields));
+            row.fields = fields;
+            row.type_version = version;
         }
         let priority = to.priority.filter(|p| p.as_str() != row.priority);
         if changes.is_empty() && priority.is_none() {
