@@ -130,6 +130,27 @@ impl Notifier {
         }
     }
 
+    /// The request type's fields of `row`, labelled as the types it was filed under name them
+    /// (one read, only for a request that has fields).
+    fn field_lines(&self, conn: &mut AnyConnection, row: &RequestRow) -> Result<Vec<(String, String)>, Error> {
+        let values = crate::domain::request_type::stored_fields(row.fields.as_deref());
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let types = match row.type_version {
+            Some(v) => crate::db::types_version(conn, v)?.types,
+            None => Vec::new(),
+        };
+        let def = crate::domain::request_type::type_of(&types, &row.category);
+        Ok(values
+            .iter()
+            .map(|(key, value)| {
+                let label = def.and_then(|d| d.fields.iter().find(|f| &f.key == key)).map_or(key.clone(), |f| f.label.clone());
+                (label, crate::domain::request_type::shown(value))
+            })
+            .collect())
+    }
+
     /// A request new to its owning team: filed (`handover` None) or handed over by another
     /// team (`Some((from, reason))`). Goes to the team's address.
     pub fn new_for_team(
@@ -157,6 +178,7 @@ impl Notifier {
             ),
         };
         let mut n = self.notice(row, subject, heading, Some(row.description.clone()));
+        n.lines.extend(self.field_lines(conn, row)?);
         n.lines.push((why.0.into(), why.1));
         self.queue(conn, kind, Some(&row.id), std::slice::from_ref(&team.email), &n, None, now, now).map(drop)
     }
@@ -185,6 +207,7 @@ impl Notifier {
             format!("{} filed {key}", requester.name),
             Some(format!("It went to {team_name}: {}. Reply to this mail to add to it.", row.routing_reason)),
         );
+        n.lines.extend(self.field_lines(conn, row)?);
         if let Some(plan) = first_response {
             let tz = requester.timezone.unwrap_or(self.timezone);
             let target = crate::words::duration(&plan.target_minutes, &plan.calendar);

@@ -16,6 +16,14 @@ pub fn current(conn: &mut AnyConnection) -> Result<Vec<RequestType>, Error> {
     Ok(db::current_types(conn)?.map(|v| v.types).unwrap_or_default())
 }
 
+/// The types a request was filed under (its category had fields then), else `now`'s.
+pub fn filed_under(conn: &mut AnyConnection, id: &str, now: &[RequestType]) -> Result<Vec<RequestType>, Error> {
+    match db::find_request(conn, id)?.and_then(|r| r.type_version) {
+        Some(v) => Ok(db::types_version(conn, v)?.types),
+        None => Ok(now.to_vec()),
+    }
+}
+
 /// Replaces the request types: a new version; requests filed before keep theirs.
 pub fn put(
     conn: &mut AnyConnection,

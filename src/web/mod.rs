@@ -16,6 +16,7 @@ mod links;
 mod mine;
 mod notices;
 mod sso;
+mod type_fields;
 mod views;
 pub use sso::Provider as SsoProvider;
 mod queues;

@@ -26,8 +26,15 @@ struct RequestPageView {
     members: Vec<crate::read::views::Person>,
     /// The user may work this request (staff of the owning team, or an admin).
     works: bool,
-    /// Statuses the request may move to from where it is.
-    moves: Vec<(&'static str, &'static str)>,
+    /// Statuses the request may move to from where it is: (form value, words); a move to
+    /// waiting once per reason (`waiting:vendor`).
+    moves: Vec<(String, String)>,
+    /// What it waits on, in words, while waiting.
+    waiting_label: Option<String>,
+    /// Its type's fields with values: (label, value in words).
+    field_lines: Vec<(String, String)>,
+    /// The Edit form's fields of its category.
+    type_fields: Vec<super::type_fields::Fieldset>,
     teams: Vec<TeamView>,
     /// What the action that led here did, in words.
     notice: Option<String>,
@@ -128,6 +135,25 @@ impl RequestPageView {
     }
 }
 
+/// The moves the team may make from where the request is, in words; waiting once per reason
+/// (not the one it waits on already); withdrawing is the requester's, offered apart.
+fn moves(r: &crate::read::views::RequestView, reasons: &[crate::domain::sla::WaitingReason]) -> Vec<(String, String)> {
+    let Ok(from) = Status::parse(&r.status) else { return Vec::new() };
+    let mut out = Vec::new();
+    for to in from.allowed_moves() {
+        match to {
+            Status::Withdrawn => {}
+            Status::Waiting => {
+                for reason in reasons.iter().filter(|x| r.waiting_reason.as_ref() != Some(&x.key)) {
+                    out.push((format!("waiting:{}", reason.key), reason.label.clone()));
+                }
+            }
+            _ => out.push((to.as_str().to_owned(), words::status_for_staff(to.as_str()).to_owned())),
+        }
+    }
+    out
+}
+
 pub(super) async fn show(
     state: web::Data<AppState>,
     user: SignedIn,
@@ -142,18 +168,36 @@ pub(super) async fn show(
             let members = crate::service::users::members_of(conn, &detail.request.team)?;
             let files = crate::service::attachments::list(conn, &actor, &key)?;
             let watchers = crate::service::watchers::list(conn, &actor, &key)?;
-            let map = &config.current(conn)?.map;
-            let categories = map.categories.iter().map(|c| (c.key.clone(), c.name.clone())).collect();
+            let current = config.current(conn)?;
+            let categories = current.map.categories.iter().map(|c| (c.key.clone(), c.name.clone())).collect();
             let canned = crate::service::canned::for_request(conn, &actor, &detail.request, org_tz)?;
-            Ok((detail, admin::teams(conn)?, members, (files, watchers, categories, canned)))
+            // Its fields read with the types it was filed under.
+            let types = crate::service::request_types::filed_under(conn, &detail.request.id, &current.types)?;
+            let reasons = current.sla.waiting_reasons.clone();
+            Ok((detail, admin::teams(conn)?, members, (files, watchers, categories, canned, types, reasons)))
         })
         .await?;
-    let (files, watchers, categories, canned) = files;
+    let (files, watchers, categories, canned, types, reasons) = files;
     let staff = user.actor.role.is_staff();
     let works = user.actor.works_for(&detail.request.team);
-    let moves = Status::parse(&detail.request.status)
-        .map(|s| s.allowed_moves().iter().map(|m| (m.as_str(), words::status_for_staff(m.as_str()))).collect())
-        .unwrap_or_default();
+    let moves = moves(&detail.request, &reasons);
+    let waiting_label = detail.request.waiting_reason.as_ref().map(|key| {
+        reasons.iter().find(|r| &r.key == key).map_or_else(|| format!("Waiting on {}", key.replace('_', " ")), |r| r.label.clone())
+    });
+    let def = crate::domain::request_type::type_of(&types, &detail.request.category);
+    let field_lines = detail
+        .request
+        .fields
+        .iter()
+        .map(|(key, value)| {
+            let label = def.and_then(|d| d.fields.iter().find(|f| &f.key == key)).map_or(key.clone(), |f| f.label.clone());
+            (label, crate::domain::request_type::shown(value))
+        })
+        .collect();
+    let values = super::type_fields::stored_values(&detail.request.fields);
+    let own_type: Vec<_> = def.cloned().into_iter().collect();
+    let type_fields =
+        super::type_fields::fieldsets(&own_type, &detail.request.category, &values, &Default::default());
     let conversation = conversation(detail.events.iter().map(|e| history_line(e, staff, &teams)).collect());
     let notice = super::notices::notice(&done.done, &detail.request, &teams, &user.tz);
     let refused = Some(done.refused.trim().to_owned()).filter(|r| !r.is_empty());
@@ -167,6 +211,9 @@ pub(super) async fn show(
         members,
         works,
         moves,
+        waiting_label,
+        field_lines,
+        type_fields,
         teams,
         notice,
         refused,

@@ -137,6 +137,8 @@ struct NewRequestPage {
     user: SignedIn,
     form: RequestForm,
     map: OwnershipMap,
+    /// Every category's fields; the chosen category's shown.
+    type_fields: Vec<super::type_fields::Fieldset>,
     errors: FieldErrors,
     preview: Option<PreviewText>,
     max_file_bytes: u64,
@@ -150,10 +152,13 @@ impl NewRequestPage {
 
 async fn new_page(state: web::Data<AppState>, user: SignedIn) -> Result<HttpResponse, PageError> {
     let config = state.config.clone();
-    let map = state.run(move |conn| Ok(config.current(conn)?.map.clone())).await?;
+    let current = state.run(move |conn| config.current(conn)).await?;
     let form = RequestForm { idempotency_key: uuid::Uuid::now_v7().to_string(), ..RequestForm::default() };
     let max_file_bytes = state.settings.attachments.max_file_bytes;
-    html(NewRequestPage { user, form, map, errors: FieldErrors::default(), preview: None, max_file_bytes })
+    let errors = FieldErrors::default();
+    let type_fields = super::type_fields::fieldsets(&current.types, "", &Default::default(), &errors);
+    let map = current.map.clone();
+    html(NewRequestPage { user, form, map, type_fields, errors, preview: None, max_file_bytes })
 }
 
 /// Files the request (or, with `action=preview`, shows where it would go), then shows it.
@@ -201,7 +206,11 @@ async fn file_with_files(
         action: field("action"),
         idempotency_key: field("idempotency_key"),
         watchers: field("watchers"),
-        type_fields: upload.type_fields().into_iter().map(|(k, v)| (format!("field.{k}"), super::super::domain::request_type::shown(&v))).collect(),
+        type_fields: upload
+            .type_fields()
+            .into_iter()
+            .map(|(k, v)| (format!("field.{k}"), crate::domain::request_type::shown(&v)))
+            .collect(),
     };
     let ids = upload.ids();
     let checked = user.check_csrf(&form.csrf);
@@ -245,10 +254,13 @@ async fn file_with(
     };
     // Back to the form, as typed: with where it would go, or with its problems.
     let config = state.config.clone();
-    let map = state.run(move |conn| Ok(config.current(conn)?.map.clone())).await?;
+    let current = state.run(move |conn| config.current(conn)).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let max_file_bytes = state.settings.attachments.max_file_bytes;
-    html_status(NewRequestPage { user, form, map, errors, preview, max_file_bytes }, status)
+    let values = super::type_fields::form_values(&form.type_fields);
+    let type_fields = super::type_fields::fieldsets(&current.types, form.category.trim(), &values, &errors);
+    let map = current.map.clone();
+    html_status(NewRequestPage { user, form, map, type_fields, errors, preview, max_file_bytes }, status)
 }
 
 /// Where `input` would go, in words, in one unit of work.

@@ -38,6 +38,7 @@ mod pages;
 mod pool;
 mod priority;
 mod reports;
+mod request_types;
 mod routing;
 mod security;
 mod sla;

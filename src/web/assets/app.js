@@ -47,6 +47,23 @@ function livePreview(form) {
   if (form.querySelector("input[name=category]:checked")) ask();
 }
 
+// The request form: the chosen category's own fields show as soon as it is chosen (without
+// this, they show when the form comes back); the others stay hidden and disabled, so they
+// send nothing.
+function typeFields(form) {
+  const sets = Array.from(form.querySelectorAll("fieldset.type-fields"));
+  const show = () => {
+    const chosen = form.querySelector("input[name=category]:checked");
+    for (const set of sets) {
+      const on = chosen !== null && set.dataset.category === chosen.value;
+      set.hidden = !on;
+      set.disabled = !on;
+    }
+  };
+  for (const radio of form.querySelectorAll("input[name=category]")) radio.addEventListener("change", show);
+  show();
+}
+
 // The queue's keyboard shortcuts (listed on the page): j / k the next / previous request,
 // x tick it, a acknowledge it, m assign it to me, Enter open it, / the search box. Single keys,
 // so they can be turned off (WCAG 2.1.4), which this browser remembers; never while typing.
@@ -102,7 +119,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const canned = document.getElementById("canned-form");
   if (canned) cannedReplies(canned);
   const form = document.getElementById("request-form");
-  if (form) livePreview(form);
+  if (form) {
+    typeFields(form);
+    livePreview(form);
+  }
   const everyRow = document.getElementById("select-all");
   if (everyRow) selectAll(everyRow);
   const queue = document.querySelector("table.queue");
