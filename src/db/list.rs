@@ -85,7 +85,13 @@ pub struct RequestFilter {
     pub requester_id: Option<String>,
     pub category: Option<String>,
     pub priority: Option<String>,
-    pub text: Option<String>,
+    /// Full-text search, when the matches are few: only these requests (by number).
+    pub numbers: Option<Vec<i64>>,
+    /// Full-text search, when the matches are many: the match as a condition, the requests
+    /// walked in the list's own order.
+    pub matching: Option<super::search::MatchSql>,
+    /// A request shown apart (the one a search named by its key), left out of the rest.
+    pub except_number: Option<i64>,
     pub sla: Option<SlaFilter>,
     pub sort: Sort,
     /// Keyset: strictly after this (sort key, id) in the sort order (for `Urgency`, within
@@ -106,6 +112,8 @@ pub enum Sort {
     Due,
     /// Most urgent first, in tiers (see [`UrgencyTier`]), each soonest due first.
     Urgency,
+    /// A search's best matches first: ranked by `read::list`, read here newest first.
+    Relevance,
 }
 
 /// The tiers of `sort=urgency`, in order: every P1 whatever its due time; then requests with a
@@ -132,8 +140,6 @@ pub enum SlaFilter {
     /// Some clock breached.
     Breached,
 }
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// A request of a page, with what the page shows beside it: its clocks as stored, and the
 /// requester's and assignee's email and name.
@@ -250,15 +256,14 @@ fn list_page(conn: &mut AnyConnection, f: &RequestFilter, tier: Option<UrgencyTi
         if let Some(priority) = &f.priority {
             q = q.filter(requests::priority.eq(priority.clone()));
         }
-        if let Some(text) = &f.text {
-            let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            let pattern = format!("%{escaped}%");
-            q = q.filter(
-                lower(requests::title)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(requests::description).like(pattern).escape('\\')),
-            );
+        if let Some(numbers) = &f.numbers {
+            q = q.filter(requests::number.eq_any(numbers.clone()));
+        }
+        if let Some(m) = &f.matching {
+            q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&m.before).bind::<diesel::sql_types::Text, _>(m.param.clone()).sql(m.after));
+        }
+        if let Some(n) = f.except_number {
+            q = q.filter(requests::number.ne(n));
         }
         let now = f.now;
         let breached = requests::fr_breached_at.le(now).or(requests::res_breached_at.le(now));
@@ -297,7 +302,7 @@ fn list_page(conn: &mut AnyConnection, f: &RequestFilter, tier: Option<UrgencyTi
             }
         }
         match f.sort {
-            Sort::Created => {
+            Sort::Created | Sort::Relevance => {
                 if let Some((at, id)) = &f.after {
                     q = q.filter(
                         requests::created_at.lt(*at).or(requests::created_at.eq(*at).and(requests::id.lt(id.clone()))),

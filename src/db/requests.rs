@@ -137,8 +137,10 @@ pub fn next_request_number(conn: &mut AnyConnection) -> QueryResult<i64> {
     })
 }
 
+/// Stores a new request and indexes its text for search, in the caller's transaction.
 pub fn insert_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
-    per_backend!(conn, c => diesel::insert_into(requests::table).values(row).execute(c)).map(drop)
+    per_backend!(conn, c => diesel::insert_into(requests::table).values(row).execute(c))?;
+    super::search::index_request(conn, row)
 }
 
 pub fn insert_event(
@@ -159,6 +161,10 @@ pub fn insert_event_id(
     at: NaiveDateTime,
     event: &Event,
 ) -> QueryResult<i64> {
+    // A comment's words join the request's in the search index, in the same transaction.
+    if let Event::Commented { body, internal } = event {
+        super::search::index_comment(conn, request_id, body, *internal)?;
+    }
     let row = EventRow::new(request_id, actor_id, at, event);
     let values = (
         request_events::request_id.eq(row.request_id),
@@ -263,8 +269,8 @@ pub fn save_request_text(conn: &mut AnyConnection, row: &RequestRow) -> QueryRes
             requests::fields.eq(&row.fields),
             requests::type_version.eq(row.type_version),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    super::search::reindex_text(conn, row)
 }
 
 pub fn save_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {

@@ -12,6 +12,7 @@ pub mod request;
 pub mod request_type;
 pub mod role;
 pub mod routing;
+pub mod search;
 pub mod sla;
 pub mod status;
 pub mod validation;

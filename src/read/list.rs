@@ -5,9 +5,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::{RequestView, request_views};
+use super::views::{Highlight, RequestView, request_key, request_views};
 use crate::auth::Actor;
-use crate::db::{self, AnyConnection, AssigneeFilter, ListedRequest, RequestFilter, SlaFilter, Sort, UrgencyTier};
+use crate::db::{
+    self, AnyConnection, AssigneeFilter, ListedRequest, RequestFilter, SearchScope, SlaFilter, Sort, UrgencyTier,
+};
+use crate::domain::search::SearchQuery;
 use crate::domain::{FieldErrors, Priority, Status};
 use crate::service::Error;
 use crate::service::sla::SlaVersions;
@@ -38,16 +41,21 @@ pub struct ListQuery {
     /// P1..P4.
     #[param(pattern = r"^(P[1-4])?$")]
     pub priority: Option<String>,
-    /// Text searched in title and description, any case.
+    /// Full-text search: a request key (`CR-12`) puts that request first; otherwise, and
+    /// besides, the words (letters and digits; any other character separates them) must all be
+    /// in the title, the description, the request type fields, the page address or the
+    /// comments the caller may see (internal notes for staff only); the last word may be the
+    /// start of one. Nothing in it is query syntax. At most 1,000 characters.
     #[param(max_length = 1000)]
     pub q: Option<String>,
     /// `at_risk` (a clock at risk, none breached) or `breached` (a clock breached).
     #[param(pattern = r"^(at_risk|breached)?$")]
     pub sla: Option<String>,
-    /// `created` (newest first, the default), `due` (soonest SLA due first) or `urgency` (every
+    /// `created` (newest first, the default), `due` (soonest SLA due first), `urgency` (every
     /// P1 first whatever its due time, then requests with a running clock already breached,
-    /// longest overdue first, then those at risk, then the rest; soonest due first within each).
-    #[param(pattern = r"^(created|due|urgency)?$")]
+    /// longest overdue first, then those at risk, then the rest; soonest due first within each)
+    /// or, with `q`, `relevance` (the best matches first among the newest 1,000 matches).
+    #[param(pattern = r"^(created|due|urgency|relevance)?$")]
     pub sort: Option<String>,
     /// 1..200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -57,6 +65,28 @@ pub struct ListQuery {
     #[param(pattern = r"^([0-9a-f]{2})*$")]
     pub cursor: Option<String>,
 }
+
+/// A list as asked for: the filters, and the search.
+#[derive(Debug, Clone)]
+pub struct ListFilter {
+    pub filter: RequestFilter,
+    pub search: Option<Search>,
+}
+
+/// What `q` asks for, and in whose requests.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub query: SearchQuery,
+    pub scope: SearchScope,
+    /// `sort=relevance`: ranked, from this place in the ranking on.
+    pub relevance_from: Option<usize>,
+}
+
+/// How many matches a search reads to tell few from many: with fewer, the list reads exactly
+/// those requests; with more, it walks its own order and tests each request for the match.
+const FEW_MATCHES: i64 = 5_000;
+/// `sort=relevance` ranks the newest this many matches.
+pub const RANKED_MATCHES: i64 = 1_000;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RequestPage {
@@ -82,13 +112,14 @@ fn sort_tag(sort: Sort, tier: UrgencyTier) -> String {
         Sort::Created => "c".into(),
         Sort::Due => "d".into(),
         Sort::Urgency => format!("u{}", tier as u8),
+        Sort::Relevance => "r".into(),
     }
 }
 
 /// Opaque to clients: the sort (and tier), the last row's sort key and its id.
 fn encode_cursor(sort: Sort, row: &ListedRequest, tier: UrgencyTier) -> String {
     let at = match sort {
-        Sort::Created => row.created_at,
+        Sort::Created | Sort::Relevance => row.created_at,
         Sort::Due | Sort::Urgency => row.queue_due_at,
     };
     hex::encode(format!("{}|{}|{}", sort_tag(sort, tier), at.and_utc().timestamp_micros(), row.id))
@@ -106,9 +137,20 @@ fn decode_cursor(sort: Sort, cursor: &str) -> Option<(UrgencyTier, NaiveDateTime
     (!id.contains('\0')).then(|| (tier, at.naive_utc(), id.to_owned()))
 }
 
+/// A relevance cursor: the place in the ranking the next page starts at.
+fn encode_rank_cursor(from: usize) -> String {
+    hex::encode(format!("r|{from}|"))
+}
+
+fn decode_rank_cursor(cursor: &str) -> Option<usize> {
+    let raw = String::from_utf8(hex::decode(cursor).ok()?).ok()?;
+    let rest = raw.strip_prefix("r|")?.strip_suffix('|')?;
+    rest.parse().ok().filter(|n| *n < RANKED_MATCHES as usize)
+}
+
 impl ListQuery {
     /// Turns the query into a filter, refusing bad values field by field.
-    pub fn to_filter(&self, actor: &Actor, now: DateTime<Utc>) -> Result<RequestFilter, Error> {
+    pub fn to_filter(&self, actor: &Actor, now: DateTime<Utc>) -> Result<ListFilter, Error> {
         let mut errors = FieldErrors::default();
         let statuses: Vec<String> =
             given(&self.status).map_or_else(Vec::new, |s| s.split(',').map(str::to_owned).collect());
@@ -128,11 +170,16 @@ impl ListQuery {
             None | Some("created") => Sort::Created,
             Some("due") => Sort::Due,
             Some("urgency") => Sort::Urgency,
+            Some("relevance") => Sort::Relevance,
             Some(other) => {
-                errors.add("sort", format!("'{other}' is not one of created, due, urgency"));
+                errors.add("sort", format!("'{other}' is not one of created, due, urgency, relevance"));
                 Sort::Created
             }
         };
+        let query = non_empty(&self.q).and_then(|q| SearchQuery::parse(&q));
+        if sort == Sort::Relevance && query.as_ref().is_none_or(|q| q.terms.is_empty()) {
+            errors.add("sort", "relevance ranks the matches of a search: give words in `q`");
+        }
         for (field, key) in [("team", &self.team), ("category", &self.category)] {
             if let Some(key) = given(key) {
                 errors.check(field, crate::domain::routing::validate_key(&key));
@@ -145,8 +192,14 @@ impl ListQuery {
         if !(1..=MAX_LIMIT).contains(&limit) {
             errors.add("limit", format!("must be between 1 and {MAX_LIMIT}"));
         }
+        let mut relevance_from = (sort == Sort::Relevance).then_some(0);
         let cursor = match given(&self.cursor) {
             None => None,
+            Some(c) if sort == Sort::Relevance => {
+                let from = decode_rank_cursor(&c).ok_or_else(|| "is not a cursor from this API for this sort".into());
+                relevance_from = errors.check("cursor", from).or(relevance_from);
+                None
+            }
             Some(c) => errors.check(
                 "cursor",
                 decode_cursor(sort, &c).ok_or_else(|| "is not a cursor from this API for this sort".into()),
@@ -159,7 +212,7 @@ impl ListQuery {
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
-        Ok(RequestFilter {
+        let filter = RequestFilter {
             team: given(&self.team),
             statuses,
             assignee,
@@ -168,31 +221,127 @@ impl ListQuery {
             requester_id: (!actor.role.is_staff()).then(|| actor.id.clone()),
             category: given(&self.category),
             priority,
-            text: non_empty(&self.q),
             sla,
             sort,
             after_tier: cursor.as_ref().map_or(UrgencyTier::P1, |(tier, ..)| *tier),
             after: cursor.map(|(_, at, id)| (at, id)),
             limit,
             now: now.naive_utc(),
-        })
+            ..RequestFilter::default()
+        };
+        let scope = if actor.role.is_staff() { SearchScope::Staff } else { SearchScope::Requester(actor.id.clone()) };
+        let search = query.map(|query| Search { query, scope, relevance_from });
+        Ok(ListFilter { filter, search })
     }
 }
 
 pub fn list(
     conn: &mut AnyConnection,
     versions: &SlaVersions,
+    listing: &ListFilter,
+    now: DateTime<Utc>,
+) -> Result<RequestPage, Error> {
+    let Some(search) = &listing.search else {
+        return page(conn, versions, &listing.filter, None, now);
+    };
+    if let Some(from) = search.relevance_from {
+        return ranked(conn, versions, &listing.filter, search, from, now);
+    }
+    let mut filter = listing.filter.clone();
+    // The request named by its key comes first on the first page, if the filters let it.
+    let mut first = Vec::new();
+    if let Some(n) = search.query.key.filter(|_| filter.after.is_none() && filter.after_tier == UrgencyTier::P1) {
+        let only = RequestFilter { numbers: Some(vec![n]), limit: 1, ..filter.clone() };
+        first = db::list_requests(conn, &only)?;
+        filter.except_number = Some(n);
+    }
+    if search.query.terms.is_empty() {
+        filter.numbers = Some(Vec::new());
+    } else {
+        let hits = db::matching(conn, &search.query, &search.scope, FEW_MATCHES + 1)?;
+        if hits.len() as i64 <= FEW_MATCHES {
+            filter.numbers = Some(hits.into_iter().map(|(n, _)| n).collect());
+        } else {
+            filter.matching = db::match_condition(conn, &search.query, &search.scope);
+        }
+    }
+    filter.limit -= first.len() as i64;
+    let mut result = page(conn, versions, &filter, Some(&search.query), now)?;
+    if !first.is_empty() {
+        let mut head = request_views(conn, versions, first.into_iter().map(|(row, _)| row).collect(), now)?;
+        highlight_all(&mut head, &search.query);
+        head.append(&mut result.items);
+        result.items = head;
+    }
+    Ok(result)
+}
+
+/// One page of `filter`, the matches of `query` marked.
+fn page(
+    conn: &mut AnyConnection,
+    versions: &SlaVersions,
     filter: &RequestFilter,
+    query: Option<&SearchQuery>,
     now: DateTime<Utc>,
 ) -> Result<RequestPage, Error> {
     // One extra row tells whether another page exists.
     let mut rows = db::list_requests(conn, &RequestFilter { limit: filter.limit + 1, ..filter.clone() })?;
     let more = rows.len() as i64 > filter.limit;
-    rows.truncate(filter.limit as usize);
+    rows.truncate(filter.limit.max(0) as usize);
     let next_cursor =
         if more { rows.last().map(|(row, tier)| encode_cursor(filter.sort, &row.0, *tier)) } else { None };
-    let items = request_views(conn, versions, rows.into_iter().map(|(row, _)| row).collect(), now)?;
+    let mut items = request_views(conn, versions, rows.into_iter().map(|(row, _)| row).collect(), now)?;
+    if let Some(q) = query {
+        highlight_all(&mut items, q);
+    }
     Ok(RequestPage { items, next_cursor })
+}
+
+/// `sort=relevance`: the newest matches ranked, best first (the newer of two equal ones first),
+/// a page from `from` on.
+fn ranked(
+    conn: &mut AnyConnection,
+    versions: &SlaVersions,
+    filter: &RequestFilter,
+    search: &Search,
+    from: usize,
+    now: DateTime<Utc>,
+) -> Result<RequestPage, Error> {
+    let mut hits = db::matching(conn, &search.query, &search.scope, RANKED_MATCHES)?;
+    // The other filters, over the ranked matches: one read of at most RANKED_MATCHES rows' keys.
+    let kept: std::collections::HashSet<i64> = db::list_requests(
+        conn,
+        &RequestFilter { numbers: Some(hits.iter().map(|h| h.0).collect()), limit: RANKED_MATCHES, sort: Sort::Created, ..filter.clone() },
+    )?
+    .into_iter()
+    .map(|(row, _)| row.0.number)
+    .collect();
+    hits.retain(|h| kept.contains(&h.0));
+    hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    let limit = filter.limit as usize;
+    let wanted: Vec<i64> = hits.iter().skip(from).take(limit).map(|h| h.0).collect();
+    let rows = db::list_requests(
+        conn,
+        &RequestFilter { numbers: Some(wanted.clone()), limit: limit as i64, sort: Sort::Created, ..filter.clone() },
+    )?;
+    let mut items = request_views(conn, versions, rows.into_iter().map(|(row, _)| row).collect(), now)?;
+    let place = |key: &str| wanted.iter().position(|n| request_key(*n) == key).unwrap_or(usize::MAX);
+    items.sort_by_key(|r| place(&r.key));
+    highlight_all(&mut items, &search.query);
+    let next = from + limit;
+    let next_cursor = (hits.len() > next).then(|| encode_rank_cursor(next));
+    Ok(RequestPage { items, next_cursor })
+}
+
+/// Marks the words a search found in each request's title and around the first match in its
+/// description (a match only in fields or comments marks nothing: it is said as where).
+fn highlight_all(items: &mut [RequestView], q: &SearchQuery) {
+    for r in items {
+        r.highlight = Some(Highlight {
+            title: crate::domain::search::highlight(&r.title, q),
+            description: crate::domain::search::snippet(&r.description, q, 160),
+        });
+    }
 }
 
 /// The keys of `requests` that an open request blocks (the queue's "blocked" badge), in one query.

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::search::Fragment;
 use crate::db::{self, AnyConnection, ListedRequest, RequestRow, StoredEvent, from_db};
 use crate::domain::Event;
 use crate::domain::facts::ClockFacts;
@@ -73,6 +74,18 @@ pub struct RequestView {
     pub sla: SlaView,
     /// Version of the calendars and SLA policies the request is measured against.
     pub sla_version: i32,
+    /// In a search's results (`q`): the words it found, marked in the title and around the
+    /// first match of the description (null where none is; the match may be in fields or
+    /// comments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<Highlight>,
+}
+
+/// A search result's text in fragments, each marked as a match or not.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Highlight {
+    pub title: Option<Vec<Fragment>>,
+    pub description: Option<Vec<Fragment>>,
 }
 
 /// One entry of a request's history.
@@ -163,6 +176,7 @@ impl People {
 
 fn view(row: ListedRequest, people: People, sla: SlaView) -> RequestView {
     RequestView {
+        highlight: None,
         sla,
         sla_version: row.sla_version,
         key: request_key(row.number),

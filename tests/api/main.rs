@@ -40,6 +40,7 @@ mod priority;
 mod reports;
 mod request_types;
 mod routing;
+mod search;
 mod security;
 mod sla;
 mod smtp;

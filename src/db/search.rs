@@ -1,0 +1,166 @@
+//! The full-text index (`request_search`, migration 000030): written in the transaction of the
+//! change it follows (filing, an edit, a comment), read by the request list's `q`.
+//!
+//! SQLite: an FTS5 table whose rowid is the request's number. PostgreSQL: a table of words with
+//! two generated `tsvector`s (`public_tsv`, `all_tsv`, the latter with a GIN index). Both hold
+//! the words `domain::search` makes, so both find the same requests.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Text};
+
+use super::{AnyConnection, RequestRow};
+use crate::domain::request_type::{fields_text, stored_fields};
+use crate::domain::search::{SearchQuery, indexed};
+
+/// The columns a requester's search reads (internal notes are staff's).
+const PUBLIC_COLUMNS: &str = "title body comments";
+
+/// The owner token of a requester: their id without its dashes, one word.
+fn owner_token(requester_id: &str) -> String {
+    requester_id.replace('-', "")
+}
+
+/// A request's body as indexed: its description, its type fields' values and its page address.
+fn body_of(row: &RequestRow) -> String {
+    let fields = fields_text(&stored_fields(row.fields.as_deref()));
+    indexed(&format!("{}\n{}\n{}", row.description, row.page_url.as_deref().unwrap_or(""), fields))
+}
+
+/// Indexes a new request.
+pub fn index_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
+    let (title, body) = (indexed(&row.title), body_of(row));
+    match conn {
+        AnyConnection::Sqlite(c) => diesel::sql_query(
+            "INSERT INTO request_search (rowid, title, body, comments, notes, owner) VALUES (?, ?, ?, '', '', ?)",
+        )
+        .bind::<BigInt, _>(row.number)
+        .bind::<Text, _>(title)
+        .bind::<Text, _>(body)
+        .bind::<Text, _>(owner_token(&row.requester_id))
+        .execute(c),
+        AnyConnection::Postgresql(c) => {
+            diesel::sql_query("INSERT INTO request_search (number, request_id, title, body) VALUES ($1, $2, $3, $4)")
+                .bind::<BigInt, _>(row.number)
+                .bind::<Text, _>(&row.id)
+                .bind::<Text, _>(title)
+                .bind::<Text, _>(body)
+                .execute(c)
+        }
+    }
+    .map(drop)
+}
+
+/// Indexes a request's title and body again (an edit).
+pub fn reindex_text(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
+    let (title, body) = (indexed(&row.title), body_of(row));
+    let sql = match conn {
+        AnyConnection::Sqlite(_) => "UPDATE request_search SET title = ?, body = ? WHERE rowid = ?",
+        AnyConnection::Postgresql(_) => "UPDATE request_search SET title = $1, body = $2 WHERE number = $3",
+    };
+    let q = diesel::sql_query(sql).bind::<Text, _>(title).bind::<Text, _>(body).bind::<BigInt, _>(row.number);
+    super::per_backend!(conn, c => q.execute(c)).map(drop)
+}
+
+/// Adds a comment's words to its request's (internal notes to the staff-only column).
+pub fn index_comment(conn: &mut AnyConnection, request_id: &str, body: &str, internal: bool) -> QueryResult<()> {
+    let column = if internal { "notes" } else { "comments" };
+    let sql = match conn {
+        AnyConnection::Sqlite(_) => format!(
+            "UPDATE request_search SET {column} = {column} || ' ' || ? \
+             WHERE rowid = (SELECT number FROM requests WHERE id = ?)"
+        ),
+        AnyConnection::Postgresql(_) => format!(
+            "UPDATE request_search SET {column} = {column} || ' ' || $1 \
+             WHERE number = (SELECT number FROM requests WHERE id = $2)"
+        ),
+    };
+    let q = diesel::sql_query(sql).bind::<Text, _>(indexed(body)).bind::<Text, _>(request_id);
+    super::per_backend!(conn, c => q.execute(c)).map(drop)
+}
+
+/// Whose requests a search reads: all of them (staff, internal notes too) or one requester's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchScope {
+    Staff,
+    Requester(String),
+}
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = BigInt)]
+    number: i64,
+    #[diesel(sql_type = Double)]
+    rank: f64,
+}
+
+/// The numbers of the newest `limit` requests matching `q` in `scope`, newest (highest number)
+/// first, each with its relevance (higher is better).
+pub fn matching(conn: &mut AnyConnection, q: &SearchQuery, scope: &SearchScope, limit: i64) -> QueryResult<Vec<(i64, f64)>> {
+    let hits: Vec<Hit> = match conn {
+        AnyConnection::Sqlite(c) => {
+            let Some(words) = q.fts5(matches!(scope, SearchScope::Requester(_)).then_some(PUBLIC_COLUMNS)) else {
+                return Ok(Vec::new());
+            };
+            let expr = match scope {
+                SearchScope::Staff => words,
+                SearchScope::Requester(id) => format!("owner : \"{}\" AND {words}", owner_token(id)),
+            };
+            // bm25 is lower for better matches: negated, so higher is better on both engines.
+            diesel::sql_query(format!(
+                "SELECT rowid AS number, -bm25(request_search, 8.0, 2.0, 1.0, 1.0, 0.0) AS rank \
+                 FROM request_search WHERE request_search MATCH ? ORDER BY rowid DESC LIMIT {limit}"
+            ))
+            .bind::<Text, _>(expr)
+            .load(c)?
+        }
+        AnyConnection::Postgresql(c) => {
+            let Some(tsquery) = q.tsquery() else { return Ok(Vec::new()) };
+            match scope {
+                SearchScope::Staff => diesel::sql_query(format!(
+                    "SELECT number, ts_rank(all_tsv, to_tsquery('simple', $1))::float8 AS rank FROM request_search \
+                     WHERE all_tsv @@ to_tsquery('simple', $1) ORDER BY number DESC LIMIT {limit}"
+                ))
+                .bind::<Text, _>(tsquery)
+                .load(c)?,
+                SearchScope::Requester(id) => diesel::sql_query(format!(
+                    "SELECT s.number, ts_rank(s.public_tsv, to_tsquery('simple', $1))::float8 AS rank \
+                     FROM requests r JOIN request_search s ON s.number = r.number \
+                     WHERE r.requester_id = $2 AND s.public_tsv @@ to_tsquery('simple', $1) \
+                     ORDER BY s.number DESC LIMIT {limit}"
+                ))
+                .bind::<Text, _>(tsquery)
+                .bind::<Text, _>(id)
+                .load(c)?,
+            }
+        }
+    };
+    Ok(hits.into_iter().map(|h| (h.number, h.rank)).collect())
+}
+
+/// The condition "`requests.number` matches `q`" as SQL for the list's query: the text before
+/// its one parameter, the parameter, the text after. For walking requests in the list's own
+/// order when the matches are many.
+#[derive(Debug, Clone)]
+pub struct MatchSql {
+    pub before: String,
+    pub param: String,
+    pub after: &'static str,
+}
+
+pub fn match_condition(conn: &AnyConnection, q: &SearchQuery, scope: &SearchScope) -> Option<MatchSql> {
+    match conn {
+        AnyConnection::Sqlite(_) => Some(MatchSql {
+            before: "EXISTS (SELECT 1 FROM request_search WHERE request_search MATCH ".into(),
+            param: q.fts5(matches!(scope, SearchScope::Requester(_)).then_some(PUBLIC_COLUMNS))?,
+            after: " AND request_search.rowid = requests.number)",
+        }),
+        AnyConnection::Postgresql(_) => {
+            let column = if *scope == SearchScope::Staff { "all_tsv" } else { "public_tsv" };
+            Some(MatchSql {
+                before: format!("EXISTS (SELECT 1 FROM request_search s WHERE s.{column} @@ to_tsquery('simple', "),
+                param: q.tsquery()?,
+                after: ") AND s.number = requests.number)",
+            })
+        }
+    }
+}
