@@ -26,28 +26,78 @@ fn body_of(row: &RequestRow) -> String {
     indexed(&format!("{}\n{}\n{}", row.description, row.page_url.as_deref().unwrap_or(""), fields))
 }
 
+/// The index's tables, one per engine: declared for the one statement of the filing path, so
+/// diesel prepares it once per connection (a `sql_query` is prepared on every call).
+mod fts5 {
+    diesel::table! {
+        request_search (rowid) {
+            rowid -> BigInt,
+            title -> Text,
+            body -> Text,
+            comments -> Text,
+            notes -> Text,
+            owner -> Text,
+        }
+    }
+}
+
+mod pg {
+    diesel::table! {
+        request_search (number) {
+            number -> BigInt,
+            request_id -> Text,
+            title -> Text,
+            body -> Text,
+        }
+    }
+}
+
 /// Indexes a new request.
 pub fn index_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
     let (title, body) = (indexed(&row.title), body_of(row));
     match conn {
-        AnyConnection::Sqlite(c) => diesel::sql_query(
-            "INSERT INTO request_search (rowid, title, body, comments, notes, owner) VALUES (?, ?, ?, '', '', ?)",
-        )
-        .bind::<BigInt, _>(row.number)
-        .bind::<Text, _>(title)
-        .bind::<Text, _>(body)
-        .bind::<Text, _>(owner_token(&row.requester_id))
-        .execute(c),
+        AnyConnection::Sqlite(c) => {
+            use fts5::request_search as s;
+            diesel::insert_into(s::table)
+                .values((
+                    s::rowid.eq(row.number),
+                    s::title.eq(title),
+                    s::body.eq(body),
+                    s::comments.eq(""),
+                    s::notes.eq(""),
+                    s::owner.eq(owner_token(&row.requester_id)),
+                ))
+                .execute(c)
+        }
         AnyConnection::Postgresql(c) => {
-            diesel::sql_query("INSERT INTO request_search (number, request_id, title, body) VALUES ($1, $2, $3, $4)")
-                .bind::<BigInt, _>(row.number)
-                .bind::<Text, _>(&row.id)
-                .bind::<Text, _>(title)
-                .bind::<Text, _>(body)
+            use pg::request_search as s;
+            diesel::insert_into(s::table)
+                .values((s::number.eq(row.number), s::request_id.eq(&row.id), s::title.eq(title), s::body.eq(body)))
                 .execute(c)
         }
     }
     .map(drop)
+}
+
+/// Indexes the requests numbered `first..=last`, just imported: in SQL, their words made as
+/// migration 000030 makes them (an imported request has a title, a one-line description and
+/// no fields or comments).
+pub fn index_imported(conn: &mut AnyConnection, first: i64, last: i64) -> QueryResult<()> {
+    let sql = match conn {
+        AnyConnection::Sqlite(_) => {
+            "INSERT INTO request_search (rowid, title, body, comments, notes, owner) \
+             SELECT number, title, description || ' ' || coalesce(page_url, ''), '', '', replace(requester_id, '-', '') \
+             FROM requests WHERE number BETWEEN ? AND ?"
+        }
+        AnyConnection::Postgresql(_) => {
+            "INSERT INTO request_search (number, request_id, title, body) \
+             SELECT number, id, trim(regexp_replace(lower(title), '[^[:alnum:]]+', ' ', 'g')), \
+             trim(regexp_replace(lower(description || ' ' || coalesce(page_url, '')), '[^[:alnum:]]+', ' ', 'g')) \
+             FROM requests WHERE number BETWEEN $1 AND $2"
+        }
+    };
+    let q = diesel::sql_query(sql).bind::<BigInt, _>(first).bind::<BigInt, _>(last);
+    super::per_backend!(conn, c => q.execute(c)).map(drop)
 }
 
 /// Indexes a request's title and body again (an edit).
@@ -94,8 +144,15 @@ struct Hit {
 }
 
 /// The numbers of the newest `limit` requests matching `q` in `scope`, newest (highest number)
-/// first, each with its relevance (higher is better).
-pub fn matching(conn: &mut AnyConnection, q: &SearchQuery, scope: &SearchScope, limit: i64) -> QueryResult<Vec<(i64, f64)>> {
+/// first, each with its relevance (higher is better) when `ranked` (0 otherwise: ranking costs
+/// more than finding).
+pub fn matching(
+    conn: &mut AnyConnection,
+    q: &SearchQuery,
+    scope: &SearchScope,
+    limit: i64,
+    ranked: bool,
+) -> QueryResult<Vec<(i64, f64)>> {
     let hits: Vec<Hit> = match conn {
         AnyConnection::Sqlite(c) => {
             let Some(words) = q.fts5(matches!(scope, SearchScope::Requester(_)).then_some(PUBLIC_COLUMNS)) else {
@@ -106,8 +163,9 @@ pub fn matching(conn: &mut AnyConnection, q: &SearchQuery, scope: &SearchScope, 
                 SearchScope::Requester(id) => format!("owner : \"{}\" AND {words}", owner_token(id)),
             };
             // bm25 is lower for better matches: negated, so higher is better on both engines.
+            let rank = if ranked { "-bm25(request_search, 8.0, 2.0, 1.0, 1.0, 0.0)" } else { "0.0" };
             diesel::sql_query(format!(
-                "SELECT rowid AS number, -bm25(request_search, 8.0, 2.0, 1.0, 1.0, 0.0) AS rank \
+                "SELECT rowid AS number, {rank} AS rank \
                  FROM request_search WHERE request_search MATCH ? ORDER BY rowid DESC LIMIT {limit}"
             ))
             .bind::<Text, _>(expr)
@@ -115,15 +173,20 @@ pub fn matching(conn: &mut AnyConnection, q: &SearchQuery, scope: &SearchScope, 
         }
         AnyConnection::Postgresql(c) => {
             let Some(tsquery) = q.tsquery() else { return Ok(Vec::new()) };
+            let (all, public) = if ranked {
+                ("ts_rank(all_tsv, to_tsquery('simple', $1))::float8", "ts_rank(s.public_tsv, to_tsquery('simple', $1))::float8")
+            } else {
+                ("0.0::float8", "0.0::float8")
+            };
             match scope {
                 SearchScope::Staff => diesel::sql_query(format!(
-                    "SELECT number, ts_rank(all_tsv, to_tsquery('simple', $1))::float8 AS rank FROM request_search \
+                    "SELECT number, {all} AS rank FROM request_search \
                      WHERE all_tsv @@ to_tsquery('simple', $1) ORDER BY number DESC LIMIT {limit}"
                 ))
                 .bind::<Text, _>(tsquery)
                 .load(c)?,
                 SearchScope::Requester(id) => diesel::sql_query(format!(
-                    "SELECT s.number, ts_rank(s.public_tsv, to_tsquery('simple', $1))::float8 AS rank \
+                    "SELECT s.number, {public} AS rank \
                      FROM requests r JOIN request_search s ON s.number = r.number \
                      WHERE r.requester_id = $2 AND s.public_tsv @@ to_tsquery('simple', $1) \
                      ORDER BY s.number DESC LIMIT {limit}"

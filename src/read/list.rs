@@ -258,7 +258,7 @@ pub fn list(
     if search.query.terms.is_empty() {
         filter.numbers = Some(Vec::new());
     } else {
-        let hits = db::matching(conn, &search.query, &search.scope, FEW_MATCHES + 1)?;
+        let hits = db::matching(conn, &search.query, &search.scope, FEW_MATCHES + 1, false)?;
         if hits.len() as i64 <= FEW_MATCHES {
             filter.numbers = Some(hits.into_iter().map(|(n, _)| n).collect());
         } else {
@@ -307,7 +307,7 @@ fn ranked(
     from: usize,
     now: DateTime<Utc>,
 ) -> Result<RequestPage, Error> {
-    let mut hits = db::matching(conn, &search.query, &search.scope, RANKED_MATCHES)?;
+    let mut hits = db::matching(conn, &search.query, &search.scope, RANKED_MATCHES, true)?;
     // The other filters, over the ranked matches: one read of at most RANKED_MATCHES rows' keys.
     let kept: std::collections::HashSet<i64> = db::list_requests(
         conn,

@@ -128,6 +128,10 @@ on_both_backends! {
         assert_eq!((footer["resolved_at"].as_str(), footer["closed_at"].as_str()),
             (Some("2026-11-10T10:00:00Z"), Some("2026-11-10T10:00:00Z")));
         assert_eq!(footer["description"], "(imported from history.csv)");
+        // Found by search, as filed ones are.
+        let found = app.get("/api/v1/requests?q=footer%20lin", &cast.ian).await.ok();
+        assert_eq!(found["items"][0]["key"], "CR-2");
+        assert_eq!(found["items"].as_array().unwrap().len(), 1);
         assert_eq!(footer["routing"]["reason"], "imported from history.csv");
         assert_eq!(states(footer), ("met", "met"));
 

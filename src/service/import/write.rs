@@ -337,6 +337,7 @@ fn write_batches(
     for batch in batches {
         let written = batch.len() as u64;
         let mut requests = Vec::with_capacity(batch.len());
+        let numbers = (batch.iter().map(|b| b.request.number).min(), batch.iter().map(|b| b.request.number).max());
         for built in batch {
             requests.push(request_values(built.request));
             events.push(event_values(built.event));
@@ -344,6 +345,9 @@ fn write_batches(
             facts.extend(built.facts);
         }
         insert_rows!(conn, requests::table, requests, REQUESTS_PER_INSERT)?;
+        if let (Some(first), Some(last)) = numbers {
+            db::index_imported(conn, first, last)?;
+        }
         while events.len() >= EVENTS_PER_INSERT {
             let rest = events.split_off(EVENTS_PER_INSERT);
             insert_rows!(conn, request_events::table, std::mem::replace(&mut events, rest), EVENTS_PER_INSERT)?;
