@@ -227,3 +227,18 @@ pub fn match_condition(conn: &AnyConnection, q: &SearchQuery, scope: &SearchScop
         }
     }
 }
+
+/// Whether a request numbered below `below` was created after `after`: when none was, the
+/// newest matches by number are also the newest by creation down to `after` (numbers follow
+/// filing, and an import numbers its rows by creation; only an import of requests older than
+/// ones already filed breaks the order). Reads the requests created after `after` only.
+pub fn created_out_of_order(conn: &mut AnyConnection, after: chrono::NaiveDateTime, below: i64) -> QueryResult<bool> {
+    use super::schema::requests;
+    let found: Option<i64> = requests::table
+        .filter(requests::created_at.ge(after))
+        .filter(requests::number.lt(below))
+        .select(requests::number)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}

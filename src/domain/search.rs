@@ -2,7 +2,8 @@
 //! which words of a text it found.
 //!
 //! A word is a run of letters and digits, lower-cased; everything else separates words (the
-//! rule of SQLite FTS5's `unicode61` tokenizer without diacritics folding). Text is indexed as
+//! rule of SQLite FTS5's `unicode61` tokenizer without diacritics folding; where SQLite's older
+//! Unicode tables still split a word, the search word reads as a phrase of its parts). Text is indexed as
 //! its words joined by spaces, so PostgreSQL's `simple` configuration reads exactly the same
 //! words (its parser alone would keep `example.org/spring` or `spring-sale` whole). A search is
 //! its words ANDed, the last one a prefix; it is built from those words only, so nothing a user
@@ -10,9 +11,20 @@
 
 use super::request::parse_request_key;
 
+/// Letters, digits and private-use characters: what `unicode61` keeps in a word (Rust's
+/// `is_alphanumeric` also keeps some combining marks, which it splits words at).
+static WORD: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"[\p{L}\p{N}\p{Co}]+").expect("a valid pattern"));
+
 /// The words of a text, lower case, in order.
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+    WORD.find_iter(text).map(|m| m.as_str().to_lowercase())
+}
+
+/// Whether `c` is part of a word.
+fn word_char(c: char) -> bool {
+    let mut buf = [0u8; 4];
+    WORD.is_match(c.encode_utf8(&mut buf))
 }
 
 /// A text as the index stores it: its words, separated by spaces.
@@ -87,12 +99,12 @@ pub fn highlight(text: &str, q: &SearchQuery) -> Option<Vec<Fragment>> {
     };
     let mut rest = text;
     while !rest.is_empty() {
-        let start = rest.find(char::is_alphanumeric).unwrap_or(rest.len());
+        let start = rest.find(word_char).unwrap_or(rest.len());
         if start > 0 {
             push(&rest[..start], false, &mut out);
         }
         rest = &rest[start..];
-        let end = rest.find(|c: char| !c.is_alphanumeric()).unwrap_or(rest.len());
+        let end = rest.find(|c: char| !word_char(c)).unwrap_or(rest.len());
         if end > 0 {
             let word = &rest[..end];
             let hit = q.hits(&word.to_lowercase());

@@ -80,6 +80,8 @@ pub struct Search {
     pub scope: SearchScope,
     /// `sort=relevance`: ranked, from this place in the ranking on.
     pub relevance_from: Option<usize>,
+    /// How many matches tell few from many (`FEW_MATCHES`; tests set fewer).
+    pub few_matches: i64,
 }
 
 /// How many matches a search reads to tell few from many: with fewer, the list reads exactly
@@ -230,7 +232,7 @@ impl ListQuery {
             ..RequestFilter::default()
         };
         let scope = if actor.role.is_staff() { SearchScope::Staff } else { SearchScope::Requester(actor.id.clone()) };
-        let search = query.map(|query| Search { query, scope, relevance_from });
+        let search = query.map(|query| Search { query, scope, relevance_from, few_matches: FEW_MATCHES });
         Ok(ListFilter { filter, search })
     }
 }
@@ -255,18 +257,31 @@ pub fn list(
         first = db::list_requests(conn, &only)?;
         filter.except_number = Some(n);
     }
-    if search.query.terms.is_empty() {
-        filter.numbers = Some(Vec::new());
-    } else {
-        let hits = db::matching(conn, &search.query, &search.scope, FEW_MATCHES + 1, false)?;
-        if hits.len() as i64 <= FEW_MATCHES {
-            filter.numbers = Some(hits.into_iter().map(|(n, _)| n).collect());
-        } else {
-            filter.matching = db::match_condition(conn, &search.query, &search.scope);
-        }
-    }
     filter.limit -= first.len() as i64;
-    let mut result = page(conn, versions, &filter, Some(&search.query), now)?;
+    let mut result = if search.query.terms.is_empty() {
+        filter.numbers = Some(Vec::new());
+        page(conn, versions, &filter, Some(&search.query), now)?
+    } else {
+        let hits = db::matching(conn, &search.query, &search.scope, search.few_matches + 1, false)?;
+        let numbers: Vec<i64> = hits.into_iter().map(|(n, _)| n).collect();
+        let many = numbers.len() as i64 > search.few_matches;
+        let oldest = numbers.last().copied();
+        filter.numbers = Some(numbers);
+        match (many, oldest) {
+            (false, _) | (true, None) => page(conn, versions, &filter, Some(&search.query), now)?,
+            // Many matches: the newest by number usually hold the page (newest first); if they
+            // do not (a page past them, other filters, an import out of order), walk the list's
+            // own order testing each request for the match.
+            (true, Some(oldest)) => match newest_page(conn, versions, &filter, &search.query, oldest, now)? {
+                Some(page) => page,
+                None => {
+                    filter.numbers = None;
+                    filter.matching = db::match_condition(conn, &search.query, &search.scope);
+                    page(conn, versions, &filter, Some(&search.query), now)?
+                }
+            },
+        }
+    };
     if !first.is_empty() {
         let mut head = request_views(conn, versions, first.into_iter().map(|(row, _)| row).collect(), now)?;
         highlight_all(&mut head, &search.query);
@@ -295,6 +310,32 @@ fn page(
         highlight_all(&mut items, q);
     }
     Ok(RequestPage { items, next_cursor })
+}
+
+/// The page of `filter` (newest first) from the newest matches by number, when they are sure
+/// to hold it: a full page, and no request numbered below them created since its last row.
+fn newest_page(
+    conn: &mut AnyConnection,
+    versions: &SlaVersions,
+    filter: &RequestFilter,
+    query: &SearchQuery,
+    oldest: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<RequestPage>, Error> {
+    if filter.sort != Sort::Created {
+        return Ok(None);
+    }
+    let rows = db::list_requests(conn, &RequestFilter { limit: filter.limit + 1, ..filter.clone() })?;
+    let Some(((last, ..), _)) = rows.get(filter.limit.max(0) as usize).or(rows.last()) else { return Ok(None) };
+    if (rows.len() as i64) <= filter.limit || db::created_out_of_order(conn, last.created_at, oldest)? {
+        return Ok(None);
+    }
+    let mut rows = rows;
+    rows.truncate(filter.limit.max(0) as usize);
+    let next_cursor = rows.last().map(|(row, tier)| encode_cursor(filter.sort, &row.0, *tier));
+    let mut items = request_views(conn, versions, rows.into_iter().map(|(row, _)| row).collect(), now)?;
+    highlight_all(&mut items, query);
+    Ok(Some(RequestPage { items, next_cursor }))
 }
 
 /// `sort=relevance`: the newest matches ranked, best first (the newer of two equal ones first),

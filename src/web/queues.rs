@@ -101,10 +101,18 @@ impl QueuePage {
         self.map.categories.iter().find(|c| c.key == key).map_or(key, |c| c.name.as_str())
     }
 
-    /// The statuses a request in `status` may move to, for the row's status form.
+    /// The statuses a request in `status` may move to, for the row's status form: not waiting
+    /// (it needs a reason: the request's page offers one per reason) nor withdrawn (the
+    /// requester's).
     fn moves(&self, status: &str) -> Vec<(&'static str, &'static str)> {
         Status::parse(status)
-            .map(|s| s.allowed_moves().iter().map(|m| (m.as_str(), words::status_for_staff(m.as_str()))).collect())
+            .map(|s| {
+                s.allowed_moves()
+                    .iter()
+                    .filter(|m| !matches!(m, Status::Waiting | Status::Withdrawn))
+                    .map(|m| (m.as_str(), words::status_for_staff(m.as_str())))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -88,6 +88,16 @@ impl Browser {
     /// Chromium's device emulation shows it (the page's `viewport` meta tag honoured, as a
     /// phone's browser does).
     pub async fn start_as(screen: Screen) -> Browser {
+        Self::launch(screen, true).await
+    }
+
+    /// `start`, with the pages' own scripts turned off (Chromium's content setting), as for a
+    /// person who browses without JavaScript; the tests' WebDriver commands still run.
+    pub async fn start_without_script() -> Browser {
+        Self::launch(Screen::Desktop(WINDOW.0, WINDOW.1), false).await
+    }
+
+    async fn launch(screen: Screen, script: bool) -> Browser {
         let chromedriver = env_or("TEST_CHROMEDRIVER", "/usr/bin/chromedriver");
         if !Path::new(&chromedriver).is_file() {
             panic!(
@@ -105,6 +115,9 @@ impl Browser {
         args.push(format!("--window-size={},{}", window.0, window.1));
         args.push(format!("--user-data-dir={}", driver.dir.path().join("profile").display()));
         let mut options = json!({ "args": args });
+        if !script {
+            options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
+        }
         if let Screen::Phone(w, h) = screen {
             options["mobileEmulation"] = json!({ "deviceMetrics": { "width": w, "height": h, "pixelRatio": 1.0, "mobile": true, "touch": true } });
         }

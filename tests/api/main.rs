@@ -25,6 +25,7 @@ mod intake;
 mod journey;
 mod journey_accounts;
 mod journey_admin;
+mod journey_triage;
 mod layout;
 mod ledger;
 mod lifecycle;

@@ -138,3 +138,44 @@ on_both_backends! {
         assert_eq!(search(&app, &cast.ian, "AND NOT").await, ["CR-1"], "operators are words");
     }
 }
+
+/// The list as the service reads it, with `few` matches telling few from many.
+fn listed_with(app: &TestApp, email: &str, q: &str, few: i64, limit: i64) -> Vec<String> {
+    use changedesk::read::list::{ListQuery, list};
+    let mut conn = app.pool.get().unwrap();
+    let user = changedesk::db::user_by_email(&mut conn, email).unwrap().unwrap();
+    let actor = changedesk::service::users::actor(&mut conn, user).unwrap();
+    let query = ListQuery { q: Some(q.to_owned()), limit: Some(limit), ..ListQuery::default() };
+    let mut filter = query.to_filter(&actor, app.clock.now()).unwrap();
+    filter.search.as_mut().unwrap().few_matches = few;
+    let versions = changedesk::service::sla::SlaVersions::default();
+    let page = list(&mut conn, &versions, &filter, app.clock.now()).unwrap();
+    page.items.into_iter().map(|r| r.key).collect()
+}
+
+on_both_backends! {
+    async fn many_matches_give_the_same_pages_as_few(app: TestApp) {
+        let cast = app.cast();
+        for i in 1..=6 {
+            app.clock.advance(chrono::TimeDelta::minutes(1));
+            app.file(&cast.ann, &format!("Banner {i}"), "Replace it", "bug").await;
+        }
+        // Few (every match read) and many (the newest matches by number, checked) agree.
+        let few = listed_with(&app, "ian@example.org", "banner", 1000, 3);
+        assert_eq!(few, ["CR-6", "CR-5", "CR-4"]);
+        assert_eq!(listed_with(&app, "ian@example.org", "banner", 2, 3), few, "newest by number hold the page");
+        assert_eq!(listed_with(&app, "ian@example.org", "banner", 4, 3), few);
+        // An import of older requests numbers them after the filed ones: out of creation
+        // order, so the list walks its own order instead, with the same answer.
+        let csv = "title,category,team,priority,requester_email,created_at,first_response_at,resolved_at,status\n\
+                   Old banner,bug,it,P3,ann@example.org,2026-11-10T09:00:00Z,,,new\n";
+        let context = changedesk::service::import::ImportContext::load(&mut app.pool.get().unwrap()).unwrap();
+        let rows = changedesk::service::import::validate(csv.as_bytes(), &context, app.clock.now()).unwrap();
+        changedesk::service::import::import(&mut app.pool.get().unwrap(), rows, "old.csv", app.clock.now(), &|_| {}).unwrap();
+        let all = listed_with(&app, "ian@example.org", "banner", 1000, 10);
+        assert_eq!(all, ["CR-6", "CR-5", "CR-4", "CR-3", "CR-2", "CR-1", "CR-7"], "by creation, the import last");
+        assert_eq!(listed_with(&app, "ian@example.org", "banner", 2, 10), all);
+        assert_eq!(listed_with(&app, "ian@example.org", "banner", 2, 3), ["CR-6", "CR-5", "CR-4"]);
+        assert_eq!(listed_with(&app, "ann@example.org", "banner", 2, 10), all, "a requester's own, the same way");
+    }
+}
