@@ -236,7 +236,9 @@ pub fn created_out_of_order(conn: &mut AnyConnection, after: chrono::NaiveDateTi
     use super::schema::requests;
     let found: Option<i64> = requests::table
         .filter(requests::created_at.ge(after))
-        .filter(requests::number.lt(below))
+        // `+ 0`: compared, not looked up, so that SQLite reads the few rows created since
+        // `after` (the creation index) rather than every row numbered below (250 ms at 1M).
+        .filter((requests::number + 0i64).lt(below))
         .select(requests::number)
         .first(conn)
         .optional()?;

@@ -57,6 +57,14 @@ trait Formats {
         format!("{:.0}%", share * 100.0)
     }
 
+    /// Desired-date attainment in words: "3 of 4 (75%)", or "–" when none was due.
+    fn wanted(&self, d: &crate::read::reports::DesiredDates) -> String {
+        match d.attainment {
+            Some(a) => format!("{} of {} ({})", d.met, d.met + d.missed, self.share(&a)),
+            None => "–".into(),
+        }
+    }
+
     fn status(&self, status: &str) -> &'static str {
         words::status_for_staff(status)
     }

@@ -64,3 +64,68 @@ on_both_backends! {
         assert_eq!(later["too_soon"], serde_json::Value::Null);
     }
 }
+
+on_both_backends! {
+    async fn reports_and_the_digest_show_whether_requests_came_by_the_date_asked(app: TestApp) {
+        let cast = app.cast();
+        let lee = app.user("lee@example.org", changedesk::domain::Role::Lead, &["it"]);
+        let wanted = |title: &str, category: &str, date: &str| json!({ "title": title, "description": "For the campaign",
+            "category": category, "desired_date": date });
+        // Monday 16 November; the report's week is 16-22 November (London, UTC in November).
+        for (title, category, date) in [
+            ("Met", "bug", "2026-11-18"),       // CR-1: resolved Tuesday, before its date
+            ("Late", "bug", "2026-11-17"),      // CR-2: resolved Thursday, after its date
+            ("Open late", "bug", "2026-11-18"), // CR-3: still open on Friday, its date past
+            ("Next week", "content", "2026-11-25"), // CR-4: wanted after the period
+            ("Due today", "bug", "2026-11-20"), // CR-5: open, its day not over: pending
+            ("Dropped", "bug", "2026-11-19"),   // CR-6: withdrawn: left out
+        ] {
+            app.post("/api/v1/requests", &cast.ann, wanted(title, category, date)).await.ok();
+        }
+        let resolve = |key: &'static str| {
+            let app = &app;
+            let ian = cast.ian.clone();
+            async move {
+                for status in ["acknowledged", "in_progress", "resolved"] {
+                    app.set_status(&ian, key, status, None).await.ok();
+                }
+            }
+        };
+        app.clock.set(time("2026-11-17T15:00:00Z"));
+        resolve("CR-1").await;
+        app.clock.set(time("2026-11-19T10:00:00Z"));
+        resolve("CR-2").await;
+        app.set_status(&cast.ann, "CR-6", "withdrawn", None).await.ok();
+        app.clock.set(time("2026-11-20T12:00:00Z"));
+
+        let report = app.get("/api/v1/reports/sla?from=2026-11-16&to=2026-11-22", &lee).await.ok();
+        let it = report["teams"].as_array().unwrap().iter().find(|t| t["team"] == "it").unwrap();
+        assert_eq!(it["desired_dates"], json!({ "met": 1, "missed": 2, "pending": 1, "attainment": 1.0 / 3.0 }));
+        let bug = report["categories"].as_array().unwrap().iter().find(|c| c["category"] == "bug").unwrap();
+        assert_eq!(bug["desired_dates"]["met"], 1);
+        assert_eq!(bug["desired_dates"]["missed"], 2);
+        let marketing = report["teams"].as_array().unwrap().iter().find(|t| t["team"] == "marketing").unwrap();
+        assert_eq!(marketing["desired_dates"]["attainment"], serde_json::Value::Null, "nothing of theirs was due");
+
+        let csv = app.client.get(format!("{}/api/v1/reports/sla.csv?from=2026-11-16&to=2026-11-22", app.address))
+            .bearer_auth(&lee).send().await.unwrap().text().await.unwrap();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let it_row: Vec<&str> = lines.find(|l| l.starts_with("team,it,")).unwrap().split(',').collect();
+        let column = |name: &str| it_row[header.iter().position(|h| *h == name).unwrap()];
+        assert_eq!((column("desired_date_met"), column("desired_date_missed"), column("desired_date_attainment")), ("1", "2", "0.3333"));
+
+        let digest = app.get("/api/v1/digests/2026-W47", &lee).await.ok();
+        let it = digest["teams"].as_array().unwrap().iter().find(|t| t["team"] == "it").unwrap();
+        assert_eq!(it["desired_dates"]["missed"], 2);
+        // The week's digest goes out the Monday after: CR-5's day has passed too by then.
+        app.clock.set(time("2026-11-23T09:00:00Z"));
+        let mut settings = app.settings.clone();
+        settings.digest.recipients = vec!["cmo@example.org".into()];
+        changedesk::workers::digest::check(&app.pool, &settings, &app.notifier, app.clock.now()).unwrap();
+        let mail = app.outbox().into_iter().find(|m| m.kind == "digest").unwrap();
+        assert!(mail.text_body.starts_with("SLA digest 2026-W47"), "{}", mail.text_body);
+        assert!(mail.text_body.contains("delivered by the date asked: 1 of 4 (25%)"), "{}", mail.text_body);
+        assert!(mail.html_body.contains("By the date asked") && mail.html_body.contains("1 of 4 (25%)"));
+    }
+}

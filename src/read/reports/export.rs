@@ -39,6 +39,9 @@ pub fn to_csv(report: &SlaReport) -> Result<String, Error> {
         "ended_resolved",
         "ended_rejected",
         "ended_withdrawn",
+        "desired_date_met",
+        "desired_date_missed",
+        "desired_date_attainment",
     ])
     .map_err(internal)?;
     let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -82,6 +85,9 @@ pub fn to_csv(report: &SlaReport) -> Result<String, Error> {
             t.ended.resolved.to_string(),
             t.ended.rejected.to_string(),
             t.ended.withdrawn.to_string(),
+            t.desired_dates.met.to_string(),
+            t.desired_dates.missed.to_string(),
+            f(t.desired_dates.attainment),
         ]);
         w.write_record(&rec).map_err(internal)?;
     }
@@ -91,6 +97,11 @@ pub fn to_csv(report: &SlaReport) -> Result<String, Error> {
         rec.extend([String::new(), String::new(), c.reassignments_away.to_string()]);
         rec.extend(answer_cols(&c.stats));
         rec.extend(std::iter::repeat_n(String::new(), 8));
+        rec.extend([
+            c.desired_dates.met.to_string(),
+            c.desired_dates.missed.to_string(),
+            f(c.desired_dates.attainment),
+        ]);
         w.write_record(&rec).map_err(internal)?;
     }
     let bytes = w.into_inner().map_err(|e| Error::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
