@@ -179,7 +179,7 @@ EOF
       t=$EPOCHREALTIME
       for ((i = 0; i < 200; i++)); do echo "$sql"; done | psql -X -q -A -t "$DATABASE_URL" >/dev/null
     fi
-    printf '| %s | engine | %s x 200 in one process | %.1f ms each |\n' "$backend" "${sql:0:60}..." \
+    printf '| %s | engine | q=%s: %s x 200 in one process | %.1f ms each |\n' "$backend" "$q" "${sql:0:48}..." \
       "$(python3 -c "import sys; print((float(sys.argv[2]) - float(sys.argv[1])) * 1000 / 200)" "$t" "$EPOCHREALTIME")" >>"$work/summary"
   done
   printf '   %s took %.0f s\n' "$backend" "$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$EPOCHREALTIME")"
