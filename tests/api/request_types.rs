@@ -177,3 +177,34 @@ on_both_backends_with! {
         assert!(!page.body.contains("Withdraw the request"), "not offered twice");
     }
 }
+
+on_both_backends_with! {
+    async fn admins_edit_request_types_and_waiting_reasons_on_the_settings_pages(app: TestApp) with with_types; {
+        person(&app, "ada@example.org", Role::Admin, &[]);
+        let mut ada = Visitor::new(&app);
+        ada.sign_in("ada@example.org").await;
+        let page = ada.get("/admin/routing").await;
+        assert!(page.body.contains(r#"<h2 id="types-heading">Request types</h2>"#), "{}", page.body);
+        assert!(page.body.contains("&#34;consent_category&#34;") || page.body.contains("&quot;consent_category&quot;"), "the defaults, as JSON");
+        let csrf = page.csrf();
+        let types = r#"[{"category": "seo", "fields": [{"key": "keyword", "label": "Target keyword", "type": "text", "required": true}]}]"#;
+        let saved = ada.post("/admin/routing/request_types", &[("csrf", csrf.as_str()), ("document", types)]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let now = app.get("/api/v1/request-types", &app.user("x@example.org", Role::Requester, &[])).await.ok();
+        assert_eq!(now, json!([{ "category": "seo", "fields": [{ "key": "keyword", "label": "Target keyword", "type": "text",
+            "required": true, "help": "" }] }]));
+        let bad = r#"[{"category": "podcasts", "fields": []}]"#;
+        let refused = ada.post("/admin/routing/request_types", &[("csrf", csrf.as_str()), ("document", bad)]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("unknown category &#39;podcasts&#39;") || refused.body.contains("unknown category 'podcasts'"), "{}", refused.body);
+
+        let page = ada.get("/admin/sla").await;
+        assert!(page.body.contains(r#"<h2 id="reasons-heading">Waiting reasons</h2>"#));
+        let csrf = page.csrf();
+        let reasons = r#"[{"key": "legal", "label": "Waiting on legal review", "pauses_clocks": true}]"#;
+        let saved = ada.post("/admin/sla/waiting_reasons", &[("csrf", csrf.as_str()), ("document", reasons)]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let token = app.user("y@example.org", Role::Requester, &[]);
+        assert_eq!(app.get("/api/v1/waiting-reasons", &token).await.ok()[0]["key"], "legal");
+    }
+}

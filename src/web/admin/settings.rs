@@ -37,6 +37,8 @@ struct RoutingPage {
     rules: Form,
     teams: Vec<TeamView>,
     editors: Vec<Editor>,
+    /// The request types, edited as the API's document (one editor).
+    type_editors: Vec<Editor>,
     tried: TryText,
     decision: Option<RoutingDecision>,
     saved: bool,
@@ -91,7 +93,9 @@ pub(super) async fn routing_page(
     mut edited: Edited,
     saved: bool,
 ) -> Result<HttpResponse, PageError> {
-    let (current, teams) = state.run(|c| Ok((admin::current(c)?, admin::teams(c)?))).await?;
+    let (current, teams, types) = state
+        .run(|c| Ok((admin::current(c)?, admin::teams(c)?, crate::service::request_types::current(c)?)))
+        .await?;
     let refused = edited.refused();
     let categories = edited.form("categories", || documents::categories_form(&current.map));
     let rules = edited.form("rules", || documents::rules_form(&current.map));
@@ -104,15 +108,21 @@ pub(super) async fn routing_page(
         Editor::new("categories", "Ownership map (fallback team and categories)", categories_json),
         Editor::new("rules", "Routing rules (tried in order; the first match decides)", rules_json),
     ];
+    let mut type_editors =
+        vec![Editor::new("request_types", "Request types: the fields each kind of change asks for", pretty(&types)?)];
     if let Edited::Document(failed) = edited {
-        failed.replace_in(&mut editors);
+        if failed.name == "request_types" {
+            failed.replace_in(&mut type_editors);
+        } else {
+            failed.replace_in(&mut editors);
+        }
     }
     let decision = (!tried.category.trim().is_empty()).then(|| {
         let url = Some(tried.page_url.trim()).filter(|u| !u.is_empty());
         current.map.route(tried.category.trim(), &tried.title, &tried.description, url, &Default::default())
     });
     let (version, map) = (current.version, current.map);
-    let page = RoutingPage { user, version, map, categories, rules, teams, editors, tried, decision, saved };
+    let page = RoutingPage { user, version, map, categories, rules, teams, editors, type_editors, tried, decision, saved };
     html_status(page, if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK })
 }
 
@@ -143,9 +153,19 @@ pub(super) async fn save_routing(
         "rules" => {
             apply_document(&state, &user, &text, |c, a, now, input| admin::put_rules(c, a, input, now).map(drop)).await
         }
+        "request_types" => {
+            apply_document(&state, &user, &text, |c, a, now, input| {
+                crate::service::request_types::put(c, a, input, now).map(drop)
+            })
+            .await
+        }
         other => return Err(ApiError::not_found(format!("settings '{other}'")).into()),
     };
-    let name = if part.as_str() == "rules" { "rules" } else { "categories" };
+    let name = match part.as_str() {
+        "rules" => "rules",
+        "request_types" => "request_types",
+        _ => "categories",
+    };
     match result {
         Ok(()) => Ok(see_other("/admin/routing?saved=1")),
         Err(ApiError::Validation(errors)) => {
@@ -166,6 +186,8 @@ struct SlaPage {
     policies: Form,
     teams: Vec<TeamView>,
     editors: Vec<Editor>,
+    /// The waiting reasons, edited as the API's document (one editor).
+    reason_editors: Vec<Editor>,
     saved: bool,
 }
 
@@ -248,12 +270,19 @@ pub(super) async fn sla_page(
         Editor::new("calendars", "Business calendars", calendars_json),
         Editor::new("policies", "SLA policies and escalation ladders", policies_json),
     ];
+    let reasons_json = pretty(&current.config.waiting_reasons)?;
+    let mut reason_editors =
+        vec![Editor::new("waiting_reasons", "Waiting reasons: what a request may wait on besides its requester", reasons_json)];
     if let Edited::Document(failed) = edited {
-        failed.replace_in(&mut editors);
+        if failed.name == "waiting_reasons" {
+            failed.replace_in(&mut reason_editors);
+        } else {
+            failed.replace_in(&mut editors);
+        }
     }
     let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let (version, config) = (current.version, current.config);
-    html_status(SlaPage { user, version, config, calendars, policies, teams, editors, saved }, status)
+    html_status(SlaPage { user, version, config, calendars, policies, teams, editors, reason_editors, saved }, status)
 }
 
 pub(super) async fn sla(
@@ -283,9 +312,19 @@ pub(super) async fn save_sla(
             apply_document(&state, &user, &text, |c, a, now, input| admin::put_sla_policies(c, a, input, now).map(drop))
                 .await
         }
+        "waiting_reasons" => {
+            apply_document(&state, &user, &text, |c, a, now, input| {
+                crate::service::request_types::put_waiting_reasons(c, a, input, now).map(drop)
+            })
+            .await
+        }
         other => return Err(ApiError::not_found(format!("settings '{other}'")).into()),
     };
-    let name = if part.as_str() == "calendars" { "calendars" } else { "policies" };
+    let name = match part.as_str() {
+        "calendars" => "calendars",
+        "waiting_reasons" => "waiting_reasons",
+        _ => "policies",
+    };
     match result {
         Ok(()) => Ok(see_other("/admin/sla?saved=1")),
         Err(ApiError::Validation(errors)) => {
