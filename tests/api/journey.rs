@@ -119,7 +119,7 @@ pub(crate) async fn http_status(browser: &Browser) -> u64 {
 }
 
 /// Runs `script` in the page; returns what it returns.
-async fn run(browser: &Browser, script: &str) -> Value {
+pub(crate) async fn run(browser: &Browser, script: &str) -> Value {
     browser.client().execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
 }
 

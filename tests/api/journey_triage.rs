@@ -3,11 +3,11 @@
 //! words marked, and a saved view; each page screenshotted and checked by axe-core.
 
 use changedesk::domain::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::browser::Browser;
 use crate::helpers::{Backend, TestApp, spawn_app_with};
-use crate::journey::{check_page, eventually, path, sign_in, url};
+use crate::journey::{check_page, eventually, path, run, sign_in, url};
 use crate::pages::person;
 
 const ANN: &str = "ann@example.org";
@@ -19,11 +19,6 @@ async fn app() -> TestApp {
     person(&app, ANN, Role::Requester, &[]);
     person(&app, MIA, Role::Agent, &["marketing"]);
     app
-}
-
-/// Runs `script` in the page (the tests' own, allowed with the pages' scripts off too).
-async fn run(browser: &Browser, script: &str) -> Value {
-    browser.client().execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
 }
 
 /// Whether the fieldset of `category`'s fields is hidden and disabled.
