@@ -156,10 +156,14 @@ impl Application {
             config: s.config.clone(),
             clock: s.clock.clone(),
         });
-        let (staged, imap) = (pin!(staged), pin!(imap));
+        let indexer = workers::search_indexer::run(
+            s.pool.clone(),
+            Duration::from_millis(s.settings.search.index_interval_ms.max(1)),
+        );
+        let (staged, imap, indexer) = (pin!(staged), pin!(imap), pin!(indexer));
         let workers = future::select(
             future::select(future::select(sweeper, outbox), future::select(digest, checkpoint)),
-            future::select(staged, imap),
+            future::select(future::select(staged, imap), indexer),
         );
         match future::select(pin!(self.server), workers).await {
             Either::Left((served, _)) => served,

@@ -45,6 +45,29 @@ pub struct Settings {
     pub attachments: AttachmentSettings,
     #[serde(default)]
     pub request_types: RequestTypeSettings,
+    #[serde(default)]
+    pub search: SearchSettings,
+}
+
+/// The search index is brought up to date by every search before it reads, and in the
+/// background every `index_interval_ms` (docs/architecture.md#search).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSettings {
+    #[serde(default = "SearchSettings::default_interval")]
+    pub index_interval_ms: u64,
+}
+
+impl SearchSettings {
+    fn default_interval() -> u64 {
+        250
+    }
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self { index_interval_ms: Self::default_interval() }
+    }
 }
 
 /// Request types (the fields each category asks for) live in the database, changed by admins

@@ -137,7 +137,7 @@ pub fn next_request_number(conn: &mut AnyConnection) -> QueryResult<i64> {
     })
 }
 
-/// Stores a new request and indexes its text for search, in the caller's transaction.
+/// Stores a new request and marks it for the search index, in the caller's transaction.
 pub fn insert_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
     per_backend!(conn, c => diesel::insert_into(requests::table).values(row).execute(c))?;
     super::search::index_request(conn, row)
@@ -161,9 +161,9 @@ pub fn insert_event_id(
     at: NaiveDateTime,
     event: &Event,
 ) -> QueryResult<i64> {
-    // A comment's words join the request's in the search index, in the same transaction.
-    if let Event::Commented { body, internal } = event {
-        super::search::index_comment(conn, request_id, body, *internal)?;
+    // A comment marks its request for the search index, in the same transaction.
+    if let Event::Commented { .. } = event {
+        super::search::index_comment(conn, request_id)?;
     }
     let row = EventRow::new(request_id, actor_id, at, event);
     let values = (

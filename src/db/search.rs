@@ -26,8 +26,9 @@ fn body_of(row: &RequestRow) -> String {
     indexed(&format!("{}\n{}\n{}", row.description, row.page_url.as_deref().unwrap_or(""), fields))
 }
 
-/// The index's tables, one per engine: declared for the one statement of the filing path, so
-/// diesel prepares it once per connection (a `sql_query` is prepared on every call).
+/// The index's tables, one per engine, and the pending marks: declared for the statements
+/// of the filing path and the indexer, so diesel prepares them once per connection (a
+/// `sql_query` is prepared on every call).
 mod fts5 {
     diesel::table! {
         request_search (rowid) {
@@ -48,35 +49,146 @@ mod pg {
             request_id -> Text,
             title -> Text,
             body -> Text,
+            comments -> Text,
+            notes -> Text,
         }
     }
 }
 
-/// Indexes a new request.
+diesel::table! {
+    search_pending (number) {
+        number -> BigInt,
+    }
+}
+
+/// Marks a new request for the index (filing): its number is new, so it is not marked yet.
 pub fn index_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
-    let (title, body) = (indexed(&row.title), body_of(row));
+    super::per_backend!(conn, c => diesel::insert_into(search_pending::table)
+        .values(search_pending::number.eq(row.number))
+        .execute(c))
+    .map(drop)
+}
+
+/// Marks a request edited, unless it is marked already.
+pub fn reindex_text(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
+    let q = match conn {
+        AnyConnection::Sqlite(_) => "INSERT OR IGNORE INTO search_pending (number) VALUES (?)",
+        AnyConnection::Postgresql(_) => "INSERT INTO search_pending (number) VALUES ($1) ON CONFLICT DO NOTHING",
+    };
+    let q = diesel::sql_query(q).bind::<BigInt, _>(row.number);
+    super::per_backend!(conn, c => q.execute(c)).map(drop)
+}
+
+/// Marks a request commented on, unless it is marked already.
+pub fn index_comment(conn: &mut AnyConnection, request_id: &str) -> QueryResult<()> {
+    let q = match conn {
+        AnyConnection::Sqlite(_) => "INSERT OR IGNORE INTO search_pending (number) SELECT number FROM requests WHERE id = ?",
+        AnyConnection::Postgresql(_) => {
+            "INSERT INTO search_pending (number) SELECT number FROM requests WHERE id = $1 ON CONFLICT DO NOTHING"
+        }
+    };
+    let q = diesel::sql_query(q).bind::<Text, _>(request_id);
+    super::per_backend!(conn, c => q.execute(c)).map(drop)
+}
+
+/// Whether some request waits to be indexed.
+pub fn any_pending(conn: &mut AnyConnection) -> QueryResult<bool> {
+    let one: Option<i64> = search_pending::table.select(search_pending::number).first(conn).optional()?;
+    Ok(one.is_some())
+}
+
+/// A request's words, as the index holds them.
+struct Indexed {
+    number: i64,
+    id: String,
+    title: String,
+    body: String,
+    comments: String,
+    notes: String,
+    owner: String,
+}
+
+/// Writes the index rows of up to `limit` marked requests from what they hold now (title,
+/// description, page address, fields, comments) and clears their marks; answers how many. In
+/// the caller's write transaction.
+pub fn index_pending(conn: &mut AnyConnection, limit: i64) -> QueryResult<usize> {
+    use super::schema::{request_events, requests};
+    let numbers: Vec<i64> =
+        search_pending::table.select(search_pending::number).order(search_pending::number).limit(limit).load(conn)?;
+    if numbers.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<RequestRow> =
+        requests::table.filter(requests::number.eq_any(&numbers)).select(RequestRow::as_select()).load(conn)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let comments: Vec<(String, String, String)> = request_events::table
+        .filter(request_events::request_id.eq_any(&ids))
+        .filter(request_events::kind.eq("commented"))
+        .order(request_events::id)
+        .select((request_events::request_id, request_events::kind, request_events::data))
+        .load(conn)?;
+    let mut said: std::collections::HashMap<&str, (String, String)> = std::collections::HashMap::new();
+    for (request_id, kind, data) in &comments {
+        if let Ok(crate::domain::Event::Commented { body, internal }) = crate::domain::Event::from_stored(kind, data) {
+            let (public, notes) = said.entry(request_id.as_str()).or_default();
+            let into = if internal { notes } else { public };
+            if !into.is_empty() {
+                into.push(' ');
+            }
+            into.push_str(&indexed(&body));
+        }
+    }
+    let fresh: Vec<Indexed> = rows
+        .iter()
+        .map(|r| {
+            let (comments, notes) = said.remove(r.id.as_str()).unwrap_or_default();
+            Indexed {
+                number: r.number,
+                id: r.id.clone(),
+                title: indexed(&r.title),
+                body: body_of(r),
+                comments,
+                notes,
+                owner: owner_token(&r.requester_id),
+            }
+        })
+        .collect();
     match conn {
         AnyConnection::Sqlite(c) => {
             use fts5::request_search as s;
-            diesel::insert_into(s::table)
-                .values((
-                    s::rowid.eq(row.number),
-                    s::title.eq(title),
-                    s::body.eq(body),
-                    s::comments.eq(""),
-                    s::notes.eq(""),
-                    s::owner.eq(owner_token(&row.requester_id)),
-                ))
-                .execute(c)
+            for r in &fresh {
+                diesel::delete(s::table.filter(s::rowid.eq(r.number))).execute(c)?;
+                diesel::insert_into(s::table)
+                    .values((
+                        s::rowid.eq(r.number),
+                        s::title.eq(&r.title),
+                        s::body.eq(&r.body),
+                        s::comments.eq(&r.comments),
+                        s::notes.eq(&r.notes),
+                        s::owner.eq(&r.owner),
+                    ))
+                    .execute(c)?;
+            }
         }
         AnyConnection::Postgresql(c) => {
             use pg::request_search as s;
-            diesel::insert_into(s::table)
-                .values((s::number.eq(row.number), s::request_id.eq(&row.id), s::title.eq(title), s::body.eq(body)))
-                .execute(c)
+            for r in &fresh {
+                diesel::delete(s::table.filter(s::number.eq(r.number))).execute(c)?;
+                diesel::insert_into(s::table)
+                    .values((
+                        s::number.eq(r.number),
+                        s::request_id.eq(&r.id),
+                        s::title.eq(&r.title),
+                        s::body.eq(&r.body),
+                        s::comments.eq(&r.comments),
+                        s::notes.eq(&r.notes),
+                    ))
+                    .execute(c)?;
+            }
         }
     }
-    .map(drop)
+    diesel::delete(search_pending::table.filter(search_pending::number.eq_any(&numbers))).execute(conn)?;
+    Ok(numbers.len())
 }
 
 /// Indexes the requests numbered `first..=last`, just imported: in SQL, their words made as
@@ -97,34 +209,6 @@ pub fn index_imported(conn: &mut AnyConnection, first: i64, last: i64) -> QueryR
         }
     };
     let q = diesel::sql_query(sql).bind::<BigInt, _>(first).bind::<BigInt, _>(last);
-    super::per_backend!(conn, c => q.execute(c)).map(drop)
-}
-
-/// Indexes a request's title and body again (an edit).
-pub fn reindex_text(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
-    let (title, body) = (indexed(&row.title), body_of(row));
-    let sql = match conn {
-        AnyConnection::Sqlite(_) => "UPDATE request_search SET title = ?, body = ? WHERE rowid = ?",
-        AnyConnection::Postgresql(_) => "UPDATE request_search SET title = $1, body = $2 WHERE number = $3",
-    };
-    let q = diesel::sql_query(sql).bind::<Text, _>(title).bind::<Text, _>(body).bind::<BigInt, _>(row.number);
-    super::per_backend!(conn, c => q.execute(c)).map(drop)
-}
-
-/// Adds a comment's words to its request's (internal notes to the staff-only column).
-pub fn index_comment(conn: &mut AnyConnection, request_id: &str, body: &str, internal: bool) -> QueryResult<()> {
-    let column = if internal { "notes" } else { "comments" };
-    let sql = match conn {
-        AnyConnection::Sqlite(_) => format!(
-            "UPDATE request_search SET {column} = {column} || ' ' || ? \
-             WHERE rowid = (SELECT number FROM requests WHERE id = ?)"
-        ),
-        AnyConnection::Postgresql(_) => format!(
-            "UPDATE request_search SET {column} = {column} || ' ' || $1 \
-             WHERE number = (SELECT number FROM requests WHERE id = $2)"
-        ),
-    };
-    let q = diesel::sql_query(sql).bind::<Text, _>(indexed(body)).bind::<Text, _>(request_id);
     super::per_backend!(conn, c => q.execute(c)).map(drop)
 }
 

@@ -182,7 +182,17 @@ pub async fn list_requests(
     let now = state.clock.now();
     let filter = query.to_filter(&actor, now)?;
     let versions = state.sla_versions.clone();
-    Ok(web::Json(state.run(move |c| list::list(c, &versions, &filter, now)).await?))
+    Ok(web::Json(
+        state
+            .run(move |c| {
+                // A search reads an index brought up to date first.
+                if filter.search.is_some() {
+                    crate::service::search::catch_up(c)?;
+                }
+                list::list(c, &versions, &filter, now)
+            })
+            .await?,
+    ))
 }
 
 /// One request with its history, oldest event first.

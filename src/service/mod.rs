@@ -23,6 +23,7 @@ pub mod notify;
 pub mod request_types;
 pub mod requests;
 pub mod security_log;
+pub mod search;
 pub mod seed;
 pub mod sessions;
 pub mod sla;

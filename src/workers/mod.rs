@@ -5,4 +5,5 @@ pub mod digest;
 pub mod imap;
 pub mod outbox;
 pub mod sla_sweeper;
+pub mod search_indexer;
 pub mod staged_files;

@@ -105,7 +105,12 @@ on_both_backends! {
         app.file(&cast.ann, "Banner", "Replace it", "bug").await;
         assert_eq!(search(&app, &cast.ian, "zeppelin").await, Vec::<String>::new());
         app.comment(&cast.ann, "CR-1", "The new one shows a zeppelin", false).await.ok();
+        // The comment marked its request in its own transaction; the search that follows
+        // brings the index up to date before it reads.
+        let pending = || changedesk::db::any_pending(&mut app.pool.get().unwrap()).unwrap();
+        assert!(pending(), "marked by the comment's commit");
         assert_eq!(search(&app, &cast.ian, "zeppelin").await, ["CR-1"]);
+        assert!(!pending(), "indexed by the search");
         let patch = json!({ "title": "Airship banner" });
         app.call(reqwest::Method::PATCH, "/api/v1/requests/CR-1", Some(&cast.ann), Some(patch)).await.ok();
         assert_eq!(search(&app, &cast.ian, "airship").await, ["CR-1"]);
@@ -146,6 +151,7 @@ fn listed_with(app: &TestApp, email: &str, q: &str, few: i64, limit: i64) -> Vec
     let user = changedesk::db::user_by_email(&mut conn, email).unwrap().unwrap();
     let actor = changedesk::service::users::actor(&mut conn, user).unwrap();
     let query = ListQuery { q: Some(q.to_owned()), limit: Some(limit), ..ListQuery::default() };
+    changedesk::service::search::catch_up(&mut conn).unwrap();
     let mut filter = query.to_filter(&actor, app.clock.now()).unwrap();
     filter.search.as_mut().unwrap().few_matches = few;
     let versions = changedesk::service::sla::SlaVersions::default();
@@ -177,5 +183,22 @@ on_both_backends! {
         assert_eq!(listed_with(&app, "ian@example.org", "banner", 2, 10), all);
         assert_eq!(listed_with(&app, "ian@example.org", "banner", 2, 3), ["CR-6", "CR-5", "CR-4"]);
         assert_eq!(listed_with(&app, "ann@example.org", "banner", 2, 10), all, "a requester's own, the same way");
+    }
+}
+
+crate::on_both_backends_with! {
+    async fn the_indexer_catches_up_without_a_search(app: TestApp) with |s: &mut changedesk::config::Settings| s.search.index_interval_ms = 20; {
+        let cast = app.cast();
+        app.file(&cast.ann, "Hero banner", "Blurry", "bug").await;
+        let pending = || changedesk::db::any_pending(&mut app.pool.get().unwrap()).unwrap();
+        for _ in 0..500 {
+            if !pending() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(!pending(), "the indexer wrote the new request's words within 5 s");
+        // In the index already: the search finds nothing left to do and the request.
+        assert_eq!(search(&app, &cast.ian, "hero").await, ["CR-1"]);
     }
 }
