@@ -124,10 +124,20 @@ pub fn ended_between(
 pub type WantedRow = (String, String, chrono::NaiveDate, Option<NaiveDateTime>, String);
 
 /// The requests wanted by a date in `[from, to]`, through `requests_by_desired_date`.
-pub fn wanted_between(conn: &mut AnyConnection, from: chrono::NaiveDate, to: chrono::NaiveDate) -> QueryResult<Vec<WantedRow>> {
+pub fn wanted_between(
+    conn: &mut AnyConnection,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> QueryResult<Vec<WantedRow>> {
     let rows: Vec<(String, String, Option<chrono::NaiveDate>, Option<NaiveDateTime>, String)> = requests::table
         .filter(requests::desired_date.ge(from).and(requests::desired_date.le(to)))
-        .select((requests::team_key, requests::category, requests::desired_date, requests::resolved_at, requests::status))
+        .select((
+            requests::team_key,
+            requests::category,
+            requests::desired_date,
+            requests::resolved_at,
+            requests::status,
+        ))
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(t, c, d, r, s)| Some((t, c, d?, r, s))).collect())
 }

@@ -15,9 +15,7 @@ pub struct VersionedTypes {
 
 fn decode(version: i32, json: &str) -> QueryResult<VersionedTypes> {
     let types = serde_json::from_str(json).map_err(|e| {
-        diesel::result::Error::DeserializationError(
-            format!("request types version {version} do not read: {e}").into(),
-        )
+        diesel::result::Error::DeserializationError(format!("request types version {version} do not read: {e}").into())
     })?;
     Ok(VersionedTypes { version, types })
 }

@@ -82,7 +82,9 @@ pub fn reindex_text(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<(
 /// Marks a request commented on, unless it is marked already.
 pub fn index_comment(conn: &mut AnyConnection, request_id: &str) -> QueryResult<()> {
     let q = match conn {
-        AnyConnection::Sqlite(_) => "INSERT OR IGNORE INTO search_pending (number) SELECT number FROM requests WHERE id = ?",
+        AnyConnection::Sqlite(_) => {
+            "INSERT OR IGNORE INTO search_pending (number) SELECT number FROM requests WHERE id = ?"
+        }
         AnyConnection::Postgresql(_) => {
             "INSERT INTO search_pending (number) SELECT number FROM requests WHERE id = $1 ON CONFLICT DO NOTHING"
         }
@@ -258,7 +260,10 @@ pub fn matching(
         AnyConnection::Postgresql(c) => {
             let Some(tsquery) = q.tsquery() else { return Ok(Vec::new()) };
             let (all, public) = if ranked {
-                ("ts_rank(all_tsv, to_tsquery('simple', $1))::float8", "ts_rank(s.public_tsv, to_tsquery('simple', $1))::float8")
+                (
+                    "ts_rank(all_tsv, to_tsquery('simple', $1))::float8",
+                    "ts_rank(s.public_tsv, to_tsquery('simple', $1))::float8",
+                )
             } else {
                 ("0.0::float8", "0.0::float8")
             };

@@ -268,7 +268,14 @@ pub fn default_types(categories: &[String]) -> Vec<RequestType> {
                     Choice,
                     true,
                     "",
-                    &["Google Analytics", "Google Tag Manager", "Meta Pixel", "LinkedIn Insight Tag", "Hotjar", "Other"],
+                    &[
+                        "Google Analytics",
+                        "Google Tag Manager",
+                        "Meta Pixel",
+                        "LinkedIn Insight Tag",
+                        "Hotjar",
+                        "Other",
+                    ],
                 ),
                 f("pages", "Pages", LongText, false, "Which pages the tag goes on, one per line, or 'all'.", &[]),
                 f(

@@ -352,7 +352,12 @@ fn ranked(
     // The other filters, over the ranked matches: one read of at most RANKED_MATCHES rows' keys.
     let kept: std::collections::HashSet<i64> = db::list_requests(
         conn,
-        &RequestFilter { numbers: Some(hits.iter().map(|h| h.0).collect()), limit: RANKED_MATCHES, sort: Sort::Created, ..filter.clone() },
+        &RequestFilter {
+            numbers: Some(hits.iter().map(|h| h.0).collect()),
+            limit: RANKED_MATCHES,
+            sort: Sort::Created,
+            ..filter.clone()
+        },
     )?
     .into_iter()
     .map(|(row, _)| row.0.number)

@@ -7,11 +7,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::search::Fragment;
 use crate::db::{self, AnyConnection, ListedRequest, RequestRow, StoredEvent, from_db};
 use crate::domain::Event;
 use crate::domain::facts::ClockFacts;
 use crate::domain::ledger::Stretch;
+use crate::domain::search::Fragment;
 use crate::domain::sla::{Segment, SlaConfig, derive_all, segments};
 use crate::service::Error;
 use crate::service::sla::{ClockView, SlaVersions, SlaView, sla_view, timeline};

@@ -5,14 +5,14 @@ use actix_web::{HttpResponse, delete, get, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Actor;
+use crate::domain::request_type::RequestType;
+use crate::domain::sla::WaitingReason;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::extract::AdminBody;
 use crate::service::admin::{
     self, CalendarsInput, CalendarsView, CategoriesInput, CategoriesView, RulesInput, RulesView, SlaPoliciesInput,
     SlaPoliciesView, TeamView,
 };
-use crate::domain::request_type::RequestType;
-use crate::domain::sla::WaitingReason;
 use crate::service::audit::{self, AuditEntry};
 use crate::service::request_types;
 use crate::service::tokens::{self, TokenView};

@@ -145,7 +145,8 @@ impl Notifier {
         Ok(values
             .iter()
             .map(|(key, value)| {
-                let label = def.and_then(|d| d.fields.iter().find(|f| &f.key == key)).map_or(key.clone(), |f| f.label.clone());
+                let label =
+                    def.and_then(|d| d.fields.iter().find(|f| &f.key == key)).map_or(key.clone(), |f| f.label.clone());
                 (label, crate::domain::request_type::shown(value))
             })
             .collect())

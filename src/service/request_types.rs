@@ -63,5 +63,6 @@ pub fn put_waiting_reasons(
     reasons: Vec<WaitingReason>,
     now: DateTime<Utc>,
 ) -> Result<Vec<WaitingReason>, Error> {
-    change_sla(conn, actor, now, "waiting_reasons", |sla| sla.waiting_reasons = reasons).map(|v| v.config.waiting_reasons)
+    change_sla(conn, actor, now, "waiting_reasons", |sla| sla.waiting_reasons = reasons)
+        .map(|v| v.config.waiting_reasons)
 }

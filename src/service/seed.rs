@@ -39,8 +39,9 @@ pub fn seed(conn: &mut AnyConnection, settings: &Settings, now: DateTime<Utc>) -
             seeded.push("SLA calendars and policies");
         }
         if settings.request_types.seed_defaults && db::current_types(conn)?.is_none() {
-            let categories: Vec<String> =
-                db::current_map(conn)?.map(|m| m.map.categories.into_iter().map(|c| c.key).collect()).unwrap_or_default();
+            let categories: Vec<String> = db::current_map(conn)?
+                .map(|m| m.map.categories.into_iter().map(|c| c.key).collect())
+                .unwrap_or_default();
             let types = crate::domain::request_type::default_types(&categories);
             let version = db::insert_types_version(conn, &types, "seeded with the defaults", None, to_db(now))?;
             db::insert_audit(conn, "request_types_seeded", None, to_db(now), &json!({ "version": version }))?;

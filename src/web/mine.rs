@@ -90,15 +90,14 @@ pub async fn mine(
         ListQuery { requester: Some(user.actor.email.clone()), status, q, limit: Some(200), ..ListQuery::default() };
     let filter = list_query.to_filter(&user.actor, now)?;
     let versions = state.sla_versions.clone();
-    let (page, teams): (RequestPage, _) =
-        state
-            .run(move |conn| {
-                if filter.search.is_some() {
-                    crate::service::search::catch_up(conn)?;
-                }
-                Ok((list::list(conn, &versions, &filter, now)?, admin::teams(conn)?))
-            })
-            .await?;
+    let (page, teams): (RequestPage, _) = state
+        .run(move |conn| {
+            if filter.search.is_some() {
+                crate::service::search::catch_up(conn)?;
+            }
+            Ok((list::list(conn, &versions, &filter, now)?, admin::teams(conn)?))
+        })
+        .await?;
     let mut requests = page.items;
     // Stable: newest first within each group, as listed.
     requests.sort_by_key(|r| group(&r.status));

@@ -182,7 +182,10 @@ pub(super) async fn show(
     let works = user.actor.works_for(&detail.request.team);
     let moves = moves(&detail.request, &reasons);
     let waiting_label = detail.request.waiting_reason.as_ref().map(|key| {
-        reasons.iter().find(|r| &r.key == key).map_or_else(|| format!("Waiting on {}", key.replace('_', " ")), |r| r.label.clone())
+        reasons
+            .iter()
+            .find(|r| &r.key == key)
+            .map_or_else(|| format!("Waiting on {}", key.replace('_', " ")), |r| r.label.clone())
     });
     let def = crate::domain::request_type::type_of(&types, &detail.request.category);
     let field_lines = detail
@@ -190,14 +193,14 @@ pub(super) async fn show(
         .fields
         .iter()
         .map(|(key, value)| {
-            let label = def.and_then(|d| d.fields.iter().find(|f| &f.key == key)).map_or(key.clone(), |f| f.label.clone());
+            let label =
+                def.and_then(|d| d.fields.iter().find(|f| &f.key == key)).map_or(key.clone(), |f| f.label.clone());
             (label, crate::domain::request_type::shown(value))
         })
         .collect();
     let values = super::type_fields::stored_values(&detail.request.fields);
     let own_type: Vec<_> = def.cloned().into_iter().collect();
-    let type_fields =
-        super::type_fields::fieldsets(&own_type, &detail.request.category, &values, &Default::default());
+    let type_fields = super::type_fields::fieldsets(&own_type, &detail.request.category, &values, &Default::default());
     let conversation = conversation(detail.events.iter().map(|e| history_line(e, staff, &teams)).collect());
     let notice = super::notices::notice(&done.done, &detail.request, &teams, &user.tz);
     let refused = Some(done.refused.trim().to_owned()).filter(|r| !r.is_empty());

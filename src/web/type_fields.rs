@@ -38,7 +38,12 @@ pub struct Fieldset {
 
 /// Every category's fieldset; `chosen`'s shown, with `values` (by key) and the problems
 /// (`fields.{key}`) filled in.
-pub fn fieldsets(types: &[RequestType], chosen: &str, values: &BTreeMap<String, String>, errors: &FieldErrors) -> Vec<Fieldset> {
+pub fn fieldsets(
+    types: &[RequestType],
+    chosen: &str,
+    values: &BTreeMap<String, String>,
+    errors: &FieldErrors,
+) -> Vec<Fieldset> {
     types
         .iter()
         .map(|t| {

@@ -23,7 +23,9 @@ async fn app() -> TestApp {
 
 /// Whether the fieldset of `category`'s fields is hidden and disabled.
 async fn fields_hidden(browser: &Browser, category: &str) -> (bool, bool) {
-    let script = format!("const f = document.querySelector('fieldset[data-category={category}]'); return [f.hidden, f.disabled]");
+    let script = format!(
+        "const f = document.querySelector('fieldset[data-category={category}]'); return [f.hidden, f.disabled]"
+    );
     let v = run(browser, &script).await;
     (v[0].as_bool().unwrap(), v[1].as_bool().unwrap())
 }
@@ -59,7 +61,11 @@ async fn a_request_types_fields_show_for_the_chosen_category_with_and_without_th
     ann.wait_for("#status").await;
     assert_eq!(path(&ann).await, "/requests/CR-1?done=filed");
     let facts = ann.text("dl.facts").await;
-    assert!(facts.contains("Old URL\nhttps://example.org/spring-sale") || facts.contains("Old URL https://example.org/spring-sale"), "{facts}");
+    assert!(
+        facts.contains("Old URL\nhttps://example.org/spring-sale")
+            || facts.contains("Old URL https://example.org/spring-sale"),
+        "{facts}"
+    );
     check_page(&ann, "request-type-fields").await;
 
     // Without it: the fields show once the form comes back with the category chosen, and a
@@ -123,7 +129,11 @@ async fn staff_edit_merge_search_and_keep_a_view_in_the_browser() {
     let rows = run(&mia, "return [...document.querySelectorAll('table.queue tbody tr')].map(r => r.id).sort()").await;
     assert_eq!(rows, json!(["row-CR-1", "row-CR-2"]), "the merged duplicate too, closed ones asked for; not CR-3");
     let marked = run(&mia, "return [...document.querySelectorAll('#row-CR-1 mark')].map(m => m.textContent)").await;
-    assert_eq!(marked, json!(["Hero", "blurry", "hero", "blurry"]), "in the title, then around the first match of the details");
+    assert_eq!(
+        marked,
+        json!(["Hero", "blurry", "hero", "blurry"]),
+        "in the title, then around the first match of the details"
+    );
     check_page(&mia, "queue-search").await;
 
     // The filters kept as a view, in the top bar.

@@ -21,7 +21,13 @@ fn keys(page: &Value) -> Vec<String> {
 
 /// The words marked in a list of fragments.
 fn marked(fragments: &Value) -> Vec<String> {
-    fragments.as_array().unwrap().iter().filter(|f| f["match"] == true).map(|f| f["text"].as_str().unwrap().to_owned()).collect()
+    fragments
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["match"] == true)
+        .map(|f| f["text"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 on_both_backends! {

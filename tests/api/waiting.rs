@@ -21,7 +21,11 @@ fn stretches(r: &Value) -> Vec<(String, Option<String>, Option<i64>)> {
         .unwrap()
         .iter()
         .map(|s| {
-            (s["holder"].as_str().unwrap().to_owned(), s["waiting_on"].as_str().map(str::to_owned), s["business_minutes"].as_i64())
+            (
+                s["holder"].as_str().unwrap().to_owned(),
+                s["waiting_on"].as_str().map(str::to_owned),
+                s["business_minutes"].as_i64(),
+            )
         })
         .collect()
 }

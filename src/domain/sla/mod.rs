@@ -220,7 +220,10 @@ pub struct Timeline {
 pub enum Change {
     Status(Status),
     /// Moved to `waiting` on `reason`; `pauses` says whether the clocks stop meanwhile.
-    Waiting { reason: String, pauses: bool },
+    Waiting {
+        reason: String,
+        pauses: bool,
+    },
     /// Handed over to this team.
     Team(String),
     /// The owning team's first response in its hold (the request's first one stops its clock).

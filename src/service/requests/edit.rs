@@ -20,12 +20,12 @@ use crate::db::{self, AnyConnection, RequestRow, to_db, write_tx};
 use crate::domain::event::FieldChange;
 use crate::domain::request::{DESCRIPTION_MAX, TITLE_MAX, parse_category, parse_text};
 use crate::domain::request_type::{check_values, stored_fields, type_of};
-use serde_json::{Map, Value};
 use crate::domain::{Event, FieldErrors, Priority, Status};
 use crate::read::views::{RequestDetail, request_detail, request_key};
 use crate::service::in_force::ConfigCache;
 use crate::service::notify::Notifier;
 use crate::service::{Error, sla};
+use serde_json::{Map, Value};
 
 /// The fields to change; those left out stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 pub struct StatusInput {
     /// The status to move to: allowed or not from the request's current status (a 409 lists
     /// the moves allowed now).
-    #[schema(pattern = r"^(new|acknowledged|in_progress|waiting_on_requester|waiting|resolved|closed|rejected|withdrawn)$")]
+    #[schema(
+        pattern = r"^(new|acknowledged|in_progress|waiting_on_requester|waiting|resolved|closed|rejected|withdrawn)$"
+    )]
     pub status: String,
     /// Why; required when rejecting.
     pub note: Option<String>,

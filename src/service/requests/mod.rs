@@ -101,8 +101,8 @@ pub(crate) fn file_mailed(
 ) -> Result<RequestDetail, Error> {
     let current = config.current(conn)?;
     // Mail cannot fill in a request type's fields: only the form and the API must.
-    let new = NewRequest::parse_typed(input, &current.map, &current.types, mailed.is_none())
-        .map_err(Error::Validation)?;
+    let new =
+        NewRequest::parse_typed(input, &current.map, &current.types, mailed.is_none()).map_err(Error::Validation)?;
     let mut decision = route(&current.map, &new);
     if let Some(mailed) = mailed.filter(|m| decision.rule.is_none() && current.team(&m.team).is_some()) {
         decision.team = mailed.team.clone();
@@ -351,7 +351,10 @@ pub fn change_status_via(
                 let sla = super::admin::current_sla(conn)?;
                 let Some(r) = sla.config.waiting_reason(key) else {
                     let keys: Vec<&str> = sla.config.waiting_reasons.iter().map(|r| r.key.as_str()).collect();
-                    return Err(Error::validation("reason", format!("unknown reason '{key}'; one of {}", keys.join(", "))));
+                    return Err(Error::validation(
+                        "reason",
+                        format!("unknown reason '{key}'; one of {}", keys.join(", ")),
+                    ));
                 };
                 Some(WaitingOn { reason: r.key.clone(), pauses: r.pauses_clocks })
             }

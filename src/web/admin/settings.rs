@@ -93,9 +93,8 @@ pub(super) async fn routing_page(
     mut edited: Edited,
     saved: bool,
 ) -> Result<HttpResponse, PageError> {
-    let (current, teams, types) = state
-        .run(|c| Ok((admin::current(c)?, admin::teams(c)?, crate::service::request_types::current(c)?)))
-        .await?;
+    let (current, teams, types) =
+        state.run(|c| Ok((admin::current(c)?, admin::teams(c)?, crate::service::request_types::current(c)?))).await?;
     let refused = edited.refused();
     let categories = edited.form("categories", || documents::categories_form(&current.map));
     let rules = edited.form("rules", || documents::rules_form(&current.map));
@@ -122,7 +121,8 @@ pub(super) async fn routing_page(
         current.map.route(tried.category.trim(), &tried.title, &tried.description, url, &Default::default())
     });
     let (version, map) = (current.version, current.map);
-    let page = RoutingPage { user, version, map, categories, rules, teams, editors, type_editors, tried, decision, saved };
+    let page =
+        RoutingPage { user, version, map, categories, rules, teams, editors, type_editors, tried, decision, saved };
     html_status(page, if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK })
 }
 
@@ -271,8 +271,11 @@ pub(super) async fn sla_page(
         Editor::new("policies", "SLA policies and escalation ladders", policies_json),
     ];
     let reasons_json = pretty(&current.config.waiting_reasons)?;
-    let mut reason_editors =
-        vec![Editor::new("waiting_reasons", "Waiting reasons: what a request may wait on besides its requester", reasons_json)];
+    let mut reason_editors = vec![Editor::new(
+        "waiting_reasons",
+        "Waiting reasons: what a request may wait on besides its requester",
+        reasons_json,
+    )];
     if let Edited::Document(failed) = edited {
         if failed.name == "waiting_reasons" {
             failed.replace_in(&mut reason_editors);
