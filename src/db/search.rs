@@ -99,6 +99,12 @@ pub fn any_pending(conn: &mut AnyConnection) -> QueryResult<bool> {
     Ok(one.is_some())
 }
 
+#[derive(QueryableByName)]
+struct Marked {
+    #[diesel(sql_type = BigInt)]
+    number: i64,
+}
+
 /// A request's words, as the index holds them.
 struct Indexed {
     number: i64,
@@ -115,8 +121,23 @@ struct Indexed {
 /// the caller's write transaction.
 pub fn index_pending(conn: &mut AnyConnection, limit: i64) -> QueryResult<usize> {
     use super::schema::{request_events, requests};
-    let numbers: Vec<i64> =
-        search_pending::table.select(search_pending::number).order(search_pending::number).limit(limit).load(conn)?;
+    // Two catch-ups at once (the indexer and a search) take different marks on PostgreSQL,
+    // whose writers run side by side; SQLite's writers take turns.
+    let numbers: Vec<i64> = match conn {
+        AnyConnection::Postgresql(c) => {
+            diesel::sql_query("SELECT number FROM search_pending ORDER BY number LIMIT $1 FOR UPDATE SKIP LOCKED")
+                .bind::<BigInt, _>(limit)
+                .load::<Marked>(c)?
+                .into_iter()
+                .map(|m| m.number)
+                .collect()
+        }
+        AnyConnection::Sqlite(_) => search_pending::table
+            .select(search_pending::number)
+            .order(search_pending::number)
+            .limit(limit)
+            .load(conn)?,
+    };
     if numbers.is_empty() {
         return Ok(0);
     }

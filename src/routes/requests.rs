@@ -9,8 +9,8 @@ use crate::domain::RequestInput;
 use crate::domain::request::split_addresses;
 use crate::error::{ApiError, ErrorBody};
 use crate::read::list::{ListQuery, RequestPage};
+use crate::read::preview;
 use crate::read::views::{PreviewView, RequestDetail};
-use crate::read::{list, preview};
 use crate::service::idempotency::IdempotencyKey;
 use crate::service::intake::{Filed, Filing};
 use crate::service::requests;
@@ -182,17 +182,7 @@ pub async fn list_requests(
     let now = state.clock.now();
     let filter = query.to_filter(&actor, now)?;
     let versions = state.sla_versions.clone();
-    Ok(web::Json(
-        state
-            .run(move |c| {
-                // A search reads an index brought up to date first.
-                if filter.search.is_some() {
-                    crate::service::search::catch_up(c)?;
-                }
-                list::list(c, &versions, &filter, now)
-            })
-            .await?,
-    ))
+    Ok(web::Json(state.run(move |c| crate::service::search::list(c, &versions, &filter, now)).await?))
 }
 
 /// One request with its history, oldest event first.

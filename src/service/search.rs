@@ -23,3 +23,17 @@ pub fn catch_up(conn: &mut AnyConnection) -> Result<usize, Error> {
     }
     Ok(done)
 }
+
+/// A page of the request list; a search first brings the index up to date, so it finds every
+/// change committed before it. The one way the API and the pages list requests.
+pub fn list(
+    conn: &mut AnyConnection,
+    versions: &crate::service::sla::SlaVersions,
+    filter: &crate::read::list::ListFilter,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::read::list::RequestPage, Error> {
+    if filter.search.is_some() {
+        catch_up(conn)?;
+    }
+    crate::read::list::list(conn, versions, filter, now)
+}

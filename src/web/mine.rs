@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::session::SignedIn;
 use super::{PageError, html};
-use crate::read::list::{self, ListQuery, RequestPage};
+use crate::read::list::{ListQuery, RequestPage};
 use crate::read::views::RequestView;
 use crate::service::admin::{self, TeamView};
 use crate::state::AppState;
@@ -91,12 +91,7 @@ pub async fn mine(
     let filter = list_query.to_filter(&user.actor, now)?;
     let versions = state.sla_versions.clone();
     let (page, teams): (RequestPage, _) = state
-        .run(move |conn| {
-            if filter.search.is_some() {
-                crate::service::search::catch_up(conn)?;
-            }
-            Ok((list::list(conn, &versions, &filter, now)?, admin::teams(conn)?))
-        })
+        .run(move |conn| Ok((crate::service::search::list(conn, &versions, &filter, now)?, admin::teams(conn)?)))
         .await?;
     let mut requests = page.items;
     // Stable: newest first within each group, as listed.

@@ -208,10 +208,7 @@ async fn queue(
             let map = admin::current(conn)?.map;
             let members = crate::service::users::members_of(conn, &key)?;
             let counts = list::view_counts(conn, &key, &me, now)?;
-            if filter.search.is_some() {
-                crate::service::search::catch_up(conn)?;
-            }
-            let page = list::list(conn, &versions, &filter, now)?;
+            let page = crate::service::search::list(conn, &versions, &filter, now)?;
             let blocked = list::blocked(conn, &page.items)?;
             Ok((team, teams, map, members, (page, blocked), counts))
         })
