@@ -38,19 +38,28 @@ impl Provider {
         let dir = std::env::var("TEST_OIDC_PROVIDER_DIR")
             .expect("TEST_OIDC_PROVIDER_DIR is not set: run tests/run, which installs oidc-provider from npm");
         // Node resolves `oidc-provider` from the script's own folder: run it from there.
+        // Tests start providers concurrently: each writes its own copy and renames it into
+        // place, so node never reads a copy another test is halfway through writing.
         let script = std::path::Path::new(&dir).join("provider.mjs");
-        std::fs::copy("tests/oidc/provider.mjs", &script).unwrap();
+        let staged = std::path::Path::new(&dir).join(format!("provider.{port}.mjs.tmp"));
+        std::fs::copy("tests/oidc/provider.mjs", &staged).unwrap();
+        std::fs::rename(&staged, &script).unwrap();
+        let errors = std::path::Path::new(&dir).join(format!("provider.{port}.stderr"));
         let mut child = Command::new("node")
             .arg(&script)
             .args([&port.to_string(), CLIENT_ID, CLIENT_SECRET, redirect_uri])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&errors).unwrap())
             .spawn()
             .expect("node runs");
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
         out.read_line(&mut first).unwrap();
-        assert_eq!(first.trim(), "ready", "the provider started");
+        if first.trim() != "ready" {
+            let _ = child.wait();
+            panic!("the provider did not start: {}", std::fs::read_to_string(&errors).unwrap_or_default());
+        }
+        let _ = std::fs::remove_file(&errors);
         // Whatever it prints later is drained: a closed pipe would end it at its next line.
         std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         Self { child }
