@@ -57,6 +57,9 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Print the weekly SLA digest, or --send it.
     Digest(report::DigestArgs),
+    /// Replay a period under a proposed ownership map: the figures as they were and as they
+    /// would have been, per team and category (e.g. --move seo=marketing).
+    Whatif(report::WhatIfArgs),
     /// Recompute every request's clocks, ledger, first response and first answer from its
     /// events; exit 0 when the stored state equals them, 3 naming the requests that drifted
     /// (repaired with --repair), 1 on any other failure.
@@ -194,6 +197,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Mailgate => mail::mailgate(&settings, &clock),
         Command::Report(args) => report::report(args, &settings, &clock),
         Command::Digest(args) => report::digest(args, &settings, &clock),
+        Command::Whatif(args) => report::whatif(args, &settings, &clock),
     }
 }
 

@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::mail::Mailer;
 use crate::read::digest::IsoWeek;
 use crate::read::reports::{self, Period};
+use crate::read::whatif;
 use crate::service::digest::queue;
 use crate::service::notify::Notifier;
 use crate::startup::prepare_database;
@@ -49,6 +50,44 @@ pub fn report(args: ReportArgs, settings: &Settings, clock: &Clock) -> anyhow::R
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Csv => print!("{}", reports::to_csv(&report).map_err(|e| anyhow::anyhow!("{e}"))?),
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct WhatIfArgs {
+    /// First day (YYYY-MM-DD), in the organisation's timezone.
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    #[arg(long)]
+    pub to: NaiveDate,
+    /// A category given to a team: category=team (or category:team); repeat for more.
+    #[arg(long = "move", required = true)]
+    pub moves: Vec<String>,
+    /// `text` (a table per team and per category) or `json` (the API's answer).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: WhatIfFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum WhatIfFormat {
+    Text,
+    Json,
+}
+
+pub fn whatif(args: WhatIfArgs, settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    let pool = prepare_database(settings, clock)?;
+    let period = Period::new(args.from, args.to, settings.org.timezone).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut conn = pool.get()?;
+    let current =
+        crate::service::in_force::ConfigCache::default().current(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let moves = whatif::parse_moves(&args.moves, &current).map_err(|e| anyhow::anyhow!("--move: {e}"))?;
+    let result =
+        whatif::whatif(&mut conn, &current, period, &moves, clock.now()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    match args.format {
+        WhatIfFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        WhatIfFormat::Text => print!("{}", whatif::to_text(&result)),
     }
     Ok(())
 }

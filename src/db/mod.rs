@@ -44,6 +44,7 @@ mod teams;
 mod throttle;
 mod users;
 mod views;
+mod whatif;
 
 pub use accounts::*;
 pub use attachments::*;
@@ -70,6 +71,7 @@ pub use teams::*;
 pub use throttle::*;
 pub use users::*;
 pub use views::*;
+pub use whatif::*;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;

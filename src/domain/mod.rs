@@ -16,6 +16,7 @@ pub mod search;
 pub mod sla;
 pub mod status;
 pub mod validation;
+pub mod whatif;
 
 pub use event::Event;
 pub use priority::Priority;

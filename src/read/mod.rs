@@ -9,3 +9,4 @@ pub mod preview;
 pub mod reports;
 pub mod views;
 pub mod week;
+pub mod whatif;

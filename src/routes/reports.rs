@@ -11,11 +11,75 @@ use crate::domain::FieldErrors;
 use crate::error::{ApiError, ErrorBody};
 use crate::read::digest::{self, Digest};
 use crate::read::reports::{self, Period, SlaReport};
+use crate::read::whatif::{self, WhatIf};
 use crate::service::admin;
 use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
-    cfg.service(sla_report).service(sla_report_csv).service(show_digest);
+    cfg.service(sla_report).service(sla_report_csv).service(show_digest).service(whatif_report);
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WhatIfQuery {
+    /// First day, YYYY-MM-DD, in the organisation's timezone.
+    #[param(value_type = String, format = Date)]
+    pub from: Option<String>,
+    /// Last day (inclusive), not before `from`.
+    #[param(value_type = String, format = Date)]
+    pub to: Option<String>,
+    /// A category given to a team, `category:team` (or `category=team`); repeat for more.
+    #[serde(rename = "move")]
+    #[param(rename = "move", max_items = 100)]
+    pub moves: Vec<String>,
+}
+
+impl WhatIfQuery {
+    /// From a query string: `move` repeats, which the plain query extractor does not take.
+    pub fn parse(query: &str) -> Self {
+        let mut q = Self::default();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            match &*key {
+                "from" => q.from = Some(value.into_owned()),
+                "to" => q.to = Some(value.into_owned()),
+                "move" => q.moves.push(value.into_owned()),
+                _ => {}
+            }
+        }
+        q
+    }
+
+    pub fn period(&self, tz: chrono_tz::Tz) -> Result<Period, ApiError> {
+        ReportQuery { from: self.from.clone(), to: self.to.clone(), team: None }.period(tz)
+    }
+}
+
+/// Replays a period under a proposed ownership map: per team, category and cell, the figures
+/// as they were and as they would have been (the model: docs/metrics.md).
+#[utoipa::path(tag = "reports", params(WhatIfQuery), responses(
+    (status = 200, body = WhatIf), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/reports/whatif")]
+pub async fn whatif_report(
+    state: web::Data<AppState>,
+    actor: Actor,
+    request: actix_web::HttpRequest,
+) -> Result<web::Json<WhatIf>, ApiError> {
+    actor.require_reports()?;
+    let query = WhatIfQuery::parse(request.query_string());
+    Ok(web::Json(run_whatif(&state, query).await?))
+}
+
+/// The what-if report for a query: the API's and the page's.
+pub async fn run_whatif(state: &AppState, query: WhatIfQuery) -> Result<WhatIf, ApiError> {
+    let period = query.period(state.settings.org.timezone)?;
+    let (config, now) = (state.config.clone(), state.clock.now());
+    state
+        .run(move |c| {
+            let current = config.current(c)?;
+            let moves = whatif::parse_moves(&query.moves, &current)?;
+            whatif::whatif(c, &current, period, &moves, now)
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

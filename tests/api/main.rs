@@ -48,3 +48,4 @@ mod smtp;
 mod sso;
 mod views;
 mod waiting;
+mod whatif;

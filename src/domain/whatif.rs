@@ -1,0 +1,340 @@
+//! What-if replay of the ownership map: a period's requests as they were, and as they would
+//! have been had some categories been owned by other teams. Pure: the caller reads the
+//! requests (`Replayed` record per request) and the teams' calendars and targets.
+//!
+//! The model (docs/metrics.md, "What-if replay"):
+//! - A request whose category no move touches keeps what happened to it.
+//! - A request of a moved category that ended with the receiving team anyway keeps that team's
+//!   own durations (from when it received it): the hand-overs the old map caused disappear.
+//! - Any other request of a moved category takes the receiving team's observed duration at the
+//!   same quantile: its rank among the durations of the team that actually held it at the end
+//!   (that team's holds of that category in the period), read off the receiving team's
+//!   durations for the category, or its durations of every category when it decided fewer
+//!   than `MIN_CLOCKS` clocks of that category. Requests never answered (or never resolved)
+//!   rank slower than every answered one, on both sides. The business minutes are counted on
+//!   the receiving team's calendar from the filing, and judged against its target for the
+//!   request's priority. A moved request goes straight to its new team: no hand-overs.
+//! - It does not model a team's capacity filling up with the work it receives.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::Priority;
+use super::calendar::ALWAYS;
+use super::sla::SlaConfig;
+
+/// A receiving team's durations of a category are used when it decided at least this many
+/// clocks of it in the period; otherwise its durations of every category.
+pub const MIN_CLOCKS: usize = 20;
+
+/// One clock of a request, as the requester saw it (from filing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Clock {
+    /// Business minutes on the owning team's calendar until the clock's event; None: not yet.
+    pub business: Option<i64>,
+    /// Wall-clock minutes likewise.
+    pub wall: Option<i64>,
+    /// Met (Some(true)), breached (Some(false)), or not decided / no target (None).
+    pub met: Option<bool>,
+}
+
+/// A team's hold of a request: its own durations from receiving it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub team: String,
+    pub first_response: Option<i64>,
+    pub resolution: Option<i64>,
+    /// Whether the team passed the request on to another.
+    pub passed_on: bool,
+}
+
+/// A request of the period: its category, priority, filing, the team that owns it now, its
+/// clocks as the requester saw them, and each team's hold of it in order (one when a single
+/// team held it all along).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub category: String,
+    pub priority: Priority,
+    pub created_at: DateTime<Utc>,
+    pub team: String,
+    pub first_response: Clock,
+    pub resolution: Clock,
+    pub holds: Vec<Hold>,
+}
+
+impl Request {
+    fn hand_overs(&self) -> usize {
+        self.holds.iter().filter(|h| h.passed_on).count()
+    }
+
+    /// The hold of the team that owns it now.
+    fn last_hold(&self) -> Option<&Hold> {
+        self.holds.last()
+    }
+}
+
+/// A move of the proposal: `category` owned by `team`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Move {
+    pub category: String,
+    pub team: String,
+}
+
+/// Which durations of the receiving team a moved category's requests take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Its own durations of that category.
+    Category,
+    /// Its durations of every category: too few of that category.
+    Overall,
+    /// It has no durations at all: the requests keep what happened to them.
+    None,
+}
+
+/// The receiving team's observed durations behind one clock of a move.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    pub basis: Basis,
+    /// Clocks of that category the receiving team decided in the period.
+    pub decided_of_category: usize,
+    /// Of the durations used: how many, and their median and 90th percentile (None when it
+    /// falls among the never-decided).
+    pub sample: usize,
+    pub median: Option<i64>,
+    pub p90: Option<i64>,
+}
+
+/// A move's outcome: how many requests it moved, from which teams, on which durations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MoveResult {
+    pub category: String,
+    pub team: String,
+    pub requests: usize,
+    /// Requests that ended with the receiving team anyway (they lose only their hand-overs).
+    pub already_there: usize,
+    pub from_teams: Vec<String>,
+    pub first_response: Observed,
+    pub resolution: Observed,
+}
+
+/// The period's requests as they were and as they would have been: each request's clocks and
+/// hand-overs, and its owning team, on both sides.
+pub struct Replay {
+    pub moves: Vec<MoveResult>,
+    pub actual: Vec<Outcome>,
+    pub replayed: Vec<Outcome>,
+}
+
+/// One request on one side of the replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub team: String,
+    pub category: String,
+    pub first_response: Clock,
+    pub resolution: Clock,
+    pub hand_overs: usize,
+}
+
+/// Sorted durations of one team: fastest first, the never-decided last.
+#[derive(Debug, Default, Clone)]
+struct Durations {
+    first_response: Vec<Option<i64>>,
+    resolution: Vec<Option<i64>>,
+}
+
+impl Durations {
+    fn sort(&mut self) {
+        for v in [&mut self.first_response, &mut self.resolution] {
+            v.sort_by_key(|d| d.unwrap_or(i64::MAX));
+        }
+    }
+}
+
+/// The share of `sorted` at or faster than `value` (None: slower than every decided one);
+/// ties take their highest rank.
+pub fn rank(sorted: &[Option<i64>], value: Option<i64>) -> f64 {
+    if sorted.is_empty() {
+        return 1.0;
+    }
+    let key = value.unwrap_or(i64::MAX);
+    let at_or_below = sorted.partition_point(|d| d.unwrap_or(i64::MAX) <= key);
+    at_or_below.max(1) as f64 / sorted.len() as f64
+}
+
+/// The value at share `q` of `sorted` (the nearest rank: the ⌈q·n⌉-th); None among the
+/// never-decided or when empty.
+pub fn at_share(sorted: &[Option<i64>], q: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let n = sorted.len();
+    let rank = ((q * n as f64) - 1e-9).ceil() as usize;
+    sorted[rank.clamp(1, n) - 1]
+}
+
+/// The receiving team's durations for one clock of a move (of the category, or of every
+/// category when it decided too few of it), with what they are.
+fn basis<'d>(cell: &'d [Option<i64>], overall: &'d [Option<i64>]) -> (Observed, &'d [Option<i64>]) {
+    let decided = cell.iter().filter(|d| d.is_some()).count();
+    let (basis, sorted) = if decided >= MIN_CLOCKS {
+        (Basis::Category, cell)
+    } else if overall.iter().any(Option::is_some) {
+        (Basis::Overall, overall)
+    } else {
+        (Basis::None, overall)
+    };
+    let observed = Observed {
+        basis,
+        decided_of_category: decided,
+        sample: sorted.len(),
+        median: at_share(sorted, 0.5),
+        p90: at_share(sorted, 0.9),
+    };
+    (observed, sorted)
+}
+
+/// Replays `requests` under `moves` (a later move of the same category wins).
+pub fn replay(requests: &[Request], moves: &[Move], config: &SlaConfig) -> Replay {
+    let moved: BTreeMap<&str, &str> = moves.iter().map(|m| (m.category.as_str(), m.team.as_str())).collect();
+    // Each team's durations over the holds it kept to the end (a hold passed on has no
+    // resolution of the team's own) and, for first responses, those it answered before
+    // passing on, per category and overall.
+    let mut by_cell: HashMap<(&str, &str), Durations> = HashMap::new();
+    let mut by_team: HashMap<&str, Durations> = HashMap::new();
+    for r in requests {
+        for h in &r.holds {
+            let answered_here = !h.passed_on || h.first_response.is_some();
+            for d in [
+                by_cell.entry((h.team.as_str(), r.category.as_str())).or_default(),
+                by_team.entry(h.team.as_str()).or_default(),
+            ] {
+                if answered_here {
+                    d.first_response.push(h.first_response);
+                }
+                if !h.passed_on {
+                    d.resolution.push(h.resolution);
+                }
+            }
+        }
+    }
+    by_cell.values_mut().chain(by_team.values_mut()).for_each(Durations::sort);
+    let empty = Durations::default();
+    let calendars: HashMap<&str, _> = moved.values().map(|team| (*team, config.business_calendar(team))).collect();
+    let mut results: BTreeMap<&str, MoveResult> = BTreeMap::new();
+    let mut bases = HashMap::new();
+    for (&category, &team) in &moved {
+        let cell = by_cell.get(&(team, category)).unwrap_or(&empty);
+        let overall = by_team.get(team).unwrap_or(&empty);
+        let (fr, fr_sorted) = basis(&cell.first_response, &overall.first_response);
+        let (res, res_sorted) = basis(&cell.resolution, &overall.resolution);
+        bases.insert(category, (fr_sorted, res_sorted));
+        results.insert(
+            category,
+            MoveResult {
+                category: category.to_owned(),
+                team: team.to_owned(),
+                requests: 0,
+                already_there: 0,
+                from_teams: Vec::new(),
+                first_response: fr,
+                resolution: res,
+            },
+        );
+    }
+
+    let mut actual = Vec::with_capacity(requests.len());
+    let mut replayed = Vec::with_capacity(requests.len());
+    for r in requests {
+        let was = Outcome {
+            team: r.team.clone(),
+            category: r.category.clone(),
+            first_response: r.first_response,
+            resolution: r.resolution,
+            hand_overs: r.hand_overs(),
+        };
+        let Some(&to) = moved.get(r.category.as_str()) else {
+            replayed.push(was.clone());
+            actual.push(was);
+            continue;
+        };
+        let result = results.get_mut(r.category.as_str()).expect("every moved category has a result");
+        result.requests += 1;
+        if !result.from_teams.contains(&r.team) {
+            result.from_teams.push(r.team.clone());
+        }
+        let (fr_sorted, res_sorted) = bases[r.category.as_str()];
+        let own = r.last_hold();
+        let (fr, res) = if r.team == to {
+            // It ended where the proposal sends it: the receiving team's own durations, from
+            // its receipt, now from the filing.
+            result.already_there += 1;
+            (own.and_then(|h| h.first_response), own.and_then(|h| h.resolution))
+        } else if result.first_response.basis == Basis::None {
+            (r.first_response.business, r.resolution.business)
+        } else {
+            // The same quantile of the receiving team's durations as this request's among
+            // those of the team that held it at the end.
+            let cell = by_cell.get(&(r.team.as_str(), r.category.as_str())).unwrap_or(&empty);
+            let fr_q = rank(&cell.first_response, own.and_then(|h| h.first_response));
+            let res_q = rank(&cell.resolution, own.and_then(|h| h.resolution));
+            (at_share(fr_sorted, fr_q), at_share(res_sorted, res_q))
+        };
+        // Nothing changes for a request that went straight to the receiving team, nor for one
+        // the receiving team has no durations to replay with.
+        let kept = if r.team == to { r.hand_overs() == 0 } else { result.first_response.basis == Basis::None };
+        let now = if kept {
+            was.clone()
+        } else {
+            let calendar = &calendars[to];
+            let policy = config
+                .policy(to, r.priority)
+                .map(|p| (p.first_response_minutes, p.resolution_minutes, p.calendar != ALWAYS));
+            let clock = |business: Option<i64>, target: Option<(i64, bool)>| {
+                let wall = business.and_then(|b| {
+                    let end = calendar.add(r.created_at, TimeDelta::minutes(b))?;
+                    Some((end - r.created_at).num_minutes())
+                });
+                let met = match (target, business, wall) {
+                    (Some((minutes, true)), Some(b), _) => Some(b <= minutes),
+                    (Some((minutes, false)), _, Some(w)) => Some(w <= minutes),
+                    _ => None,
+                };
+                Clock { business, wall, met }
+            };
+            Outcome {
+                team: to.to_owned(),
+                category: r.category.clone(),
+                first_response: clock(fr, policy.map(|(f, _, business)| (f, business))),
+                resolution: clock(res, policy.map(|(_, s, business)| (s, business))),
+                hand_overs: 0,
+            }
+        };
+        actual.push(was);
+        replayed.push(now);
+    }
+    for result in results.values_mut() {
+        result.from_teams.sort();
+    }
+    Replay { moves: results.into_values().collect(), actual, replayed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_and_shares_meet_at_the_same_place() {
+        let sorted = [Some(60), Some(120), Some(240), Some(480)];
+        assert_eq!(rank(&sorted, Some(60)), 0.25);
+        assert_eq!(rank(&sorted, Some(480)), 1.0);
+        assert_eq!(rank(&sorted, None), 1.0, "never answered: the slowest");
+        let other = [Some(30), Some(60), Some(90), Some(120), Some(150)];
+        assert_eq!([0.25, 0.5, 0.75, 1.0].map(|q| at_share(&other, q)), [Some(60), Some(90), Some(120), Some(150)]);
+        let with_unanswered = [Some(10), Some(20), None, None];
+        assert_eq!(rank(&with_unanswered, Some(20)), 0.5);
+        assert_eq!(at_share(&with_unanswered, 0.5), Some(20));
+        assert_eq!(at_share(&with_unanswered, 0.75), None);
+        assert_eq!(at_share(&[], 0.5), None);
+    }
+}
