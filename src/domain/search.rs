@@ -13,6 +13,7 @@ use super::request::parse_request_key;
 
 /// Letters, digits and private-use characters: what `unicode61` keeps in a word (Rust's
 /// `is_alphanumeric` also keeps some combining marks, which it splits words at).
+#[expect(clippy::expect_used, reason = "a constant pattern, compiled by every test that reads a word")]
 static WORD: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r"[\p{L}\p{N}\p{Co}]+").expect("a valid pattern"));
 

@@ -253,12 +253,11 @@ pub fn replay(requests: &[Request], moves: &[Move], config: &SlaConfig) -> Repla
             resolution: r.resolution,
             hand_overs: r.hand_overs(),
         };
-        let Some(&to) = moved.get(r.category.as_str()) else {
+        let (Some(&to), Some(result)) = (moved.get(r.category.as_str()), results.get_mut(r.category.as_str())) else {
             replayed.push(was.clone());
             actual.push(was);
             continue;
         };
-        let result = results.get_mut(r.category.as_str()).expect("every moved category has a result");
         result.requests += 1;
         if !result.from_teams.contains(&r.team) {
             result.from_teams.push(r.team.clone());

@@ -221,16 +221,20 @@ pub fn whatif(
 fn note(team: &str, category: &str, o: &Observed) -> String {
     match o.basis {
         Basis::Category => format!(
-            "{team} decided {} first responses of {category} requests in the period: its own {category} figures are used.",
-            o.decided_of_category
+            "{team} decided {} of {category} requests in the period: its own {category} figures are used.",
+            first_responses(o.decided_of_category)
         ),
         Basis::Overall => format!(
-            "{team} decided {} first responses of {category} requests in the period, fewer than {}: its figures over every category are used.",
-            o.decided_of_category,
+            "{team} decided {} of {category} requests in the period, fewer than {}: its figures over every category are used.",
+            first_responses(o.decided_of_category),
             crate::domain::whatif::MIN_CLOCKS
         ),
         Basis::None => format!("{team} has no history in the period: these requests are shown as they were."),
     }
+}
+
+fn first_responses(n: usize) -> String {
+    if n == 1 { "1 first response".into() } else { format!("{n} first responses") }
 }
 
 /// The durations and outcomes of a group's requests.

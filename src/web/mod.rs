@@ -18,6 +18,7 @@ mod notices;
 mod sso;
 mod type_fields;
 mod views;
+mod whatif;
 pub use sso::Provider as SsoProvider;
 mod queues;
 mod request_page;
@@ -46,6 +47,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .configure(canned::config)
         .configure(views::config)
         .configure(dashboard::config)
+        .configure(whatif::config)
         .configure(admin::config);
 }
 

@@ -172,3 +172,39 @@ on_both_backends! {
         assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown team 'sales'"));
     }
 }
+
+/// The what-if page in headless Chromium: a lead opens it from the dashboard, moves the bugs
+/// to Marketing and reads the same figures, side by side; checked by axe-core.
+#[tokio::test]
+async fn a_lead_replays_the_bugs_with_marketing_on_the_page() {
+    use crate::browser::Browser;
+    use crate::journey::{check_page, path, sign_in, url};
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    history(&app).await;
+    crate::pages::person(&app, "lea@example.org", Role::Lead, &["it"]);
+    let lea = Browser::start().await;
+    sign_in(&lea, &app, "lea@example.org").await;
+    lea.goto(&url(&app, "/dashboard?from=2026-11-16&to=2026-11-16")).await;
+    lea.click("a[href^='/dashboard/whatif']").await;
+    lea.wait_for("#move-1").await;
+    assert_eq!(path(&lea).await, "/dashboard/whatif?from=2026-11-16&to=2026-11-16");
+    lea.select("#move-1", "bug:marketing").await;
+    lea.submit("form[action='/dashboard/whatif']").await;
+    lea.wait_for("#whatif-teams").await;
+    let marketing = lea.text("#whatif-teams tbody tr:nth-child(2)").await;
+    assert!(marketing.starts_with("Marketing web team"), "{marketing}");
+    // 6 → 10 requests; median first response 1 h 30 m → 1 h 00 m; p90 2 h 30 m on both sides.
+    for said in ["6 → 10", "1 h 30 m → 1 h 00 m", "2 h 30 m → 2 h 30 m", "100% → 100%", "1 → 0"] {
+        assert!(marketing.contains(said), "{said} in {marketing}");
+    }
+    let it = lea.text("#whatif-teams tbody tr:nth-child(1)").await;
+    assert!(it.contains("4 → 0") && it.contains("75% → –"), "{it}");
+    assert!(lea.text(".moves").await.contains("fewer than 20: its figures over every category are used"));
+    // The chosen move stays chosen, and a new empty row waits for another.
+    assert_eq!(crate::journey::run(&lea, "return document.querySelector('#move-1').value").await, "bug:marketing");
+    lea.wait_for("#move-2").await;
+    check_page(&lea, "whatif").await;
+    // A move of a category to a team that does not exist is named on the page, not a 500.
+    lea.goto(&url(&app, "/dashboard/whatif?from=2026-11-16&to=2026-11-16&move=bug:sales")).await;
+    assert!(lea.text("#errors").await.contains("move[0]: unknown team 'sales'"));
+}
