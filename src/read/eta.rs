@@ -35,6 +35,8 @@ pub struct Eta {
     pub first_response_median_minutes: Option<i64>,
     /// Nine in ten within this many; null likewise.
     pub first_response_p90_minutes: Option<i64>,
+    /// Half were resolved within this many business minutes; null likewise.
+    pub resolution_median_minutes: Option<i64>,
     /// Nine in ten were resolved within this many business minutes; null likewise.
     pub resolution_p90_minutes: Option<i64>,
     /// Requests open in the team's queue now.
@@ -70,6 +72,40 @@ impl Eta {
             n => format!("{n} requests are ahead of yours in its queue."),
         };
         format!("{what} {ahead}")
+    }
+}
+
+/// The preview's `observed`: the same figures under the names the API contract gives them.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Observed {
+    pub first_response: ObservedClock,
+    pub resolution: ObservedClock,
+    /// Requests of this kind the team held in the last 90 days.
+    pub sample: usize,
+    /// Requests open in the team's queue now.
+    pub ahead_in_queue: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ObservedClock {
+    pub median_business_minutes: Option<i64>,
+    pub p90_business_minutes: Option<i64>,
+}
+
+impl From<&Eta> for Observed {
+    fn from(e: &Eta) -> Self {
+        Self {
+            first_response: ObservedClock {
+                median_business_minutes: e.first_response_median_minutes,
+                p90_business_minutes: e.first_response_p90_minutes,
+            },
+            resolution: ObservedClock {
+                median_business_minutes: e.resolution_median_minutes,
+                p90_business_minutes: e.resolution_p90_minutes,
+            },
+            sample: e.requests,
+            ahead_in_queue: e.ahead,
+        }
     }
 }
 
@@ -123,6 +159,7 @@ fn compute(conn: &mut AnyConnection, team: &str, category: &str, now: DateTime<U
         unanswered: first.iter().filter(|v| v.is_none()).count(),
         first_response_median_minutes: quantile(&mut first, 0.5),
         first_response_p90_minutes: quantile(&mut first, 0.9),
+        resolution_median_minutes: quantile(&mut resolved, 0.5),
         resolution_p90_minutes: quantile(&mut resolved, 0.9),
         ahead: db::open_count(conn, team)?,
     })

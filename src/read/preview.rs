@@ -47,6 +47,7 @@ pub fn preview(
         routing: PreviewRouting { rule: decision.rule, reason: decision.reason },
         priority,
         sla,
+        observed: (&eta).into(),
         eta,
         usual_resolution_by,
     })

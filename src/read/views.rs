@@ -325,6 +325,9 @@ pub struct PreviewView {
     pub sla: Option<PreviewSla>,
     /// What actually happened to this kind of request with that team lately.
     pub eta: super::eta::Eta,
+    /// The same, as first-response and resolution median and p90 in business minutes, the
+    /// sample they come from, and the requests ahead in the team's queue.
+    pub observed: super::eta::Observed,
     /// When nine in ten of them had been resolved, counted from now on the team's calendar;
     /// null with too few of them, or when more than one in ten is unresolved.
     #[serde(serialize_with = "crate::rfc3339::serialize_option")]

@@ -24,7 +24,12 @@ on_both_backends! {
         assert_eq!(preview["eta"], json!({
             "team": "it", "category": "bug", "requests": 6, "unanswered": 2,
             "first_response_median_minutes": 90, "first_response_p90_minutes": null,
-            "resolution_p90_minutes": null, "ahead": 6,
+            "resolution_median_minutes": null, "resolution_p90_minutes": null, "ahead": 6,
+        }));
+        assert_eq!(preview["observed"], json!({
+            "first_response": { "median_business_minutes": 90, "p90_business_minutes": null },
+            "resolution": { "median_business_minutes": null, "p90_business_minutes": null },
+            "sample": 6, "ahead_in_queue": 6,
         }));
 
         // The form's live preview says it in words.
@@ -52,6 +57,10 @@ on_both_backends! {
         let body = |date: &str| json!({ "title": "t", "description": "d", "category": "content", "desired_date": date });
         let preview = app.post("/api/v1/requests/preview", &cast.ann, body(&soon)).await.ok();
         assert!(preview["eta"]["resolution_p90_minutes"].as_i64().unwrap() > 0, "{preview}");
+        // Five content requests resolved a day after they came in: 510 business minutes of
+        // Marketing's (09:00-17:30) each, so the median and the p90 are both 510.
+        assert_eq!(preview["observed"]["resolution"], json!({ "median_business_minutes": 510, "p90_business_minutes": 510 }));
+        assert_eq!(preview["observed"]["sample"], 5);
         assert!(preview["usual_resolution_by"].is_string());
         // A day later the session has lapsed: sign in again.
         ann.sign_in("amy@example.org").await;
