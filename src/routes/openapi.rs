@@ -45,7 +45,7 @@ const NO_NUL: &str = r"^[^\x00]*$";
 /// an address is 400, `web::guard`).
 pub fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::ParameterIn;
-    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
     use utoipa::openapi::{Content, Ref, RefOr, Response};
     let error = |description: &str| -> RefOr<Response> {
         let body = Content::new(Some(Ref::from_schema_name("ErrorBody")));
@@ -59,7 +59,19 @@ pub fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
             for param in op.parameters.iter_mut().flatten() {
                 let RefOr::T(param) = param else { continue };
                 queried |= matches!(param.parameter_in, ParameterIn::Query | ParameterIn::Header);
-                if let Some(RefOr::T(Schema::Object(text))) = &mut param.schema {
+                // A text, or a repeated one (`move=…&move=…`): each without NUL.
+                let text = match &mut param.schema {
+                    Some(RefOr::T(Schema::Object(text))) => Some(text),
+                    Some(RefOr::T(Schema::Array(list))) => match &mut list.items {
+                        ArrayItems::RefOrSchema(item) => match item.as_mut() {
+                            RefOr::T(Schema::Object(text)) => Some(text),
+                            _ => None,
+                        },
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(text) = text {
                     let is_text = matches!(text.schema_type, SchemaType::Type(Type::String));
                     if is_text && text.pattern.is_none() {
                         text.pattern = Some(NO_NUL.to_owned());
