@@ -2,7 +2,7 @@
 //! proposed ownership map (`domain::whatif` has the model; docs/metrics.md says it in words),
 //! per team, per category and per cell, side by side.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -180,27 +180,34 @@ pub fn whatif(
             note: note(&name(&m.team), &m.category, &m.first_response),
         })
         .collect();
-    let group = |key: fn(&Outcome) -> (String, String)| {
-        let mut groups: BTreeMap<(String, String), (Tally, Tally)> = BTreeMap::new();
+    // Grouped by borrowed keys in a hash map, then sorted: a request's groups are found
+    // without allocating or walking a tree of strings.
+    let group = |key: fn(&Outcome) -> (&str, &str)| {
+        let mut groups: HashMap<(&str, &str), (Tally, Tally)> = HashMap::new();
         for (was, now) in result.actual.iter().zip(&result.replayed) {
             groups.entry(key(was)).or_default().0.add(was);
             groups.entry(key(now)).or_default().1.add(now);
         }
-        groups.into_iter().map(|(k, (a, r))| (k, a.figures(), r.figures())).collect::<Vec<_>>()
+        let mut groups: Vec<_> = groups.into_iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        groups
+            .into_iter()
+            .map(|((a, b), (was, now))| ((a.to_owned(), b.to_owned()), was.figures(), now.figures()))
+            .collect::<Vec<_>>()
     };
-    let teams = group(|o| (o.team.clone(), String::new()))
+    let teams = group(|o| (o.team.as_str(), ""))
         .into_iter()
         .map(|((team, _), actual, replayed)| Compared { key: TeamKey { team }, actual, replayed })
         .collect();
-    let categories = group(|o| (o.category.clone(), String::new()))
+    let categories = group(|o| (o.category.as_str(), ""))
         .into_iter()
         .map(|((category, _), actual, replayed)| Compared { key: CategoryKey { category }, actual, replayed })
         .collect();
-    let cells = group(|o| (o.team.clone(), o.category.clone()))
+    let cells = group(|o| (o.team.as_str(), o.category.as_str()))
         .into_iter()
         .map(|((team, category), actual, replayed)| Compared { key: CellKey { team, category }, actual, replayed })
         .collect();
-    let total = group(|_| (String::new(), String::new())).into_iter().next().map_or_else(
+    let total = group(|_| ("", "")).into_iter().next().map_or_else(
         || Compared { key: AllKey {}, actual: Figures::default(), replayed: Figures::default() },
         |(_, actual, replayed)| Compared { key: AllKey {}, actual, replayed },
     );
