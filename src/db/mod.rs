@@ -19,6 +19,7 @@ macro_rules! per_backend {
 pub(crate) use per_backend;
 
 mod accounts;
+mod agreements;
 mod attachments;
 mod audit;
 mod canned;
@@ -47,6 +48,7 @@ mod views;
 mod whatif;
 
 pub use accounts::*;
+pub use agreements::*;
 pub use attachments::*;
 pub use audit::*;
 pub use canned::*;

@@ -157,6 +157,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    sla_signatures (sla_version, team_key) {
+        sla_version -> Integer,
+        team_key -> Text,
+        signed_by -> Text,
+        signed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sla_escalations (request_id, clock, level) {
         request_id -> Text,
         clock -> Text,
@@ -248,6 +257,7 @@ diesel::table! {
 }
 
 diesel::joinable!(team_members -> users (user_id));
+diesel::joinable!(sla_signatures -> users (signed_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(team_members -> teams (team_key));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -419,6 +429,7 @@ diesel::joinable!(request_links -> requests (request_id));
 diesel::joinable!(attachment_chunks -> attachments (attachment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    sla_signatures,
     teams,
     users,
     team_members,

@@ -43,6 +43,9 @@ pub struct Digest {
     pub routing_misses: Vec<CategoryReport>,
     /// Categories whose owning team met the fewest first-response targets this week.
     pub ownership_candidates: Vec<OwnershipCandidate>,
+    /// The SLA agreement in force at the end of the week (the targets the figures are judged
+    /// against), and whether each team's lead has signed it.
+    pub agreement: Option<crate::service::agreements::Agreement>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -182,6 +185,7 @@ pub fn build(
         oldest_open,
         routing_misses,
         ownership_candidates,
+        agreement: crate::service::agreements::in_force_at(conn, cut)?,
     })
 }
 

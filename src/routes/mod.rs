@@ -2,6 +2,7 @@
 //! Handlers parse input, run one unit of work from `service` off the async workers, and answer.
 
 pub mod admin;
+pub mod agreements;
 pub mod attachments;
 pub mod canned;
 pub mod extract;
@@ -24,6 +25,7 @@ pub fn api(cfg: &mut ServiceConfig) {
     admin::config(cfg);
     mail::config(cfg);
     reports::config(cfg);
+    agreements::config(cfg);
     users::config(cfg);
     views::config(cfg);
     cfg.service(openapi::openapi_json);

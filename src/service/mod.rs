@@ -7,6 +7,7 @@ pub use crate::db::AnyConnection;
 
 pub mod accounts;
 pub mod admin;
+pub mod agreements;
 pub mod attachments;
 pub mod audit;
 pub mod canned;

@@ -56,6 +56,8 @@ struct DashboardPage {
     breach_team: String,
     breach_page: usize,
     breach_pages: usize,
+    /// The SLA agreement in force at the end of the range.
+    agreement: Option<crate::service::agreements::Agreement>,
 }
 
 impl DashboardPage {
@@ -123,13 +125,14 @@ async fn show(state: web::Data<AppState>, user: SignedIn, range: web::Query<Rang
     let (from, to, period) = period_of(&range, now, tz)?;
     let notifier = state.notifier.clone();
     // Building the numbers and drawing the charts are both work for the blocking pool.
-    let (d, teams, [distribution_svg, median_svg, attainment_svg]) = state
+    let (d, teams, [distribution_svg, median_svg, attainment_svg], agreement) = state
         .run(move |conn| {
             let gap = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
             let d = dashboard::build(conn, period, gap, &notifier, now)?;
             let teams = admin::teams(conn)?;
             let charts = charts(&d, &teams, settings.reports.attainment_goal)?;
-            Ok((d, teams, charts))
+            let agreement = crate::service::agreements::in_force_at(conn, period.end().min(now))?;
+            Ok((d, teams, charts, agreement))
         })
         .await?;
     let buckets = BUCKETS.iter().map(|b| b.1).collect();
@@ -155,6 +158,7 @@ async fn show(state: web::Data<AppState>, user: SignedIn, range: web::Query<Rang
         breach_team,
         breach_page,
         breach_pages,
+        agreement,
     })
 }
 

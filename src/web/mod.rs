@@ -8,6 +8,7 @@
 mod account;
 mod actions;
 mod admin;
+mod agreement;
 mod canned;
 mod conversation;
 mod dashboard;
@@ -46,6 +47,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .configure(queues::config)
         .configure(canned::config)
         .configure(views::config)
+        .configure(agreement::config)
         .configure(dashboard::config)
         .configure(whatif::config)
         .configure(admin::config);

@@ -98,7 +98,14 @@ async fn every_page_fits_a_phone_and_a_laptop_without_sideways_scrolling() {
             &[("new-request", "/requests/new"), ("my-requests", "/requests/mine"), ("account", "/account/password")],
         ),
         ("ian@example.org", &[("queue", "/queues/it"), ("request", "")]),
-        ("lea@example.org", &[("dashboard", "/dashboard"), ("whatif", "/dashboard/whatif?move=bug:marketing")]),
+        (
+            "lea@example.org",
+            &[
+                ("dashboard", "/dashboard"),
+                ("whatif", "/dashboard/whatif?move=bug:marketing"),
+                ("agreement", "/dashboard/agreement"),
+            ],
+        ),
         (
             "ada@example.org",
             &[

@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod admin_forms;
 mod admin_pages;
+mod agreements;
 mod architecture;
 mod attachments;
 mod auto_close;
