@@ -87,14 +87,6 @@ pub fn breaches_charged_between(
     Ok(counts)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_written_out_condition_names_the_reassigned_kind() {
-        assert_eq!(super::REASSIGNED_SQL, format!("request_events.kind = '{}'", crate::domain::event::REASSIGNED));
-    }
-}
-
 /// How many requests each team ended in `[from, to)`, by how: resolved (by `resolved_at`),
 /// rejected and withdrawn (by `closed_at`), as `(team, status, n)`; a request resolved and
 /// then closed counts once, as resolved. Read through `requests_resolved_by_time` and
@@ -129,7 +121,8 @@ pub fn wanted_between(
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> QueryResult<Vec<WantedRow>> {
-    let rows: Vec<(String, String, Option<chrono::NaiveDate>, Option<NaiveDateTime>, String)> = requests::table
+    type Row = (String, String, Option<chrono::NaiveDate>, Option<NaiveDateTime>, String);
+    let rows: Vec<Row> = requests::table
         .filter(requests::desired_date.ge(from).and(requests::desired_date.le(to)))
         .select((
             requests::team_key,
@@ -140,4 +133,12 @@ pub fn wanted_between(
         ))
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(t, c, d, r, s)| Some((t, c, d?, r, s))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_written_out_condition_names_the_reassigned_kind() {
+        assert_eq!(super::REASSIGNED_SQL, format!("request_events.kind = '{}'", crate::domain::event::REASSIGNED));
+    }
 }
