@@ -7,6 +7,7 @@ pub mod eta;
 pub mod list;
 pub mod preview;
 pub mod reports;
+pub mod scorecard;
 pub mod views;
 pub mod week;
 pub mod whatif;

@@ -11,12 +11,17 @@ use crate::domain::FieldErrors;
 use crate::error::{ApiError, ErrorBody};
 use crate::read::digest::{self, Digest};
 use crate::read::reports::{self, Period, SlaReport};
+use crate::read::scorecard::{self, Scorecard};
 use crate::read::whatif::{self, WhatIf};
 use crate::service::admin;
 use crate::state::AppState;
 
 pub fn config(cfg: &mut ServiceConfig) {
-    cfg.service(sla_report).service(sla_report_csv).service(show_digest).service(whatif_report);
+    cfg.service(sla_report)
+        .service(sla_report_csv)
+        .service(show_digest)
+        .service(whatif_report)
+        .service(scorecard_report);
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -52,6 +57,32 @@ impl WhatIfQuery {
     pub fn period(&self, tz: chrono_tz::Tz) -> Result<Period, ApiError> {
         ReportQuery { from: self.from.clone(), to: self.to.clone(), team: None }.period(tz)
     }
+}
+
+/// The scorecard both leads sign: per team, the owning team's side (its own clocks) beside the
+/// requester's side (waiting on the requester, requests that needed a question first,
+/// requests asked with less notice than the target), under the agreement in force.
+#[utoipa::path(tag = "reports", params(ReportQuery), responses(
+    (status = 200, body = Scorecard), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/reports/scorecard")]
+pub async fn scorecard_report(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<ReportQuery>,
+) -> Result<web::Json<Scorecard>, ApiError> {
+    actor.require_reports()?;
+    let settings = state.settings.clone();
+    let period = query.period(settings.org.timezone)?;
+    let (config, now) = (state.config.clone(), state.clock.now());
+    Ok(web::Json(
+        state
+            .run(move |c| {
+                let current = config.current(c)?;
+                let gap = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
+                scorecard::scorecard(c, period, &current.sla, gap, now)
+            })
+            .await?,
+    ))
 }
 
 /// Replays a period under a proposed ownership map: per team, category and cell, the figures

@@ -56,8 +56,9 @@ struct DashboardPage {
     breach_team: String,
     breach_page: usize,
     breach_pages: usize,
-    /// The SLA agreement in force at the end of the range.
-    agreement: Option<crate::service::agreements::Agreement>,
+    /// Per team, the requester's side of the work, under the agreement in force at the end of
+    /// the range.
+    scorecard: crate::read::scorecard::Scorecard,
 }
 
 impl DashboardPage {
@@ -77,6 +78,10 @@ impl DashboardPage {
     /// Minutes as "3 h 20 m".
     fn hm(&self, minutes: &Option<i64>) -> String {
         minutes.map_or_else(|| "–".into(), super::words::hm)
+    }
+
+    fn minutes(&self, minutes: &i64) -> String {
+        super::words::hm(*minutes)
     }
 
     fn pct(&self, share: &Option<f64>) -> String {
@@ -123,16 +128,17 @@ async fn show(state: web::Data<AppState>, user: SignedIn, range: web::Query<Rang
     let now = state.clock.now();
     let range = range.into_inner();
     let (from, to, period) = period_of(&range, now, tz)?;
-    let notifier = state.notifier.clone();
+    let (notifier, config) = (state.notifier.clone(), state.config.clone());
     // Building the numbers and drawing the charts are both work for the blocking pool.
-    let (d, teams, [distribution_svg, median_svg, attainment_svg], agreement) = state
+    let (d, teams, [distribution_svg, median_svg, attainment_svg], scorecard) = state
         .run(move |conn| {
             let gap = (settings.reports.gap_team.as_str(), settings.reports.gap_baseline.as_str());
             let d = dashboard::build(conn, period, gap, &notifier, now)?;
             let teams = admin::teams(conn)?;
             let charts = charts(&d, &teams, settings.reports.attainment_goal)?;
-            let agreement = crate::service::agreements::in_force_at(conn, period.end().min(now))?;
-            Ok((d, teams, charts, agreement))
+            let current = config.current(conn)?;
+            let scorecard = crate::read::scorecard::beside(conn, period, &current.sla, &d.report.teams, now)?;
+            Ok((d, teams, charts, scorecard))
         })
         .await?;
     let buckets = BUCKETS.iter().map(|b| b.1).collect();
@@ -158,7 +164,7 @@ async fn show(state: web::Data<AppState>, user: SignedIn, range: web::Query<Rang
         breach_team,
         breach_page,
         breach_pages,
-        agreement,
+        scorecard,
     })
 }
 

@@ -96,7 +96,7 @@ on_both_backends! {
             ("/api/v1/categories", "get"), ("/api/v1/categories", "put"), ("/api/v1/routing-rules", "get"),
             ("/api/v1/routing-rules", "put"), ("/api/v1/audit", "get"), ("/api/v1/tokens/{id}", "delete"), ("/api/v1/tokens", "get"), ("/api/v1/calendars", "get"),
             ("/api/v1/calendars", "put"), ("/api/v1/sla-policies", "get"), ("/api/v1/sla-policies", "put"),
-            ("/api/v1/reports/whatif", "get"), ("/api/v1/agreements/current", "get"), ("/api/v1/agreements/{version}/signatures", "post"), ("/api/v1/openapi.json", "get"), ("/healthz", "get"), ("/readyz", "get"),
+            ("/api/v1/reports/whatif", "get"), ("/api/v1/agreements/current", "get"), ("/api/v1/reports/scorecard", "get"), ("/api/v1/agreements/{version}/signatures", "post"), ("/api/v1/openapi.json", "get"), ("/healthz", "get"), ("/readyz", "get"),
         ] {
             assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
         }

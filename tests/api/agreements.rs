@@ -91,3 +91,59 @@ on_both_backends! {
         assert!(again.location.as_deref().unwrap().contains("refused="), "{:?}", again.location);
     }
 }
+
+on_both_backends! {
+    async fn the_scorecard_shows_the_requesters_side_beside_the_teams(app: TestApp) {
+        let cast = app.cast();
+        let lee = app.user("lee@example.org", Role::Lead, &["it"]);
+        // Monday 16 November 09:00 (London = UTC). IT's P3 resolution target is 2,700 business
+        // minutes (08:00-12:30, 13:30-18:00: 480 left on Monday, then 540 a day): due Monday 23
+        // at 09:00. Marketing's is 2,550 (09:00-17:30, 510 a day): due Friday 20 at 17:30.
+        let dated = |title: &str, category: &str, date: &str| {
+            json!({ "title": title, "description": "For the launch", "category": category, "desired_date": date })
+        };
+        app.post("/api/v1/requests", &cast.ann, dated("Form broken", "bug", "2026-11-17")).await.ok(); // CR-1: short notice
+        app.post("/api/v1/requests", &cast.ann, dated("Footer", "bug", "2026-12-31")).await.ok(); // CR-2: enough
+        app.post("/api/v1/requests", &cast.ann, dated("New copy", "content", "2026-11-30")).await.ok(); // CR-3: enough
+        app.file(&cast.ann, "Old banner", "Remove it", "content").await; // CR-4: no date
+
+        // 10:00: IT's first answer on CR-1 is a question that waits on Ann (it came in
+        // incomplete); CR-2 is answered first ("On it") and waits on Ann only from 11:00.
+        app.clock.set(time("2026-11-16T10:00:00Z"));
+        for key in ["CR-1", "CR-2"] {
+            app.set_status(&cast.ian, key, "acknowledged", None).await.ok();
+            app.set_status(&cast.ian, key, "in_progress", None).await.ok();
+        }
+        app.set_status(&cast.ian, "CR-1", "waiting_on_requester", Some("Which form?")).await.ok();
+        app.comment(&cast.ian, "CR-2", "On it", false).await.ok();
+        app.clock.set(time("2026-11-16T11:00:00Z"));
+        app.set_status(&cast.ian, "CR-2", "waiting_on_requester", Some("Which footer link?")).await.ok();
+        // 14:00: CR-1's wait ends: 10:00-12:30 and 13:30-14:00 on IT's calendar, 180 minutes.
+        app.clock.set(time("2026-11-16T14:00:00Z"));
+        app.set_status(&cast.ian, "CR-1", "in_progress", None).await.ok();
+        app.clock.set(time("2026-11-16T15:00:00Z"));
+
+        let path = "/api/v1/reports/scorecard?from=2026-11-16&to=2026-11-16";
+        app.get(path, &cast.ian).await.assert_error(403, "forbidden");
+        let card = app.get(path, &lee).await.ok();
+        let it = side(&card, "it");
+        assert_eq!(it["requester_side"], json!({ "waited_on_requester": 2, "waiting_business_minutes": 180, "still_waiting": 1,
+            "asked_first": 1, "with_desired_date": 2, "short_notice": 1 }));
+        assert_eq!(it["requests"], 2);
+        // IT's own side, as in the SLA report: both first responses at 10:00, 60 minutes.
+        assert_eq!(it["first_response_median_business_minutes"], 60);
+        let marketing = side(&card, "marketing");
+        assert_eq!(marketing["requester_side"], json!({ "waited_on_requester": 0, "waiting_business_minutes": 0, "still_waiting": 0,
+            "asked_first": 0, "with_desired_date": 1, "short_notice": 0 }));
+        assert_eq!((card["agreement"]["version"].as_i64(), &card["agreement"]["signed"]), (Some(1), &json!(false)));
+
+        // The dashboard shows the same, in words.
+        person(&app, "lia@example.org", Role::Lead, &["it"]);
+        let mut lia = Visitor::new(&app);
+        lia.sign_in("lia@example.org").await;
+        let dashboard = lia.get("/dashboard?from=2026-11-16&to=2026-11-16").await;
+        for said in ["2 (1 still waiting)", "3 h 00 m", "1 of 2", "1 of 2 with a date"] {
+            assert!(dashboard.body.contains(said), "{said}: {}", dashboard.body);
+        }
+    }
+}
