@@ -60,6 +60,9 @@ pub enum Command {
     /// Replay a period under a proposed ownership map: the figures as they were and as they
     /// would have been, per team and category (e.g. --move seo=marketing).
     Whatif(report::WhatIfArgs),
+    /// Write the ownership audit of a period into --out: audit.html (self-contained, print-ready)
+    /// and audit-csv.zip (the CSVs behind every number).
+    Audit(report::AuditArgs),
     /// Recompute every request's clocks, ledger, first response and first answer from its
     /// events; exit 0 when the stored state equals them, 3 naming the requests that drifted
     /// (repaired with --repair), 1 on any other failure.
@@ -198,6 +201,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Report(args) => report::report(args, &settings, &clock),
         Command::Digest(args) => report::digest(args, &settings, &clock),
         Command::Whatif(args) => report::whatif(args, &settings, &clock),
+        Command::Audit(args) => report::audit(args, &settings, &clock),
     }
 }
 

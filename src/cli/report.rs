@@ -93,6 +93,34 @@ pub fn whatif(args: WhatIfArgs, settings: &Settings, clock: &Clock) -> anyhow::R
 }
 
 #[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// First day (YYYY-MM-DD), in the organisation's timezone.
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    #[arg(long)]
+    pub to: NaiveDate,
+    /// The folder to write audit.html and audit-csv.zip into (made if missing).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+}
+
+pub fn audit(args: AuditArgs, settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    let pool = prepare_database(settings, clock)?;
+    let period = Period::new(args.from, args.to, settings.org.timezone).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut conn = pool.get()?;
+    let current =
+        crate::service::in_force::ConfigCache::default().current(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let pack =
+        crate::read::audit::audit(&mut conn, &current, period, clock.now()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::create_dir_all(&args.out)?;
+    std::fs::write(args.out.join("audit.html"), &pack.html)?;
+    std::fs::write(args.out.join("audit-csv.zip"), pack.csv_zip().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    println!("wrote {} and {}", args.out.join("audit.html").display(), args.out.join("audit-csv.zip").display());
+    Ok(())
+}
+
+#[derive(Debug, Args)]
 pub struct DigestArgs {
     /// ISO week, e.g. 2026-W47; the week just ended when absent.
     #[arg(long)]

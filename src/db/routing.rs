@@ -45,6 +45,19 @@ pub fn categories_ever(conn: &mut AnyConnection) -> QueryResult<std::collections
     Ok(keys)
 }
 
+/// Every version stored before `until`, oldest first, with when it was stored.
+pub fn map_versions_until(
+    conn: &mut AnyConnection,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<(i32, NaiveDateTime, OwnershipMap)>> {
+    let rows: Vec<(i32, NaiveDateTime, String)> = routing_versions::table
+        .filter(routing_versions::created_at.lt(until))
+        .order(routing_versions::version)
+        .select((routing_versions::version, routing_versions::created_at, routing_versions::map))
+        .load(conn)?;
+    rows.into_iter().map(|(v, at, json)| Ok((v, at, decode(v, &json)?.map))).collect()
+}
+
 pub fn map_version(conn: &mut AnyConnection, version: i32) -> QueryResult<VersionedMap> {
     let json: String = routing_versions::table.find(version).select(routing_versions::map).first(conn)?;
     decode(version, &json)

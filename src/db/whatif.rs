@@ -98,6 +98,7 @@ pub fn whatif_requests(
                 }]
             };
             let request = Request {
+                id: id.clone(),
                 category,
                 priority,
                 created_at: from_micros(started_at),

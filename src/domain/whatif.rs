@@ -54,6 +54,8 @@ pub struct Hold {
 /// team held it all along).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
+    /// The request's id (the audit lists the slowest by it).
+    pub id: String,
     pub category: String,
     pub priority: Priority,
     pub created_at: DateTime<Utc>,

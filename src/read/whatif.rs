@@ -224,6 +224,13 @@ pub fn whatif(
     })
 }
 
+/// The figures of a group of outcomes (the audit's weeks and cells).
+pub(crate) fn figures_of<'a>(outcomes: impl Iterator<Item = &'a Outcome>) -> Figures {
+    let mut tally = Tally::default();
+    outcomes.for_each(|o| tally.add(o));
+    tally.figures()
+}
+
 /// What a move's figures rest on, said plainly.
 fn note(team: &str, category: &str, o: &Observed) -> String {
     match o.basis {

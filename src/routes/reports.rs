@@ -21,7 +21,8 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(sla_report_csv)
         .service(show_digest)
         .service(whatif_report)
-        .service(scorecard_report);
+        .service(scorecard_report)
+        .service(audit_pack);
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -83,6 +84,35 @@ pub async fn scorecard_report(
             })
             .await?,
     ))
+}
+
+/// The ownership audit of a period as a ZIP: `audit.html` (self-contained, print-ready) and
+/// the CSVs behind every number under `csv/` (what `changedesk audit` writes).
+#[utoipa::path(tag = "reports", params(ReportQuery), responses(
+    (status = 200, content_type = "application/zip", body = Vec<u8>), (status = 403, body = ErrorBody),
+    (status = 422, body = ErrorBody)))]
+#[get("/reports/audit")]
+pub async fn audit_pack(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require_reports()?;
+    let period = query.period(state.settings.org.timezone)?;
+    audit_zip(&state, period).await
+}
+
+/// The audit ZIP of `period`, as a download: the API's and the dashboard's.
+pub async fn audit_zip(state: &AppState, period: Period) -> Result<HttpResponse, ApiError> {
+    let (config, now) = (state.config.clone(), state.clock.now());
+    let bytes = state
+        .run(move |c| {
+            let current = config.current(c)?;
+            crate::read::audit::audit(c, &current, period, now)?.whole_zip()
+        })
+        .await?;
+    let name = format!("attachment; filename=\"audit-{}-{}.zip\"", period.from, period.to);
+    Ok(HttpResponse::Ok().content_type("application/zip").insert_header(("Content-Disposition", name)).body(bytes))
 }
 
 /// Replays a period under a proposed ownership map: per team, category and cell, the figures

@@ -17,7 +17,9 @@ use crate::service::admin::{self, TeamView};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dashboard", web::get().to(show)).route("/dashboard/report.csv", web::get().to(csv));
+    cfg.route("/dashboard", web::get().to(show))
+        .route("/dashboard/report.csv", web::get().to(csv))
+        .route("/dashboard/audit.zip", web::get().to(audit));
 }
 
 /// Breaches listed a page.
@@ -185,6 +187,18 @@ async fn csv(state: web::Data<AppState>, user: SignedIn, range: web::Query<Range
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", format!("attachment; filename=\"sla-{from}-{to}.csv\"")))
         .body(body))
+}
+
+/// The ownership audit of the dashboard's range (`GET /api/v1/reports/audit`'s ZIP), for a
+/// signed-in lead or admin.
+async fn audit(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    range: web::Query<Range>,
+) -> Result<HttpResponse, PageError> {
+    user.actor.require_reports()?;
+    let (_, _, period) = period_of(&range, state.clock.now(), state.settings.org.timezone)?;
+    Ok(crate::routes::reports::audit_zip(&state, period).await?)
 }
 
 /// The distribution, the weekly median and the weekly attainment, as SVG, teams by name.

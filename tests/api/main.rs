@@ -10,6 +10,7 @@ mod admin_pages;
 mod agreements;
 mod architecture;
 mod attachments;
+mod audit;
 mod auto_close;
 mod browser;
 mod canned;

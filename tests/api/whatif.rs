@@ -16,7 +16,7 @@ use crate::on_both_backends;
 ///   11:30, 30 to 150 minutes; its target is 240: all met.
 /// - CR-10, a bug IT hands to Marketing at 10:00 without answering; Marketing acknowledges it
 ///   at 11:00: 60 minutes of Marketing's hold, 120 from the filing.
-async fn history(app: &TestApp) -> Cast {
+pub(crate) async fn history(app: &TestApp) -> Cast {
     let cast = app.cast();
     for n in 1..=4 {
         app.file(&cast.ann, &format!("Broken form {n}"), "It fails", "bug").await;
