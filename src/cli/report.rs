@@ -63,8 +63,12 @@ pub struct WhatIfArgs {
     #[arg(long)]
     pub to: NaiveDate,
     /// A category given to a team: category=team (or category:team); repeat for more.
-    #[arg(long = "move", required = true)]
+    #[arg(long = "move")]
     pub moves: Vec<String>,
+    /// A rule the proposal adds, team=pattern (or team:pattern): requests whose title or
+    /// description match go to the team before any category; repeat for more.
+    #[arg(long = "rule")]
+    pub rules: Vec<String>,
     /// `text` (a table per team and per category) or `json` (the API's answer).
     #[arg(long, value_enum, default_value = "text")]
     pub format: WhatIfFormat,
@@ -83,8 +87,10 @@ pub fn whatif(args: WhatIfArgs, settings: &Settings, clock: &Clock) -> anyhow::R
     let current =
         crate::service::in_force::ConfigCache::default().current(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
     let moves = whatif::parse_moves(&args.moves, &current).map_err(|e| anyhow::anyhow!("--move: {e}"))?;
+    let rules = whatif::parse_rules(&args.rules, &current).map_err(|e| anyhow::anyhow!("--rule: {e}"))?;
+    whatif::check_proposal(&moves, &rules).map_err(|e| anyhow::anyhow!("{e}"))?;
     let result =
-        whatif::whatif(&mut conn, &current, period, &moves, clock.now()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        whatif::whatif(&mut conn, &current, period, &moves, &rules, clock.now()).map_err(|e| anyhow::anyhow!("{e}"))?;
     match args.format {
         WhatIfFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
         WhatIfFormat::Text => print!("{}", whatif::to_text(&result)),

@@ -25,12 +25,13 @@ fn clock((target, business, wall, breached_at, stopped_at): ClockCols, now: i64)
 }
 
 /// The requests filed in `[start, end)`, as of `now`, ordered by filing then id (so a replay is
-/// the same from run to run).
+/// the same from run to run); with their text (title and description) when `with_text`.
 pub fn whatif_requests(
     conn: &mut AnyConnection,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     now: DateTime<Utc>,
+    with_text: bool,
 ) -> QueryResult<Vec<Request>> {
     use super::schema::request_facts as f;
     use super::schema::requests as r;
@@ -79,6 +80,19 @@ pub fn whatif_requests(
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
+    // Titles and descriptions only when the proposal adds rules to match them.
+    let mut texts: HashMap<String, String> = if with_text {
+        r::table
+            .filter(r::created_at.ge(created))
+            .filter(r::created_at.lt(ended))
+            .select((r::id, r::title, r::description))
+            .load::<(String, String, String)>(conn)?
+            .into_iter()
+            .map(|(id, title, description)| (id, format!("{title}\n{description}")))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let mut requests: Vec<(String, Request)> = rows
         .into_iter()
         .map(|(id, scope, team, category, started_at, fr, res)| {
@@ -99,6 +113,7 @@ pub fn whatif_requests(
             };
             let request = Request {
                 id: id.clone(),
+                text: texts.remove(&id),
                 category,
                 priority,
                 created_at: from_micros(started_at),

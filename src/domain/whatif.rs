@@ -56,6 +56,8 @@ pub struct Hold {
 pub struct Request {
     /// The request's id (the audit lists the slowest by it).
     pub id: String,
+    /// Its title and description, when the proposal adds rules to match them against.
+    pub text: Option<String>,
     pub category: String,
     pub priority: Priority,
     pub created_at: DateTime<Utc>,
@@ -124,6 +126,7 @@ pub struct MoveResult {
 /// hand-overs, and its owning team, on both sides.
 pub struct Replay {
     pub moves: Vec<MoveResult>,
+    pub rules: Vec<RuleResult>,
     pub actual: Vec<Outcome>,
     pub replayed: Vec<Outcome>,
 }
@@ -196,8 +199,54 @@ fn basis<'d>(cell: &'d [Option<i64>], overall: &'d [Option<i64>]) -> (Observed, 
     (observed, sorted)
 }
 
-/// Replays `requests` under `moves` (a later move of the same category wins).
-pub fn replay(requests: &[Request], moves: &[Move], config: &SlaConfig) -> Replay {
+/// A rule the proposal adds: requests whose title or description matches `pattern` go to
+/// `team`, before the map's categories are looked at (as routing rules do).
+#[derive(Debug, Clone)]
+pub struct AddedRule {
+    pub pattern: regex::Regex,
+    pub team: String,
+}
+
+/// An added rule's outcome: how many requests it would have sent, from which teams, of which
+/// categories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleResult {
+    pub pattern: String,
+    pub team: String,
+    pub requests: usize,
+    pub already_there: usize,
+    pub from_teams: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+/// Where the proposal sends a request, and why.
+#[derive(Clone, Copy)]
+enum Sent<'a> {
+    ByRule(usize, &'a str),
+    ByMove(&'a str),
+}
+
+/// The receiving team's durations for one category, per clock: what they are, and sorted.
+type Bases<'d> = (Observed, &'d [Option<i64>], Observed, &'d [Option<i64>]);
+
+/// The receiving team's durations for `category`: of that category, or of every category.
+fn bases_of<'d, 'k>(
+    by_cell: &'d HashMap<(&'k str, &'k str), Durations>,
+    by_team: &'d HashMap<&'k str, Durations>,
+    empty: &'d Durations,
+    team: &'k str,
+    category: &'k str,
+) -> Bases<'d> {
+    let cell = by_cell.get(&(team, category)).unwrap_or(empty);
+    let overall = by_team.get(team).unwrap_or(empty);
+    let (fr, fr_sorted) = basis(&cell.first_response, &overall.first_response);
+    let (res, res_sorted) = basis(&cell.resolution, &overall.resolution);
+    (fr, fr_sorted, res, res_sorted)
+}
+
+/// Replays `requests` under `moves` (a later move of the same category wins) and `rules`
+/// (the first that matches a request's text wins, before any move).
+pub fn replay(requests: &[Request], moves: &[Move], rules: &[AddedRule], config: &SlaConfig) -> Replay {
     let moved: BTreeMap<&str, &str> = moves.iter().map(|m| (m.category.as_str(), m.team.as_str())).collect();
     // Each team's durations over the holds it kept to the end (a hold passed on has no
     // resolution of the team's own) and, for first responses, those it answered before
@@ -222,28 +271,34 @@ pub fn replay(requests: &[Request], moves: &[Move], config: &SlaConfig) -> Repla
     }
     by_cell.values_mut().chain(by_team.values_mut()).for_each(Durations::sort);
     let empty = Durations::default();
-    let calendars: HashMap<&str, _> = moved.values().map(|team| (*team, config.business_calendar(team))).collect();
+    let receiving = moved.values().copied().chain(rules.iter().map(|r| r.team.as_str()));
+    let calendars: HashMap<&str, _> = receiving.map(|team| (team, config.business_calendar(team))).collect();
     let mut results: BTreeMap<&str, MoveResult> = BTreeMap::new();
-    let mut bases = HashMap::new();
     for (&category, &team) in &moved {
-        let cell = by_cell.get(&(team, category)).unwrap_or(&empty);
-        let overall = by_team.get(team).unwrap_or(&empty);
-        let (fr, fr_sorted) = basis(&cell.first_response, &overall.first_response);
-        let (res, res_sorted) = basis(&cell.resolution, &overall.resolution);
-        bases.insert(category, (fr_sorted, res_sorted));
-        results.insert(
-            category,
-            MoveResult {
-                category: category.to_owned(),
-                team: team.to_owned(),
-                requests: 0,
-                already_there: 0,
-                from_teams: Vec::new(),
-                first_response: fr,
-                resolution: res,
-            },
-        );
+        let (fr, _, res, _) = bases_of(&by_cell, &by_team, &empty, team, category);
+        let result = MoveResult {
+            category: category.to_owned(),
+            team: team.to_owned(),
+            requests: 0,
+            already_there: 0,
+            from_teams: Vec::new(),
+            first_response: fr,
+            resolution: res,
+        };
+        results.insert(category, result);
     }
+    let mut rule_results: Vec<RuleResult> = rules
+        .iter()
+        .map(|r| RuleResult {
+            pattern: r.pattern.as_str().to_owned(),
+            team: r.team.clone(),
+            requests: 0,
+            already_there: 0,
+            from_teams: Vec::new(),
+            categories: Vec::new(),
+        })
+        .collect();
+    let mut bases: HashMap<(&str, &str), Bases<'_>> = HashMap::new();
 
     let mut actual = Vec::with_capacity(requests.len());
     let mut replayed = Vec::with_capacity(requests.len());
@@ -255,23 +310,52 @@ pub fn replay(requests: &[Request], moves: &[Move], config: &SlaConfig) -> Repla
             resolution: r.resolution,
             hand_overs: r.hand_overs(),
         };
-        let (Some(&to), Some(result)) = (moved.get(r.category.as_str()), results.get_mut(r.category.as_str())) else {
+        let by_rule = r.text.as_deref().and_then(|text| {
+            rules
+                .iter()
+                .enumerate()
+                .find(|(_, rule)| rule.pattern.is_match(text))
+                .map(|(i, rule)| Sent::ByRule(i, rule.team.as_str()))
+        });
+        let Some(sent) = by_rule.or_else(|| moved.get(r.category.as_str()).map(|to| Sent::ByMove(to))) else {
             replayed.push(was.clone());
             actual.push(was);
             continue;
         };
-        result.requests += 1;
-        if !result.from_teams.contains(&r.team) {
-            result.from_teams.push(r.team.clone());
+        let to = match sent {
+            Sent::ByRule(_, to) | Sent::ByMove(to) => to,
+        };
+        // Count the request where it was sent from.
+        let (requests_sent, already, from_teams) = match sent {
+            Sent::ByRule(i, _) => {
+                let result = &mut rule_results[i];
+                if !result.categories.contains(&r.category) {
+                    result.categories.push(r.category.clone());
+                }
+                (&mut result.requests, &mut result.already_there, &mut result.from_teams)
+            }
+            Sent::ByMove(_) => match results.get_mut(r.category.as_str()) {
+                Some(result) => (&mut result.requests, &mut result.already_there, &mut result.from_teams),
+                None => continue,
+            },
+        };
+        *requests_sent += 1;
+        if !from_teams.contains(&r.team) {
+            from_teams.push(r.team.clone());
         }
-        let (fr_sorted, res_sorted) = bases[r.category.as_str()];
+        if r.team == to {
+            *already += 1;
+        }
+        let (fr_basis, fr_sorted, _, res_sorted) = bases
+            .entry((to, r.category.as_str()))
+            .or_insert_with(|| bases_of(&by_cell, &by_team, &empty, to, &r.category));
+        let nothing_to_replay_with = fr_basis.basis == Basis::None;
         let own = r.last_hold();
         let (fr, res) = if r.team == to {
             // It ended where the proposal sends it: the receiving team's own durations, from
             // its receipt, now from the filing.
-            result.already_there += 1;
             (own.and_then(|h| h.first_response), own.and_then(|h| h.resolution))
-        } else if result.first_response.basis == Basis::None {
+        } else if nothing_to_replay_with {
             (r.first_response.business, r.resolution.business)
         } else {
             // The same quantile of the receiving team's durations as this request's among
@@ -283,7 +367,7 @@ pub fn replay(requests: &[Request], moves: &[Move], config: &SlaConfig) -> Repla
         };
         // Nothing changes for a request that went straight to the receiving team, nor for one
         // the receiving team has no durations to replay with.
-        let kept = if r.team == to { r.hand_overs() == 0 } else { result.first_response.basis == Basis::None };
+        let kept = if r.team == to { r.hand_overs() == 0 } else { nothing_to_replay_with };
         let now = if kept {
             was.clone()
         } else {
@@ -317,7 +401,11 @@ pub fn replay(requests: &[Request], moves: &[Move], config: &SlaConfig) -> Repla
     for result in results.values_mut() {
         result.from_teams.sort();
     }
-    Replay { moves: results.into_values().collect(), actual, replayed }
+    for result in &mut rule_results {
+        result.from_teams.sort();
+        result.categories.sort();
+    }
+    Replay { moves: results.into_values().collect(), rules: rule_results, actual, replayed }
 }
 
 #[cfg(test)]

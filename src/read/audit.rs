@@ -83,8 +83,8 @@ pub fn audit(
     now: DateTime<Utc>,
 ) -> Result<AuditPack, Error> {
     let as_of = period.end().min(now);
-    let requests = db::whatif_requests(conn, period.start(), as_of, as_of)?;
-    let actual = replay(&requests, &[], &current.sla).actual;
+    let requests = db::whatif_requests(conn, period.start(), as_of, as_of, false)?;
+    let actual = replay(&requests, &[], &[], &current.sla).actual;
 
     let ownership = ownership(conn, &period)?;
     let (team_weeks, cells, trend) = by_week(&requests, &actual, &period);
@@ -378,7 +378,7 @@ fn whatif(requests: &[Request], actual: &[Outcome], current: &InForce) -> Table 
                 continue;
             }
             let moves = [Move { category: category.to_owned(), team: team.to_owned() }];
-            let result = replay(requests, &moves, &current.sla);
+            let result = replay(requests, &moves, &[], &current.sla);
             let would = figures_of(result.replayed.iter().filter(|o| o.category == category));
             let basis = result.moves.first().map_or("none", |m| match m.first_response.basis {
                 crate::domain::whatif::Basis::Category => "category",

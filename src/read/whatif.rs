@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::reports::Period;
 use crate::db::{self, AnyConnection};
 use crate::domain::FieldErrors;
-use crate::domain::whatif::{Basis, Clock, Move, Observed, Outcome, at_share, replay};
+use crate::domain::whatif::{AddedRule, Basis, Clock, Move, Observed, Outcome, at_share, replay};
 use crate::service::Error;
 use crate::service::in_force::InForce;
 
@@ -22,6 +22,8 @@ pub struct WhatIf {
     pub timezone: String,
     pub generated_at: DateTime<Utc>,
     pub moves: Vec<MoveView>,
+    /// The rules the proposal adds, checked before the categories: what each would have sent.
+    pub rules: Vec<RuleView>,
     /// Per owning team: the requests it owned as they were, and would own under the proposal.
     pub teams: Vec<Compared<TeamKey>>,
     pub categories: Vec<Compared<CategoryKey>>,
@@ -99,6 +101,18 @@ pub struct MoveView {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RuleView {
+    /// The pattern, matched case-insensitively against each request's title and description.
+    pub rule: String,
+    pub team: String,
+    /// Requests of the period it matches (before any move of their category).
+    pub requests: usize,
+    pub already_there: usize,
+    pub from_teams: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ObservedView {
     /// `category` (its own durations of that category), `overall` (of every category: it
     /// decided fewer than 20 clocks of that one) or `none` (no history: nothing replayed).
@@ -147,12 +161,50 @@ pub fn parse_moves(raw: &[String], current: &InForce) -> Result<Vec<Move>, Error
             moves.push(Move { category: category.to_owned(), team: team.to_owned() });
         }
     }
-    if raw.is_empty() {
-        errors.add("move", "name at least one move, as category:team");
-    } else if raw.len() > MAX_MOVES {
+    if raw.len() > MAX_MOVES {
         errors.add("move", format!("at most {MAX_MOVES} moves"));
     }
     errors.finish(|| moves).map_err(Error::Validation)
+}
+
+/// The longest pattern an added rule may have.
+const MAX_PATTERN: usize = 200;
+
+/// Parses `team:pattern` (or `team=pattern`): the team first, so the pattern may hold any
+/// character. Checked against the teams in force; the pattern compiled case-insensitively,
+/// bounded in size.
+pub fn parse_rules(raw: &[String], current: &InForce) -> Result<Vec<AddedRule>, Error> {
+    let mut errors = FieldErrors::default();
+    let mut rules = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        let field = format!("rule[{i}]");
+        let Some((team, pattern)) = r.split_once([':', '=']).map(|(t, p)| (t.trim(), p.trim())) else {
+            errors.add(field, format!("must be team:pattern (got '{r}')"));
+            continue;
+        };
+        if !current.teams.iter().any(|t| t.key == team) {
+            errors.add(field, format!("unknown team '{team}'"));
+        } else if pattern.is_empty() || pattern.chars().count() > MAX_PATTERN {
+            errors.add(field, format!("the pattern must have 1 to {MAX_PATTERN} characters"));
+        } else {
+            match regex::RegexBuilder::new(pattern).case_insensitive(true).size_limit(1 << 20).build() {
+                Ok(pattern) => rules.push(AddedRule { pattern, team: team.to_owned() }),
+                Err(e) => errors.add(field, format!("not a valid pattern: {e}")),
+            }
+        }
+    }
+    if raw.len() > MAX_MOVES {
+        errors.add("rule", format!("at most {MAX_MOVES} rules"));
+    }
+    errors.finish(|| rules).map_err(Error::Validation)
+}
+
+/// A proposal names at least one move or rule.
+pub fn check_proposal(moves: &[Move], rules: &[AddedRule]) -> Result<(), Error> {
+    if moves.is_empty() && rules.is_empty() {
+        return Err(Error::validation("move", "name at least one move (category:team) or rule (team:pattern)"));
+    }
+    Ok(())
 }
 
 /// Replays the period's requests under `moves`.
@@ -161,10 +213,11 @@ pub fn whatif(
     current: &InForce,
     period: Period,
     moves: &[Move],
+    rules: &[AddedRule],
     now: DateTime<Utc>,
 ) -> Result<WhatIf, Error> {
-    let requests = db::whatif_requests(conn, period.start(), period.end().min(now), now)?;
-    let result = replay(&requests, moves, &current.sla);
+    let requests = db::whatif_requests(conn, period.start(), period.end().min(now), now, !rules.is_empty())?;
+    let result = replay(&requests, moves, rules, &current.sla);
     let name = |key: &str| current.teams.iter().find(|t| t.key == key).map_or(key, |t| t.name.as_str()).to_owned();
     let moves = result
         .moves
@@ -217,6 +270,18 @@ pub fn whatif(
         timezone: period.timezone.name().to_owned(),
         generated_at: now,
         moves,
+        rules: result
+            .rules
+            .iter()
+            .map(|r| RuleView {
+                rule: r.pattern.clone(),
+                team: r.team.clone(),
+                requests: r.requests,
+                already_there: r.already_there,
+                from_teams: r.from_teams.clone(),
+                categories: r.categories.clone(),
+            })
+            .collect(),
         teams,
         categories,
         cells,
@@ -320,11 +385,20 @@ impl Tally {
 pub fn to_text(w: &WhatIf) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let moves: Vec<String> = w.moves.iter().map(|m| format!("{} to {}", m.category, m.team)).collect();
+    let moves: Vec<String> = w
+        .moves
+        .iter()
+        .map(|m| format!("{} to {}", m.category, m.team))
+        .chain(w.rules.iter().map(|r| format!("/{}/ to {}", r.rule, r.team)))
+        .collect();
     let _ = writeln!(out, "What if {}, {} to {} ({})", moves.join(", "), w.from, w.to, w.timezone);
     for m in &w.moves {
         let _ =
             writeln!(out, "- {}: {} requests (from {}). {}", m.category, m.requests, m.from_teams.join(", "), m.note);
+    }
+    for r in &w.rules {
+        let (from, kinds) = (r.from_teams.join(", "), r.categories.join(", "));
+        let _ = writeln!(out, "- rule /{}/ to {}: {} requests (from {from}; {kinds}).", r.rule, r.team, r.requests);
     }
     let minutes = |m: Option<i64>| m.map_or_else(|| "-".to_owned(), |m| format!("{}h{:02}", m / 60, m % 60));
     let share = |a: Option<f64>| a.map_or_else(|| "-".to_owned(), |a| format!("{:.0}%", a * 100.0));

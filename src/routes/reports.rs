@@ -38,6 +38,12 @@ pub struct WhatIfQuery {
     #[serde(rename = "move")]
     #[param(rename = "move", max_items = 100)]
     pub moves: Vec<String>,
+    /// A rule the proposal adds, `team:pattern` (or `team=pattern`): requests whose title or
+    /// description match the pattern (case-insensitive) go to the team, before any category;
+    /// repeat for more.
+    #[serde(rename = "rule")]
+    #[param(rename = "rule", max_items = 100)]
+    pub rules: Vec<String>,
 }
 
 impl WhatIfQuery {
@@ -49,6 +55,7 @@ impl WhatIfQuery {
                 "from" => q.from = Some(value.into_owned()),
                 "to" => q.to = Some(value.into_owned()),
                 "move" => q.moves.push(value.into_owned()),
+                "rule" => q.rules.push(value.into_owned()),
                 _ => {}
             }
         }
@@ -138,7 +145,9 @@ pub async fn run_whatif(state: &AppState, query: WhatIfQuery) -> Result<WhatIf, 
         .run(move |c| {
             let current = config.current(c)?;
             let moves = whatif::parse_moves(&query.moves, &current)?;
-            whatif::whatif(c, &current, period, &moves, now)
+            let rules = whatif::parse_rules(&query.rules, &current)?;
+            whatif::check_proposal(&moves, &rules)?;
+            whatif::whatif(c, &current, period, &moves, &rules, now)
         })
         .await
 }

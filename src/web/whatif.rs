@@ -30,6 +30,9 @@ struct WhatIfPage {
     teams: Vec<TeamView>,
     /// Every category: (key, name).
     categories: Vec<(String, String)>,
+    /// The added rule's team and pattern, as typed.
+    rule_team: String,
+    rule_pattern: String,
     /// What was wrong with the form, field by field.
     errors: Vec<(String, String)>,
     result: Option<WhatIf>,
@@ -70,11 +73,22 @@ async fn show(state: web::Data<AppState>, user: SignedIn, request: HttpRequest) 
     user.actor.require_reports()?;
     let mut query = WhatIfQuery::parse(request.query_string());
     query.moves.retain(|m| !m.trim().is_empty());
+    // The form names an added rule by its team and its pattern, apart.
+    let field = |name: &str| {
+        url::form_urlencoded::parse(request.query_string().as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let (rule_team, rule_pattern) = (field("rule_team"), field("rule_pattern"));
+    if !rule_pattern.is_empty() {
+        query.rules.push(format!("{rule_team}:{rule_pattern}"));
+    }
     let tz = state.settings.org.timezone;
     let (default_from, default_to) = dashboard::default_period(state.clock.now(), tz);
     let from = query.from.clone().filter(|f| !f.trim().is_empty()).unwrap_or_else(|| default_from.to_string());
     let to = query.to.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| default_to.to_string());
-    let (config, asked) = (state.config.clone(), !query.moves.is_empty());
+    let (config, asked) = (state.config.clone(), !query.moves.is_empty() || !query.rules.is_empty());
     let (teams, choices, categories) = state
         .run(move |c| {
             let current = config.current(c)?;
@@ -94,12 +108,13 @@ async fn show(state: web::Data<AppState>, user: SignedIn, request: HttpRequest) 
     rows.push(String::new());
     let (mut errors, mut result) = (Vec::new(), None);
     if asked {
-        let asked = WhatIfQuery { from: Some(from.clone()), to: Some(to.clone()), moves: query.moves };
+        let asked =
+            WhatIfQuery { from: Some(from.clone()), to: Some(to.clone()), moves: query.moves, rules: query.rules };
         match run_whatif(&state, asked).await {
             Ok(w) => result = Some(w),
             Err(ApiError::Validation(fields)) => errors = fields.0.into_iter().collect(),
             Err(e) => return Err(e.into()),
         }
     }
-    html(WhatIfPage { user, from, to, rows, choices, teams, categories, errors, result })
+    html(WhatIfPage { user, from, to, rows, choices, teams, categories, rule_team, rule_pattern, errors, result })
 }

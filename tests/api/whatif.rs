@@ -140,6 +140,46 @@ on_both_backends! {
         }
     }
 
+    async fn a_rule_added_sends_the_requests_it_matches_and_their_hand_overs_go(app: TestApp) {
+        let cast = history(&app).await;
+        let lee = app.user("lee@example.org", Role::Lead, &["it"]);
+        // Two rules, no move: "Broken form 1" and "Broken form 2" (CR-1, CR-2) to Marketing; the
+        // banner (CR-10, already Marketing's after a hand-over) to Marketing too.
+        let query = "from=2026-11-16&to=2026-11-16&rule=marketing:form%5Cs%2B%5B12%5D&rule=marketing%3DBANNER";
+        let w = app.get(&format!("/api/v1/reports/whatif?{query}"), &lee).await.ok();
+        assert_eq!(w["moves"], json!([]));
+        assert_eq!(w["rules"], json!([
+            { "rule": "form\\s+[12]", "team": "marketing", "requests": 2, "already_there": 0, "from_teams": ["it"], "categories": ["bug"] },
+            { "rule": "BANNER", "team": "marketing", "requests": 1, "already_there": 1, "from_teams": ["marketing"], "categories": ["bug"] },
+        ]));
+        // CR-1 (rank 1/4 of IT's bugs) and CR-2 (2/4) take Marketing's 2nd and 3rd of six
+        // (its bug cell has one decided clock, fewer than 20: its durations over every
+        // category, 30, 60, 60, 90, 120, 150): 60 and 60. CR-10 keeps its 60 from Marketing's
+        // receipt without the hand-over. IT keeps CR-3 (180, met) and CR-4 (480, missed):
+        // median the 1st of 2, p90 the 2nd. Marketing: 30, 60, 60, 60, 60, 90, 120, 150: median
+        // the 4th (60), p90 the 8th (150), all met.
+        let it = row(&w["teams"], "team", "it");
+        let marketing = row(&w["teams"], "team", "marketing");
+        assert_eq!(first_response(&it["replayed"]), json!([2, 180, 480, 1, 1, 0]));
+        assert_eq!(first_response(&marketing["replayed"]), json!([8, 60, 150, 8, 0, 0]));
+        // A rule comes before a move of the same requests' category.
+        let both = "from=2026-11-16&to=2026-11-16&rule=marketing:banner&move=bug:it";
+        let w = app.get(&format!("/api/v1/reports/whatif?{both}"), &lee).await.ok();
+        assert_eq!(w["rules"][0]["requests"], 1);
+        assert_eq!(w["moves"][0]["requests"], 4, "CR-1..4; CR-10 went by the rule");
+        for (query, field) in [
+            ("from=2026-11-16&to=2026-11-16&rule=sales:x", "rule[0]"),
+            ("from=2026-11-16&to=2026-11-16&rule=marketing:(unclosed", "rule[0]"),
+            ("from=2026-11-16&to=2026-11-16&rule=marketing", "rule[0]"),
+            ("from=2026-11-16&to=2026-11-16&rule=marketing:", "rule[0]"),
+        ] {
+            let reply = app.get(&format!("/api/v1/reports/whatif?{query}"), &lee).await;
+            reply.assert_error(422, "validation_failed");
+            assert!(reply.body["error"]["fields"][field].is_string(), "{query}: {:#}", reply.body);
+        }
+        let _ = cast;
+    }
+
     async fn the_cli_replays_the_same_history(app: TestApp) {
         history(&app).await;
         let run = |format: &str| {
@@ -163,6 +203,14 @@ on_both_backends! {
         let words = |l: &str| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
         assert_eq!(words(lines[at])[..5], ["marketing", "was", "6", "1h30", "2h30"]);
         assert_eq!(words(lines[at + 1])[..5], ["would", "be", "10", "1h00", "2h30"]);
+        let ruled = Command::new(env!("CARGO_BIN_EXE_changedesk"))
+            .args(["whatif", "--from", "2026-11-16", "--to", "2026-11-16", "--rule", "marketing=banner"])
+            .env("DATABASE_URL", &app.database_url)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        let ruled = String::from_utf8(ruled.stdout).unwrap();
+        assert!(ruled.contains("- rule /banner/ to marketing: 1 requests (from marketing; bug)."), "{ruled}");
         let bad = Command::new(env!("CARGO_BIN_EXE_changedesk"))
             .args(["whatif", "--from", "2026-11-16", "--to", "2026-11-16", "--move", "bug=sales"])
             .env("DATABASE_URL", &app.database_url)
