@@ -10,15 +10,18 @@ use diesel::prelude::*;
 use super::AnyConnection;
 use super::schema::{request_stretches as s, requests as r};
 
-/// Per team, over waits on the requester that began in `[from, to)`: (team, requests that
-/// waited, waits still open, business minutes of the waits that ended). Read through
-/// `request_stretches_by_team`; counted here (a period's waits are a few thousand rows).
+/// Per team of `teams`, over waits on the requester that began in `[from, to)`: (team,
+/// requests that waited, waits still open, business minutes of the waits that ended). Read
+/// through `request_stretches_by_team`, one range per team (naming the teams is what lets
+/// either engine use it); counted here (a period's waits are a few thousand rows).
 pub fn requester_waits_between(
     conn: &mut AnyConnection,
+    teams: &[&str],
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<(String, i64, i64, i64)>> {
     let rows: Vec<(String, String, Option<i64>, bool)> = s::table
+        .filter(s::team_key.eq_any(teams))
         .filter(s::holder.eq("requester"))
         .filter(s::started_at.ge(from).and(s::started_at.lt(to)))
         .select((s::team_key, s::request_id, s::business_minutes, s::ended_at.is_null()))

@@ -77,7 +77,8 @@ pub fn beside(
     now: DateTime<Utc>,
 ) -> Result<Scorecard, Error> {
     let (start, end) = (to_db(period.start()), to_db(period.end()));
-    let waits = db::requester_waits_between(conn, start, end)?;
+    let team_keys: Vec<&str> = report_teams.iter().map(|t| t.team.as_str()).collect();
+    let waits = db::requester_waits_between(conn, &team_keys, start, end)?;
     let asked = db::asked_first_between(conn, start, end)?;
     let dated = db::dated_requests_between(conn, start, end)?;
     let mut teams: Vec<TeamScore> = report_teams
