@@ -124,6 +124,30 @@ pub fn attainment<'a>(
     }
 }
 
+/// Each team's median first response per week, in business hours, the axis a little above the
+/// slowest week: the dashboard's chart and the audit's.
+pub fn median_first_response<'a>(
+    trend: &'a [TrendWeek],
+    name: &'a dyn Fn(&str) -> String,
+    caption: &'a str,
+) -> Trend<'a, impl Fn(&TrendPoint) -> Option<f64>> {
+    let top = trend
+        .iter()
+        .flat_map(|w| w.teams.iter().filter_map(|p| p.median_first_response_business_minutes))
+        .max()
+        .unwrap_or(60) as f64
+        / 60.0;
+    Trend {
+        trend,
+        name,
+        caption,
+        y_range: 0.0..(top * 1.15).max(1.0),
+        y_unit: " h",
+        value: |p: &TrendPoint| p.median_first_response_business_minutes.map(|m| m as f64 / 60.0),
+        goal: None,
+    }
+}
+
 impl<V: Fn(&TrendPoint) -> Option<f64>> Trend<'_, V> {
     pub fn svg(&self) -> Result<String, Error> {
         fonts()?;

@@ -95,21 +95,11 @@ pub fn audit(
     let agreement = agreements::in_force_at(conn, as_of)?;
 
     let names = |key: &str| current.team(key).map_or_else(|| key.to_owned(), |t| t.name.clone());
-    let top = trend
-        .iter()
-        .flat_map(|w| w.teams.iter().filter_map(|p| p.median_first_response_business_minutes))
-        .max()
-        .unwrap_or(60) as f64
-        / 60.0;
-    let chart = crate::charts::Trend {
-        trend: &trend,
-        name: &names,
-        caption: "Median first response per week of filing (business hours)",
-        y_range: 0.0..(top * 1.15).max(1.0),
-        y_unit: " h",
-        value: |p: &TrendPoint| p.median_first_response_business_minutes.map(|m| m as f64 / 60.0),
-        goal: None,
-    }
+    let chart = crate::charts::median_first_response(
+        &trend,
+        &names,
+        "Median first response per week of filing (business hours)",
+    )
     .svg()?;
     let html = AuditHtml {
         period: &period,

@@ -11,7 +11,7 @@ use super::{PageError, html};
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
 use crate::read::dashboard::{self, BUCKETS, Dashboard};
-use crate::read::digest::{Item, TrendPoint};
+use crate::read::digest::Item;
 use crate::read::reports::Period;
 use crate::service::admin::{self, TeamView};
 use crate::state::AppState;
@@ -204,23 +204,9 @@ async fn audit(
 /// The distribution, the weekly median and the weekly attainment, as SVG, teams by name.
 fn charts(d: &Dashboard, teams: &[TeamView], goal: f64) -> Result<[String; 3], crate::service::Error> {
     let name = |key: &str| super::team_name(teams, key).to_owned();
-    let top_median = d
-        .trend
-        .iter()
-        .flat_map(|w| w.teams.iter().filter_map(|p| p.median_first_response_business_minutes))
-        .max()
-        .unwrap_or(60) as f64
-        / 60.0;
-    let median = crate::charts::Trend {
-        trend: &d.trend,
-        name: &name,
-        caption: "Median first response per week (business hours)",
-        y_range: 0.0..(top_median * 1.15).max(1.0),
-        y_unit: " h",
-        value: |p: &TrendPoint| p.median_first_response_business_minutes.map(|m| m as f64 / 60.0),
-        goal: None,
-    }
-    .svg()?;
+    let median =
+        crate::charts::median_first_response(&d.trend, &name, "Median first response per week (business hours)")
+            .svg()?;
     let attainment = crate::charts::attainment(&d.trend, &name, goal).svg()?;
     Ok([crate::charts::distribution_svg(&d.distribution, &name)?, median, attainment])
 }
