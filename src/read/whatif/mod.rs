@@ -10,10 +10,14 @@ use utoipa::ToSchema;
 
 use super::reports::Period;
 use crate::db::{self, AnyConnection};
-use crate::domain::FieldErrors;
 use crate::domain::whatif::{AddedRule, Basis, Clock, Move, Observed, Outcome, at_share, replay};
 use crate::service::Error;
 use crate::service::in_force::InForce;
+
+mod proposal;
+mod text;
+pub use proposal::{check_proposal, parse_moves, parse_rules};
+pub use text::to_text;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WhatIf {
@@ -138,73 +142,6 @@ impl From<&Observed> for ObservedView {
             p90_business_minutes: o.p90,
         }
     }
-}
-
-/// More moves than categories any map has.
-const MAX_MOVES: usize = 100;
-
-/// Parses `category:team` or `category=team`, checked against the map and the teams in force.
-pub fn parse_moves(raw: &[String], current: &InForce) -> Result<Vec<Move>, Error> {
-    let mut errors = FieldErrors::default();
-    let mut moves = Vec::new();
-    for (i, m) in raw.iter().enumerate() {
-        let field = format!("move[{i}]");
-        let Some((category, team)) = m.split_once([':', '=']).map(|(c, t)| (c.trim(), t.trim())) else {
-            errors.add(field, format!("must be category:team (got '{m}')"));
-            continue;
-        };
-        if current.map.category(category).is_none() {
-            errors.add(field, format!("unknown category '{category}'"));
-        } else if !current.teams.iter().any(|t| t.key == team) {
-            errors.add(field, format!("unknown team '{team}'"));
-        } else {
-            moves.push(Move { category: category.to_owned(), team: team.to_owned() });
-        }
-    }
-    if raw.len() > MAX_MOVES {
-        errors.add("move", format!("at most {MAX_MOVES} moves"));
-    }
-    errors.finish(|| moves).map_err(Error::Validation)
-}
-
-/// The longest pattern an added rule may have.
-const MAX_PATTERN: usize = 200;
-
-/// Parses `team:pattern` (or `team=pattern`): the team first, so the pattern may hold any
-/// character. Checked against the teams in force; the pattern compiled case-insensitively,
-/// bounded in size.
-pub fn parse_rules(raw: &[String], current: &InForce) -> Result<Vec<AddedRule>, Error> {
-    let mut errors = FieldErrors::default();
-    let mut rules = Vec::new();
-    for (i, r) in raw.iter().enumerate() {
-        let field = format!("rule[{i}]");
-        let Some((team, pattern)) = r.split_once([':', '=']).map(|(t, p)| (t.trim(), p.trim())) else {
-            errors.add(field, format!("must be team:pattern (got '{r}')"));
-            continue;
-        };
-        if !current.teams.iter().any(|t| t.key == team) {
-            errors.add(field, format!("unknown team '{team}'"));
-        } else if pattern.is_empty() || pattern.chars().count() > MAX_PATTERN {
-            errors.add(field, format!("the pattern must have 1 to {MAX_PATTERN} characters"));
-        } else {
-            match regex::RegexBuilder::new(pattern).case_insensitive(true).size_limit(1 << 20).build() {
-                Ok(pattern) => rules.push(AddedRule { pattern, team: team.to_owned() }),
-                Err(e) => errors.add(field, format!("not a valid pattern: {e}")),
-            }
-        }
-    }
-    if raw.len() > MAX_MOVES {
-        errors.add("rule", format!("at most {MAX_MOVES} rules"));
-    }
-    errors.finish(|| rules).map_err(Error::Validation)
-}
-
-/// A proposal names at least one move or rule.
-pub fn check_proposal(moves: &[Move], rules: &[AddedRule]) -> Result<(), Error> {
-    if moves.is_empty() && rules.is_empty() {
-        return Err(Error::validation("move", "name at least one move (category:team) or rule (team:pattern)"));
-    }
-    Ok(())
 }
 
 /// Replays the period's requests under `moves`.
@@ -378,59 +315,4 @@ impl Tally {
             hand_overs: self.hand_overs,
         }
     }
-}
-
-/// The report as a plain-text table (the CLI's default): each move and what it rests on, then
-/// per team and per category the figures as they were and as they would have been.
-pub fn to_text(w: &WhatIf) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let moves: Vec<String> = w
-        .moves
-        .iter()
-        .map(|m| format!("{} to {}", m.category, m.team))
-        .chain(w.rules.iter().map(|r| format!("/{}/ to {}", r.rule, r.team)))
-        .collect();
-    let _ = writeln!(out, "What if {}, {} to {} ({})", moves.join(", "), w.from, w.to, w.timezone);
-    for m in &w.moves {
-        let _ =
-            writeln!(out, "- {}: {} requests (from {}). {}", m.category, m.requests, m.from_teams.join(", "), m.note);
-    }
-    for r in &w.rules {
-        let (from, kinds) = (r.from_teams.join(", "), r.categories.join(", "));
-        let _ = writeln!(out, "- rule /{}/ to {}: {} requests (from {from}; {kinds}).", r.rule, r.team, r.requests);
-    }
-    let minutes = |m: Option<i64>| m.map_or_else(|| "-".to_owned(), |m| format!("{}h{:02}", m / 60, m % 60));
-    let share = |a: Option<f64>| a.map_or_else(|| "-".to_owned(), |a| format!("{:.0}%", a * 100.0));
-    let header = format!(
-        "{:<24} {:<9} {:>8} {:>10} {:>10} {:>6} {:>10} {:>10} {:>6} {:>10}",
-        "", "", "requests", "FR median", "FR p90", "FR met", "res median", "res p90", "res met", "hand-overs"
-    );
-    let line = |out: &mut String, name: &str, side: &str, f: &Figures| {
-        let _ = writeln!(
-            out,
-            "{:<24} {:<9} {:>8} {:>10} {:>10} {:>6} {:>10} {:>10} {:>6} {:>10}",
-            name,
-            side,
-            f.requests,
-            minutes(f.first_response.median_business_minutes),
-            minutes(f.first_response.p90_business_minutes),
-            share(f.first_response.attainment),
-            minutes(f.resolution.median_business_minutes),
-            minutes(f.resolution.p90_business_minutes),
-            share(f.resolution.attainment),
-            f.hand_overs
-        );
-    };
-    let mut table = |title: &str, rows: Vec<(&str, &Figures, &Figures)>| {
-        let _ = writeln!(out, "\n{title} (business time, h:mm)\n{header}");
-        for (name, actual, replayed) in rows {
-            line(&mut out, name, "was", actual);
-            line(&mut out, "", "would be", replayed);
-        }
-    };
-    table("Per team", w.teams.iter().map(|t| (t.key.team.as_str(), &t.actual, &t.replayed)).collect());
-    table("Per category", w.categories.iter().map(|c| (c.key.category.as_str(), &c.actual, &c.replayed)).collect());
-    table("All requests", vec![("all", &w.total.actual, &w.total.replayed)]);
-    out
 }
