@@ -25,21 +25,7 @@ done
 rows=${ROWS:-1000000}
 command -v sqlite3 >/dev/null || { echo "$0: needs sqlite3 (apt-get install sqlite3)" >&2; exit 1; }
 began=$EPOCHREALTIME
-cargo build --release --quiet
-built="$(git describe --always --dirty 2>/dev/null || echo unknown) at $(date -u +%FT%TZ)"
-bin=$PWD/target/release/changedesk
-work=$(mktemp -d)
-chmod 755 "$work"
-server="" pg_started=0 PGBIN=""
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
-  if [ "$pg_started" = 1 ]; then as_pg "$PGBIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export RUST_LOG=warn CHANGEDESK__MAIL__FILE_DIR=$work/mail
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. tests/bench/lib.sh
 
 # The requests: the import file (titles) and the descriptions, by key number. Seeded.
 echo "== generating $rows requests"
@@ -192,15 +178,8 @@ if [ "$sqlite" = 1 ]; then
 fi
 if [ "$start_pg" = 1 ]; then
   command -v psql >/dev/null || { echo "$0: needs psql (apt-get install postgresql-client)" >&2; exit 1; }
-  PGBIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-  [ "$(id -u)" -eq 0 ] && chown postgres "$work"
-  pgport=$(free_port)
-  as_pg "$PGBIN/initdb" -D "$work/pg" -U postgres -A trust >/dev/null
-  pg_started=1
-  as_pg "$PGBIN/pg_ctl" -D "$work/pg" -l "$work/postgres.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $pgport -k $work -c max_connections=200" start >/dev/null
-  psql -X -q -h 127.0.0.1 -p "$pgport" -U postgres -c 'create database bench'
-  run "PG $(basename "$(dirname "$PGBIN")")" "postgres://postgres@127.0.0.1:$pgport/bench"
+  throwaway_pg
+  run "$pg_label" "$pg_url"
 fi
 
 echo
