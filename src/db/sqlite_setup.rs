@@ -8,10 +8,19 @@
 //! - The query planner stability guarantee (QPSG) on every connection: without it, a statement
 //!   whose plan could depend on a bound value (any `LIMIT ?`) is marked expired when a value is
 //!   bound and prepared again on every run, which defeats diesel's statement cache.
+//! - Statement journals kept in memory (SQLite's default spills them to a temporary file past
+//!   64 KiB): the filing writer gives each filing of a group a savepoint, whose journal holds
+//!   the first image of every page the filing changes (about forty), so with the default every
+//!   savepoint created, wrote and removed a file of its own. A positive limit is also the size
+//!   of the journal's first allocation, so none (`-1`): a journal holds only pages that
+//!   existed before its savepoint, released when the savepoint is.
 
 use std::os::raw::{c_char, c_int};
 
 use libsqlite3_sys as ffi;
+
+/// Statement journals never spill to a temporary file.
+const STATEMENT_JOURNAL_IN_MEMORY: c_int = -1;
 
 /// Runs once per process, before any SQLite connection is opened (later calls do nothing).
 pub fn configure() {
@@ -24,6 +33,7 @@ pub fn configure() {
         unsafe {
             ffi::sqlite3_config(ffi::SQLITE_CONFIG_MULTITHREAD);
             ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int);
+            ffi::sqlite3_config(ffi::SQLITE_CONFIG_STMTJRNL_SPILL, STATEMENT_JOURNAL_IN_MEMORY);
             ffi::sqlite3_auto_extension(Some(on_open));
         }
     });
