@@ -111,7 +111,9 @@ pub fn mark_sent_batch(conn: &mut AnyConnection, ids: &[String], at: NaiveDateTi
         mail_outbox::locked_until.eq(None::<NaiveDateTime>),
         mail_outbox::last_error.eq(None::<String>),
     );
-    per_backend!(conn, c => diesel::update(sending).set(sent).execute(c)).map(drop)
+    // In the write turn like every other write: an UPDATE of its own would take SQLite's lock
+    // beside the turn, and a filing group meeting it would wait in busy_timeout's sleeps.
+    super::write_tx(conn, |conn| per_backend!(conn, c => diesel::update(sending).set(sent).execute(c)).map(drop))
 }
 
 /// A failed attempt: retried at `retry_at`, or parked as failed when `retry_at` is None.
@@ -128,11 +130,13 @@ pub fn mark_attempt_failed(
         mail_outbox::locked_until.eq(None::<NaiveDateTime>),
         mail_outbox::last_error.eq(Some(error)),
     );
-    match retry_at {
-        Some(at) => diesel::update(target).set((common, mail_outbox::next_attempt_at.eq(at))).execute(conn),
-        None => diesel::update(target).set(common).execute(conn),
-    }
-    .map(drop)
+    super::write_tx(conn, |conn| {
+        match retry_at {
+            Some(at) => diesel::update(target).set((common, mail_outbox::next_attempt_at.eq(at))).execute(conn),
+            None => diesel::update(target).set(common).execute(conn),
+        }
+        .map(drop)
+    })
 }
 
 /// Newest first, optionally only one status.

@@ -1,0 +1,10 @@
+DROP INDEX requests_by_fr_breach;
+CREATE INDEX requests_by_fr_breach ON requests (fr_breached_at);
+DROP INDEX requests_by_res_breach;
+CREATE INDEX requests_by_res_breach ON requests (res_breached_at);
+DROP INDEX requests_resolved_by_time;
+CREATE INDEX requests_resolved_by_time ON requests (status, resolved_at, team_key, id);
+DROP INDEX request_facts_by_fr_breach;
+CREATE INDEX request_facts_by_fr_breach ON request_facts (fr_breached_at, fr_breach_team);
+DROP INDEX request_facts_by_res_breach;
+CREATE INDEX request_facts_by_res_breach ON request_facts (res_breached_at, res_breach_team);
