@@ -1,5 +1,6 @@
 //! The mail outbox: rows written with the change that causes them, claimed by a worker with a
-//! conditional UPDATE (safe with several instances on one database), sent, then marked.
+//! conditional UPDATE (safe with several instances on one database), sent, then marked. A
+//! transport that needs no claim (files, `Mailer::needs_claim`) only reads them before it sends.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -102,18 +103,54 @@ pub fn claim_mail_batch(
     })
 }
 
-/// Marks these claimed messages sent, in one statement.
-pub fn mark_sent_batch(conn: &mut AnyConnection, ids: &[String], at: NaiveDateTime) -> QueryResult<()> {
-    let sending = mail_outbox::table.filter(mail_outbox::id.eq_any(ids)).filter(mail_outbox::status.eq("sending"));
+/// How the outbox took a batch of messages.
+#[derive(Debug, Clone, Copy)]
+pub enum Taken {
+    /// Claimed under a lease (`claim_mail_batch`): status `sending`, the attempt counted.
+    Claimed,
+    /// Only read, as ready at this instant (`ready_mail`): the mark counts the attempt, and
+    /// marks only messages still ready (another sender's mark comes first, not twice).
+    Read(NaiveDateTime),
+}
+
+/// Those of `ids` still ready at `now`, read without a claim, each with its attempts counting
+/// this one (as a claim's do).
+pub fn ready_mail(conn: &mut AnyConnection, ids: &[String], now: NaiveDateTime) -> QueryResult<Vec<OutboxRow>> {
+    let mut rows: Vec<OutboxRow> = per_backend!(conn, c => mail_outbox::table
+        .filter(mail_outbox::id.eq_any(ids))
+        .filter(ready(now))
+        .order(mail_outbox::next_attempt_at)
+        .select(OutboxRow::as_select())
+        .load(c))?;
+    for row in &mut rows {
+        row.attempts += 1;
+    }
+    Ok(rows)
+}
+
+/// Marks these messages sent, in one statement.
+pub fn mark_sent_batch(conn: &mut AnyConnection, ids: &[String], at: NaiveDateTime, taken: Taken) -> QueryResult<()> {
+    let these = mail_outbox::table.filter(mail_outbox::id.eq_any(ids));
     let sent = (
         mail_outbox::status.eq("sent"),
         mail_outbox::sent_at.eq(Some(at)),
         mail_outbox::locked_until.eq(None::<NaiveDateTime>),
         mail_outbox::last_error.eq(None::<String>),
     );
+    let counted = mail_outbox::attempts.eq(mail_outbox::attempts + 1);
     // In the write turn like every other write: an UPDATE of its own would take SQLite's lock
     // beside the turn, and a filing group meeting it would wait in busy_timeout's sleeps.
-    super::write_tx(conn, |conn| per_backend!(conn, c => diesel::update(sending).set(sent).execute(c)).map(drop))
+    super::write_tx(conn, |conn| {
+        match taken {
+            Taken::Claimed => per_backend!(conn, c => diesel::update(these.filter(mail_outbox::status.eq("sending")))
+                .set(sent)
+                .execute(c)),
+            Taken::Read(now) => {
+                per_backend!(conn, c => diesel::update(these.filter(ready(now))).set((sent, counted)).execute(c))
+            }
+        }
+        .map(drop)
+    })
 }
 
 /// A failed attempt: retried at `retry_at`, or parked as failed when `retry_at` is None.
@@ -122,6 +159,7 @@ pub fn mark_attempt_failed(
     id: &str,
     error: &str,
     retry_at: Option<NaiveDateTime>,
+    taken: Taken,
 ) -> QueryResult<()> {
     let status = if retry_at.is_some() { "pending" } else { "failed" };
     let target = mail_outbox::table.find(id).filter(mail_outbox::status.eq("sending"));
@@ -131,6 +169,14 @@ pub fn mark_attempt_failed(
         mail_outbox::last_error.eq(Some(error)),
     );
     super::write_tx(conn, |conn| {
+        if let Taken::Read(now) = taken {
+            // Counted and held as a claim would have (failures are rare: two statements).
+            let unclaimed = mail_outbox::table.find(id).filter(ready(now));
+            let held = (mail_outbox::status.eq("sending"), mail_outbox::attempts.eq(mail_outbox::attempts + 1));
+            if per_backend!(conn, c => diesel::update(unclaimed).set(held).execute(c))? == 0 {
+                return Ok(()); // another sender took it since
+            }
+        }
         match retry_at {
             Some(at) => diesel::update(target).set((common, mail_outbox::next_attempt_at.eq(at))).execute(conn),
             None => diesel::update(target).set(common).execute(conn),

@@ -72,6 +72,16 @@ impl Mailer {
         }
     }
 
+    /// Whether the outbox claims messages under a lease before sending them. Over SMTP, yes: a
+    /// message must reach the server once. To files, no: a message's files are named by its id
+    /// and renamed into place, so two senders writing one message leave the same files, and a
+    /// crash before the mark writes them again. Skipping the claim saves rewriting each
+    /// message's row (its bodies, about 3.5 KB) once more: a sixth of the filing rate at
+    /// sixteen connections (docs/benchmarks.md).
+    pub fn needs_claim(&self) -> bool {
+        matches!(self.transport, Transport::Smtp(_))
+    }
+
     /// Sends outbox messages, answering for each in order (an error is what goes into the
     /// message's `last_error`). The file transport writes them all in one trip to the blocking
     /// pool.

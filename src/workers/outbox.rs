@@ -62,7 +62,13 @@ pub async fn dispatch(
             // from another instance's claiming at the same moment.
             let lease = to_db(now + LEASE + TimeDelta::microseconds(rand::rng().random_range(0..1_000_000)));
             // Those another instance claimed first are simply not returned.
-            let claimed = blocking(pool, move |c| Ok(db::claim_mail_batch(c, &chunk, to_db(now), lease)?)).await?;
+            let taken = if mailer.needs_claim() { db::Taken::Claimed } else { db::Taken::Read(to_db(now)) };
+            let claimed = match taken {
+                db::Taken::Claimed => {
+                    blocking(pool, move |c| Ok(db::claim_mail_batch(c, &chunk, to_db(now), lease)?)).await?
+                }
+                db::Taken::Read(at) => blocking(pool, move |c| Ok(db::ready_mail(c, &chunk, at)?)).await?,
+            };
             let mut sent = Vec::with_capacity(claimed.len());
             let results = mailer.send_all(&claimed).await;
             for (row, result) in claimed.into_iter().zip(results) {
@@ -73,14 +79,14 @@ pub async fn dispatch(
                             (row.attempts < settings.max_attempts).then(|| now + backoff(settings, row.attempts));
                         log::warn!("mail {} attempt {} failed: {error}", row.id, row.attempts);
                         let (id, retry_db) = (row.id, retry_at.map(to_db));
-                        blocking(pool, move |c| Ok(db::mark_attempt_failed(c, &id, &error, retry_db)?)).await?;
+                        blocking(pool, move |c| Ok(db::mark_attempt_failed(c, &id, &error, retry_db, taken)?)).await?;
                         if retry_at.is_some() { done.retrying += 1 } else { done.failed += 1 }
                     }
                 }
             }
             done.sent += sent.len();
             if !sent.is_empty() {
-                blocking(pool, move |c| Ok(db::mark_sent_batch(c, &sent, to_db(now))?)).await?;
+                blocking(pool, move |c| Ok(db::mark_sent_batch(c, &sent, to_db(now), taken)?)).await?;
             }
         }
         if (ids.len() as i64) < BATCH {
