@@ -58,13 +58,13 @@ pub async fn dispatch(
         let ids = blocking(pool, move |c| Ok(db::due_mail(c, to_db(now), BATCH)?)).await?;
         for chunk in ids.chunks(mailer.claim_size()) {
             let chunk = chunk.to_vec();
-            // A lease instant of its own (jittered by up to a second) tells this sender's claims
-            // from another instance's claiming at the same moment.
-            let lease = to_db(now + LEASE + TimeDelta::microseconds(rand::rng().random_range(0..1_000_000)));
-            // Those another instance claimed first are simply not returned.
             let taken = if mailer.needs_claim() { db::Taken::Claimed } else { db::Taken::Read(to_db(now)) };
             let claimed = match taken {
                 db::Taken::Claimed => {
+                    // A lease instant of its own (jittered by up to a second) tells this sender's
+                    // claims from another instance's claiming at the same moment. Those another
+                    // instance claimed first are simply not returned.
+                    let lease = to_db(now + LEASE + TimeDelta::microseconds(rand::rng().random_range(0..1_000_000)));
                     blocking(pool, move |c| Ok(db::claim_mail_batch(c, &chunk, to_db(now), lease)?)).await?
                 }
                 db::Taken::Read(at) => blocking(pool, move |c| Ok(db::ready_mail(c, &chunk, at)?)).await?,

@@ -198,6 +198,30 @@ on_both_backends! {
         assert_eq!(app.outbox()[0].attempts, 2);
     }
 
+    async fn a_mail_file_that_cannot_be_written_is_retried_and_counted_without_a_claim(app: TestApp) {
+        let cast = app.cast();
+        app.file(&cast.ann, "Hero image", "d", "content").await;
+        let queued = app.outbox().len();
+        assert!(queued > 0);
+        // The mail folder's path taken by a plain file: no message can be written.
+        let dir = app.settings.mail.file_dir.clone();
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::write(&dir, b"not a folder").unwrap();
+        let failed = app.dispatch_mail_at("2026-11-16T09:00:00Z").await;
+        assert_eq!((failed.sent, failed.retrying, failed.failed), (0, queued, 0));
+        for m in app.outbox() {
+            assert_eq!((m.status.as_str(), m.attempts), ("pending", 1), "{m:?}");
+            assert!(m.last_error.as_deref().is_some_and(|e| e.contains("file transport")), "{m:?}");
+        }
+        assert_eq!(app.dispatch_mail_at("2026-11-16T09:00:05Z").await.sent, 0, "not before the backoff");
+        // The folder back: each message written once, its second attempt counted.
+        std::fs::remove_file(&dir).unwrap();
+        assert_eq!(app.dispatch_mail_at("2026-11-16T10:00:00Z").await.sent, queued);
+        assert!(app.outbox().iter().all(|m| m.status == "sent" && m.attempts == 2 && m.last_error.is_none()));
+        assert_eq!(read_maildir(&dir).len(), queued);
+        assert_eq!(app.dispatch_mail_at("2026-11-16T11:00:00Z").await.sent, 0, "sent is sent");
+    }
+
     async fn escalations_are_mailed_with_their_level_and_held_until_business_hours(app: TestApp) {
         let cast = app.cast();
         app.file(&cast.ann, "Footer link broken", "404 on /about", "bug").await;
