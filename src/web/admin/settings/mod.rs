@@ -150,26 +150,22 @@ pub(super) async fn save_routing(
     admin_only(&user)?;
     user.check_csrf(&form.csrf)?;
     let text = form.document.clone();
-    let result = match part.as_str() {
-        "categories" => {
+    // The form saved, named as its editor is, and what saving it said.
+    let (name, result) = match part.as_str() {
+        "categories" => ("categories", {
             apply_document(&state, &user, &text, |c, a, now, input| admin::put_categories(c, a, input, now).map(drop))
                 .await
-        }
-        "rules" => {
+        }),
+        "rules" => ("rules", {
             apply_document(&state, &user, &text, |c, a, now, input| admin::put_rules(c, a, input, now).map(drop)).await
-        }
-        "request_types" => {
+        }),
+        "request_types" => ("request_types", {
             apply_document(&state, &user, &text, |c, a, now, input| {
                 crate::service::request_types::put(c, a, input, now).map(drop)
             })
             .await
-        }
+        }),
         other => return Err(ApiError::not_found(format!("settings '{other}'")).into()),
-    };
-    let name = match part.as_str() {
-        "rules" => "rules",
-        "request_types" => "request_types",
-        _ => "categories",
     };
     match result {
         Ok(()) => Ok(see_other("/admin/routing?saved=1")),

@@ -143,27 +143,23 @@ pub(in crate::web::admin) async fn save_sla(
     admin_only(&user)?;
     user.check_csrf(&form.csrf)?;
     let text = form.document.clone();
-    let result = match part.as_str() {
-        "calendars" => {
+    // The form saved, named as its editor is, and what saving it said.
+    let (name, result) = match part.as_str() {
+        "calendars" => ("calendars", {
             apply_document(&state, &user, &text, |c, a, now, input| admin::put_calendars(c, a, input, now).map(drop))
                 .await
-        }
-        "policies" => {
+        }),
+        "policies" => ("policies", {
             apply_document(&state, &user, &text, |c, a, now, input| admin::put_sla_policies(c, a, input, now).map(drop))
                 .await
-        }
-        "waiting_reasons" => {
+        }),
+        "waiting_reasons" => ("waiting_reasons", {
             apply_document(&state, &user, &text, |c, a, now, input| {
                 crate::service::request_types::put_waiting_reasons(c, a, input, now).map(drop)
             })
             .await
-        }
+        }),
         other => return Err(ApiError::not_found(format!("settings '{other}'")).into()),
-    };
-    let name = match part.as_str() {
-        "calendars" => "calendars",
-        "waiting_reasons" => "waiting_reasons",
-        _ => "policies",
     };
     match result {
         Ok(()) => Ok(see_other("/admin/sla?saved=1")),
