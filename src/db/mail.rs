@@ -6,9 +6,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::AnyConnection;
-use super::schema::mail_outbox;
+use super::schema::{mail_bodies, mail_outbox};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+/// An outbox message: its row in `mail_outbox` (what changes as it is sent) with its bodies
+/// from `mail_bodies` (written once, so marking a message rewrites a small row, not its bodies).
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = mail_outbox)]
 pub struct OutboxRow {
     pub id: String,
@@ -19,7 +21,9 @@ pub struct OutboxRow {
     /// JSON array of addresses.
     pub recipients: String,
     pub subject: String,
+    #[diesel(select_expression = mail_bodies::text_body)]
     pub text_body: String,
+    #[diesel(select_expression = mail_bodies::html_body)]
     pub html_body: String,
     pub status: String,
     pub attempts: i32,
@@ -29,7 +33,68 @@ pub struct OutboxRow {
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
     /// A PNG the HTML part shows by Content-ID (`cid:` [`crate::mail::INLINE_CHART`]).
+    #[diesel(select_expression = mail_bodies::inline_png)]
     pub inline_png: Option<Vec<u8>>,
+}
+
+/// The outbox's part of a message.
+#[derive(Insertable)]
+#[diesel(table_name = mail_outbox)]
+struct NewOutbox<'a> {
+    id: &'a str,
+    message_id: &'a str,
+    dedupe_key: &'a str,
+    kind: &'a str,
+    request_id: Option<&'a str>,
+    recipients: &'a str,
+    subject: &'a str,
+    status: &'a str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    locked_until: Option<NaiveDateTime>,
+    last_error: Option<&'a str>,
+    created_at: NaiveDateTime,
+    sent_at: Option<NaiveDateTime>,
+}
+
+/// The bodies' part of a message.
+#[derive(Insertable)]
+#[diesel(table_name = mail_bodies)]
+struct NewBodies<'a> {
+    id: &'a str,
+    text_body: &'a str,
+    html_body: &'a str,
+    inline_png: Option<&'a [u8]>,
+}
+
+/// Writes a message's two rows.
+fn insert_mail(conn: &mut AnyConnection, row: &OutboxRow) -> QueryResult<()> {
+    let outbox = NewOutbox {
+        id: &row.id,
+        message_id: &row.message_id,
+        dedupe_key: &row.dedupe_key,
+        kind: &row.kind,
+        request_id: row.request_id.as_deref(),
+        recipients: &row.recipients,
+        subject: &row.subject,
+        status: &row.status,
+        attempts: row.attempts,
+        next_attempt_at: row.next_attempt_at,
+        locked_until: row.locked_until,
+        last_error: row.last_error.as_deref(),
+        created_at: row.created_at,
+        sent_at: row.sent_at,
+    };
+    let bodies =
+        NewBodies { id: &row.id, text_body: &row.text_body, html_body: &row.html_body, inline_png: row.inline_png.as_deref() };
+    per_backend!(conn, c => diesel::insert_into(mail_outbox::table).values(&outbox).execute(c))?;
+    per_backend!(conn, c => diesel::insert_into(mail_bodies::table).values(&bodies).execute(c))?;
+    Ok(())
+}
+
+/// Messages with their bodies.
+fn with_bodies() -> diesel::dsl::InnerJoin<mail_outbox::table, mail_bodies::table> {
+    mail_outbox::table.inner_join(mail_bodies::table)
 }
 
 /// Queues a message unless one with the same dedupe key exists (inside a savepoint, so the
@@ -37,9 +102,9 @@ pub struct OutboxRow {
 /// dedupe asked) cannot meet one, so it spends no savepoint. Returns whether it was queued.
 pub fn enqueue_mail(conn: &mut AnyConnection, row: &OutboxRow) -> QueryResult<bool> {
     if row.dedupe_key == row.id {
-        return per_backend!(conn, c => diesel::insert_into(mail_outbox::table).values(row).execute(c)).map(|_| true);
+        return insert_mail(conn, row).map(|()| true);
     }
-    let inserted = conn.transaction(|c| diesel::insert_into(mail_outbox::table).values(row).execute(c));
+    let inserted = conn.transaction(|c| insert_mail(c, row));
     match inserted {
         Ok(_) => Ok(true),
         Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
@@ -92,7 +157,7 @@ pub fn claim_mail_batch(
                     mail_outbox::attempts.eq(mail_outbox::attempts + 1),
                 ))
                 .execute(c)?;
-            mail_outbox::table
+            with_bodies()
                 .filter(mail_outbox::id.eq_any(ids))
                 .filter(mail_outbox::status.eq("sending"))
                 .filter(mail_outbox::locked_until.eq(Some(lease_until)))
@@ -116,7 +181,7 @@ pub enum Taken {
 /// Those of `ids` still ready at `now`, read without a claim, each with its attempts counting
 /// this one (as a claim's do).
 pub fn ready_mail(conn: &mut AnyConnection, ids: &[String], now: NaiveDateTime) -> QueryResult<Vec<OutboxRow>> {
-    let mut rows: Vec<OutboxRow> = per_backend!(conn, c => mail_outbox::table
+    let mut rows: Vec<OutboxRow> = per_backend!(conn, c => with_bodies()
         .filter(mail_outbox::id.eq_any(ids))
         .filter(ready(now))
         .order(mail_outbox::next_attempt_at)
@@ -187,7 +252,7 @@ pub fn mark_attempt_failed(
 
 /// Newest first, optionally only one status.
 pub fn list_mail(conn: &mut AnyConnection, status: Option<&str>, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    let mut q = mail_outbox::table.select(OutboxRow::as_select()).into_boxed();
+    let mut q = with_bodies().select(OutboxRow::as_select()).into_boxed();
     if let Some(s) = status {
         q = q.filter(mail_outbox::status.eq(s.to_owned()));
     }

@@ -186,8 +186,6 @@ diesel::table! {
         request_id -> Nullable<Text>,
         recipients -> Text,
         subject -> Text,
-        text_body -> Text,
-        html_body -> Text,
         status -> Text,
         attempts -> Integer,
         next_attempt_at -> Timestamp,
@@ -195,6 +193,14 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_bodies (id) {
+        id -> Text,
+        text_body -> Text,
+        html_body -> Text,
         inline_png -> Nullable<Binary>,
     }
 }
@@ -256,6 +262,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(mail_bodies -> mail_outbox (id));
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(sla_signatures -> users (signed_by));
 diesel::joinable!(sessions -> users (user_id));
@@ -443,6 +450,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     sla_versions,
     sla_escalations,
+    mail_bodies,
     mail_outbox,
     sessions,
     sign_in_throttle,

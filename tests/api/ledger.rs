@@ -159,15 +159,17 @@ on_both_backends! {
         app.set_status(&cast.mia, "CR-2", "waiting_on_requester", Some("Which photo?")).await.ok();
         // Read on connections of their own: the app's have statements prepared for the schema.
         let before = stored(&app.database_url);
+        let mail_before = mail_bodies(&app.database_url);
+        assert!(mail_before.len() >= 4, "the filings' notices and receipts: {mail_before:?}");
         assert_eq!(before.0.len(), 3 + 2, "CR-1: IT, marketing, resolved; CR-2: marketing, the requester");
         {
             let pool = connect(&app.database_url);
             let mut conn = pool.get().unwrap();
-            let reverted = [(); 29].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
+            let reverted = [(); 30].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
             assert_eq!(
                 reverted,
-                ["20261207000035", "20261207000034", "20261207000033", "20261207000032", "20261207000031", "20261207000030", "20261207000029", "20261207000028", "20261207000027", "20261207000026", "20261207000025", "20261207000024", "20261207000023", "20261207000022", "20261207000021", "20261207000020", "20261207000019", "20261207000018", "20261207000017", "20261207000016", "20261207000015", "20261207000014", "20261207000013", "20261207000012", "20261207000011", "20261207000010", "20261202000009", "20261202000008", "20261202000007"],
-                "the ended indexes', the SLA signatures', the search marks', the desired-date index's, the search's, the ended index's, the statuses and fields', the resolved index's, the P1 index's, saved views', canned replies', links', mail in's (reply keys, leases), watchers', inbound mail's, attachments', the digest opt-out's, keys in byte order', people's time zones', the lighter writes', single sign-on's, the accounts', the idempotency keys', the sign-in throttle's, the configuration stamp's, the report indexes', the facts' and the ledger's migrations"
+                ["20261207000036", "20261207000035", "20261207000034", "20261207000033", "20261207000032", "20261207000031", "20261207000030", "20261207000029", "20261207000028", "20261207000027", "20261207000026", "20261207000025", "20261207000024", "20261207000023", "20261207000022", "20261207000021", "20261207000020", "20261207000019", "20261207000018", "20261207000017", "20261207000016", "20261207000015", "20261207000014", "20261207000013", "20261207000012", "20261207000011", "20261207000010", "20261202000009", "20261202000008", "20261202000007"],
+                "the mail bodies', the ended indexes', the SLA signatures', the search marks', the desired-date index's, the search's, the ended index's, the statuses and fields', the resolved index's, the P1 index's, saved views', canned replies', links', mail in's (reply keys, leases), watchers', inbound mail's, attachments', the digest opt-out's, keys in byte order', people's time zones', the lighter writes', single sign-on's, the accounts', the idempotency keys', the sign-in throttle's, the configuration stamp's, the report indexes', the facts' and the ledger's migrations"
             );
         }
         let run = |args: &[&str]| {
@@ -190,7 +192,14 @@ on_both_backends! {
         let again = run(&["migrate"]);
         assert!(!String::from_utf8_lossy(&again.stdout).contains("built the ledger"), "nothing to do twice");
         assert_eq!(stored(&app.database_url), before, "the built ledger is the one live writes keep");
+        assert_eq!(mail_bodies(&app.database_url), mail_before, "each message keeps its bodies down and up again");
     }
+}
+
+/// Each outbox message's id, subject and bodies.
+fn mail_bodies(url: &str) -> Vec<(String, String, String, String)> {
+    let rows = changedesk::db::list_mail(&mut connect(url).get().unwrap(), None, 1000).unwrap();
+    rows.into_iter().map(|r| (r.id, r.subject, r.text_body, r.html_body)).collect()
 }
 
 fn connect(url: &str) -> changedesk::db::Pool {
