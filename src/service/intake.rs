@@ -1,6 +1,7 @@
 //! Filing's door to the database: filings wait in one bounded queue for a writer thread, which
-//! takes every filing waiting (up to `BATCH`) and commits them in one transaction, each in a
-//! savepoint of its own, so one refused filing never fails its neighbours. Each filer is
+//! takes every filing waiting (up to `BATCH`) and commits them in one transaction; if one of
+//! them is refused, the group is filed again with a savepoint per filing, so one refused filing
+//! never fails its neighbours. Each filer is
 //! answered only after the commit that holds its request, so an acknowledged filing is never
 //! lost; if the commit fails, every filing of the group is answered with that failure.
 //!
@@ -160,11 +161,21 @@ impl Writer {
             }
             Ok(Filed { detail, replayed: false })
         };
-        let filed = write_tx(&mut conn, |conn| match group.as_slice() {
-            // Alone, a filing's own failure rolls back the whole transaction: no savepoint needed.
-            [job] => file(conn, job).map(|detail| vec![Ok(detail)]),
-            _ => Ok(group.iter().map(|job| conn.transaction(|c| file(c, job))).collect()),
+        // First without savepoints: a filing refused inside the transaction is rare (its input
+        // was checked before it queued), and a savepoint per filing copied every page it changed
+        // into the statement journal. If one is refused, the group is rolled back and filed
+        // again with a savepoint each, so the refused one fails alone; alone, its own failure
+        // rolls back the whole transaction anyway.
+        let refused = std::cell::Cell::new(false);
+        let all_or_nothing: Result<Vec<Result<Filed, Error>>, Error> = write_tx(&mut conn, |conn| {
+            group.iter().map(|job| file(conn, job).inspect_err(|_| refused.set(true)).map(Ok)).collect()
         });
+        let filed = match all_or_nothing {
+            Err(_) if refused.get() && group.len() > 1 => {
+                write_tx(&mut conn, |conn| Ok(group.iter().map(|job| conn.transaction(|c| file(c, job))).collect()))
+            }
+            done => done,
+        };
         match filed {
             Ok(results) => {
                 for (job, result) in group.into_iter().zip(results) {
