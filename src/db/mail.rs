@@ -85,8 +85,12 @@ fn insert_mail(conn: &mut AnyConnection, row: &OutboxRow) -> QueryResult<()> {
         created_at: row.created_at,
         sent_at: row.sent_at,
     };
-    let bodies =
-        NewBodies { id: &row.id, text_body: &row.text_body, html_body: &row.html_body, inline_png: row.inline_png.as_deref() };
+    let bodies = NewBodies {
+        id: &row.id,
+        text_body: &row.text_body,
+        html_body: &row.html_body,
+        inline_png: row.inline_png.as_deref(),
+    };
     per_backend!(conn, c => diesel::insert_into(mail_outbox::table).values(&outbox).execute(c))?;
     per_backend!(conn, c => diesel::insert_into(mail_bodies::table).values(&bodies).execute(c))?;
     Ok(())
