@@ -10,7 +10,8 @@ use super::schema::{mail_bodies, mail_outbox};
 
 /// An outbox message: its row in `mail_outbox` (what changes as it is sent) with its bodies
 /// from `mail_bodies` (written once, so marking a message rewrites a small row, not its bodies).
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Inserted as the outbox's row (the bodies skipped) and `NewBodies`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = mail_outbox)]
 pub struct OutboxRow {
     pub id: String,
@@ -21,9 +22,9 @@ pub struct OutboxRow {
     /// JSON array of addresses.
     pub recipients: String,
     pub subject: String,
-    #[diesel(select_expression = mail_bodies::text_body)]
+    #[diesel(select_expression = mail_bodies::text_body, skip_insertion)]
     pub text_body: String,
-    #[diesel(select_expression = mail_bodies::html_body)]
+    #[diesel(select_expression = mail_bodies::html_body, skip_insertion)]
     pub html_body: String,
     pub status: String,
     pub attempts: i32,
@@ -33,28 +34,8 @@ pub struct OutboxRow {
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
     /// A PNG the HTML part shows by Content-ID (`cid:` [`crate::mail::INLINE_CHART`]).
-    #[diesel(select_expression = mail_bodies::inline_png)]
+    #[diesel(select_expression = mail_bodies::inline_png, skip_insertion)]
     pub inline_png: Option<Vec<u8>>,
-}
-
-/// The outbox's part of a message.
-#[derive(Insertable)]
-#[diesel(table_name = mail_outbox)]
-struct NewOutbox<'a> {
-    id: &'a str,
-    message_id: &'a str,
-    dedupe_key: &'a str,
-    kind: &'a str,
-    request_id: Option<&'a str>,
-    recipients: &'a str,
-    subject: &'a str,
-    status: &'a str,
-    attempts: i32,
-    next_attempt_at: NaiveDateTime,
-    locked_until: Option<NaiveDateTime>,
-    last_error: Option<&'a str>,
-    created_at: NaiveDateTime,
-    sent_at: Option<NaiveDateTime>,
 }
 
 /// The bodies' part of a message.
@@ -69,29 +50,13 @@ struct NewBodies<'a> {
 
 /// Writes a message's two rows.
 fn insert_mail(conn: &mut AnyConnection, row: &OutboxRow) -> QueryResult<()> {
-    let outbox = NewOutbox {
-        id: &row.id,
-        message_id: &row.message_id,
-        dedupe_key: &row.dedupe_key,
-        kind: &row.kind,
-        request_id: row.request_id.as_deref(),
-        recipients: &row.recipients,
-        subject: &row.subject,
-        status: &row.status,
-        attempts: row.attempts,
-        next_attempt_at: row.next_attempt_at,
-        locked_until: row.locked_until,
-        last_error: row.last_error.as_deref(),
-        created_at: row.created_at,
-        sent_at: row.sent_at,
-    };
     let bodies = NewBodies {
         id: &row.id,
         text_body: &row.text_body,
         html_body: &row.html_body,
         inline_png: row.inline_png.as_deref(),
     };
-    per_backend!(conn, c => diesel::insert_into(mail_outbox::table).values(&outbox).execute(c))?;
+    per_backend!(conn, c => diesel::insert_into(mail_outbox::table).values(row).execute(c))?;
     per_backend!(conn, c => diesel::insert_into(mail_bodies::table).values(&bodies).execute(c))?;
     Ok(())
 }

@@ -1,9 +1,9 @@
 //! Filing's door to the database: filings wait in one bounded queue for a writer thread, which
 //! takes every filing waiting (up to `BATCH`) and commits them in one transaction; if one of
 //! them is refused, the group is filed again with a savepoint per filing, so one refused filing
-//! never fails its neighbours. Each filer is
-//! answered only after the commit that holds its request, so an acknowledged filing is never
-//! lost; if the commit fails, every filing of the group is answered with that failure.
+//! never fails its neighbours. Each filer is answered only after the commit that holds its
+//! request, so an acknowledged filing is never lost; if the commit fails, every filing of the
+//! group is answered with that failure.
 //!
 //! Why: on SQLite one commit is the expensive part of a filing (its pages written to the log,
 //! the lock handed to the next writer), and sixteen filers each taking the lock in turn spent
