@@ -44,6 +44,10 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Result<Po
     if ran > 0 {
         log::info!("applied {ran} migration(s)");
     }
+    let indexed = crate::service::search::catch_up(&mut conn).map_err(|e| anyhow::anyhow!("indexing: {e}"))?;
+    if indexed > 0 {
+        log::info!("indexed {indexed} request(s) an earlier build left marked for the search index");
+    }
     let seeded = seed::seed(&mut conn, settings, clock.now()).map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
     for what in seeded {
         log::info!("seeded {what} from configuration");
@@ -156,14 +160,10 @@ impl Application {
             config: s.config.clone(),
             clock: s.clock.clone(),
         });
-        let indexer = workers::search_indexer::run(
-            s.pool.clone(),
-            Duration::from_millis(s.settings.search.index_interval_ms.max(1)),
-        );
-        let (staged, imap, indexer) = (pin!(staged), pin!(imap), pin!(indexer));
+        let (staged, imap) = (pin!(staged), pin!(imap));
         let workers = future::select(
             future::select(future::select(sweeper, outbox), future::select(digest, checkpoint)),
-            future::select(future::select(staged, imap), indexer),
+            future::select(staged, imap),
         );
         match future::select(pin!(self.server), workers).await {
             Either::Left((served, _)) => served,

@@ -18,7 +18,7 @@ pub use mail::{
     SmtpTls,
 };
 pub use sso::SsoSettings;
-pub use triage::{RequestTypeSettings, SearchSettings};
+pub use triage::RequestTypeSettings;
 
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::routing::{Category, Rule, validate_key};
@@ -47,8 +47,6 @@ pub struct Settings {
     pub attachments: AttachmentSettings,
     #[serde(default)]
     pub request_types: RequestTypeSettings,
-    #[serde(default)]
-    pub search: SearchSettings,
 }
 
 /// The responsiveness gap compares one team (`gap_team`) with another (`gap_baseline`).

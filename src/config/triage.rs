@@ -1,4 +1,4 @@
-//! The `[request_types]` and `[search]` sections.
+//! The `[request_types]` section.
 
 use serde::Deserialize;
 
@@ -20,25 +20,4 @@ impl Default for RequestTypeSettings {
 
 fn yes() -> bool {
     true
-}
-
-/// The search index is brought up to date by every search before it reads, and in the
-/// background every `index_interval_ms` (docs/architecture.md#search).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SearchSettings {
-    #[serde(default = "SearchSettings::default_interval")]
-    pub index_interval_ms: u64,
-}
-
-impl SearchSettings {
-    fn default_interval() -> u64 {
-        250
-    }
-}
-
-impl Default for SearchSettings {
-    fn default() -> Self {
-        Self { index_interval_ms: Self::default_interval() }
-    }
 }

@@ -137,7 +137,7 @@ pub fn next_request_number(conn: &mut AnyConnection) -> QueryResult<i64> {
     })
 }
 
-/// Stores a new request and marks it for the search index, in the caller's transaction.
+/// Stores a new request and its search index row, in the caller's transaction.
 pub fn insert_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
     per_backend!(conn, c => diesel::insert_into(requests::table).values(row).execute(c))?;
     super::search::index_request(conn, row)
@@ -161,10 +161,6 @@ pub fn insert_event_id(
     at: NaiveDateTime,
     event: &Event,
 ) -> QueryResult<i64> {
-    // A comment marks its request for the search index, in the same transaction.
-    if let Event::Commented { .. } = event {
-        super::search::index_comment(conn, request_id)?;
-    }
     let row = EventRow::new(request_id, actor_id, at, event);
     let values = (
         request_events::request_id.eq(row.request_id),
@@ -173,7 +169,12 @@ pub fn insert_event_id(
         request_events::at.eq(row.at),
         request_events::data.eq(row.data),
     );
-    per_backend!(conn, c => diesel::insert_into(request_events::table).values(&values).returning(request_events::id).get_result(c))
+    let id = per_backend!(conn, c => diesel::insert_into(request_events::table).values(&values).returning(request_events::id).get_result(c))?;
+    // A comment is searchable from its commit: its request's index row is written again.
+    if let Event::Commented { .. } = event {
+        super::search::index_comment(conn, request_id)?;
+    }
+    Ok(id)
 }
 
 /// A request by UUID or by key (`CR-12`, any case).

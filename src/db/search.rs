@@ -61,39 +61,34 @@ diesel::table! {
     }
 }
 
-/// Marks a new request for the index (filing): its number is new, so it is not marked yet.
+/// Indexes a new request (filing), in its transaction: its number is new and it has no
+/// comments yet, so its row is written from the row at hand.
 pub fn index_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
-    super::per_backend!(conn, c => diesel::insert_into(search_pending::table)
-        .values(search_pending::number.eq(row.number))
-        .execute(c))
-    .map(drop)
+    let fresh = Indexed {
+        number: row.number,
+        id: row.id.clone(),
+        title: indexed(&row.title),
+        body: body_of(row),
+        comments: String::new(),
+        notes: String::new(),
+        owner: owner_token(&row.requester_id),
+    };
+    write_rows(conn, std::slice::from_ref(&fresh), false)
 }
 
-/// Marks a request edited, unless it is marked already.
+/// Writes an edited request's index row again, in the edit's transaction.
 pub fn reindex_text(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
-    let q = match conn {
-        AnyConnection::Sqlite(_) => "INSERT OR IGNORE INTO search_pending (number) VALUES (?)",
-        AnyConnection::Postgresql(_) => "INSERT INTO search_pending (number) VALUES ($1) ON CONFLICT DO NOTHING",
-    };
-    let q = diesel::sql_query(q).bind::<BigInt, _>(row.number);
-    super::per_backend!(conn, c => q.execute(c)).map(drop)
+    reindex(conn, &[row.number])
 }
 
-/// Marks a request commented on, unless it is marked already.
+/// Writes a commented request's index row again, with the new comment, in its transaction.
 pub fn index_comment(conn: &mut AnyConnection, request_id: &str) -> QueryResult<()> {
-    let q = match conn {
-        AnyConnection::Sqlite(_) => {
-            "INSERT OR IGNORE INTO search_pending (number) SELECT number FROM requests WHERE id = ?"
-        }
-        AnyConnection::Postgresql(_) => {
-            "INSERT INTO search_pending (number) SELECT number FROM requests WHERE id = $1 ON CONFLICT DO NOTHING"
-        }
-    };
-    let q = diesel::sql_query(q).bind::<Text, _>(request_id);
-    super::per_backend!(conn, c => q.execute(c)).map(drop)
+    use super::schema::requests;
+    let number: i64 = requests::table.filter(requests::id.eq(request_id)).select(requests::number).first(conn)?;
+    reindex(conn, &[number])
 }
 
-/// Whether some request waits to be indexed.
+/// Whether some request marked by an earlier build (which indexed in batches) waits to be indexed.
 pub fn any_pending(conn: &mut AnyConnection) -> QueryResult<bool> {
     let one: Option<i64> = search_pending::table.select(search_pending::number).first(conn).optional()?;
     Ok(one.is_some())
@@ -116,11 +111,9 @@ struct Indexed {
     owner: String,
 }
 
-/// Writes the index rows of up to `limit` marked requests from what they hold now (title,
-/// description, page address, fields, comments) and clears their marks; answers how many. In
-/// the caller's write transaction.
+/// Writes the index rows of up to `limit` requests marked by an earlier version and clears
+/// their marks; answers how many. In the caller's write transaction.
 pub fn index_pending(conn: &mut AnyConnection, limit: i64) -> QueryResult<usize> {
-    use super::schema::{request_events, requests};
     // Two catch-ups at once (the indexer and a search) take different marks on PostgreSQL,
     // whose writers run side by side; SQLite's writers take turns.
     let numbers: Vec<i64> = match conn {
@@ -138,11 +131,20 @@ pub fn index_pending(conn: &mut AnyConnection, limit: i64) -> QueryResult<usize>
             .limit(limit)
             .load(conn)?,
     };
+    reindex(conn, &numbers)?;
+    diesel::delete(search_pending::table.filter(search_pending::number.eq_any(&numbers))).execute(conn)?;
+    Ok(numbers.len())
+}
+
+/// Writes the index rows of the requests numbered `numbers` again from what they hold now
+/// (title, description, page address, fields, comments).
+fn reindex(conn: &mut AnyConnection, numbers: &[i64]) -> QueryResult<()> {
+    use super::schema::{request_events, requests};
     if numbers.is_empty() {
-        return Ok(0);
+        return Ok(());
     }
     let rows: Vec<RequestRow> =
-        requests::table.filter(requests::number.eq_any(&numbers)).select(RequestRow::as_select()).load(conn)?;
+        requests::table.filter(requests::number.eq_any(numbers)).select(RequestRow::as_select()).load(conn)?;
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let comments: Vec<(String, String, String)> = request_events::table
         .filter(request_events::request_id.eq_any(&ids))
@@ -176,11 +178,18 @@ pub fn index_pending(conn: &mut AnyConnection, limit: i64) -> QueryResult<usize>
             }
         })
         .collect();
+    write_rows(conn, &fresh, true)
+}
+
+/// Writes requests' index rows, replacing the ones they had (`replace`) or as new.
+fn write_rows(conn: &mut AnyConnection, fresh: &[Indexed], replace: bool) -> QueryResult<()> {
     match conn {
         AnyConnection::Sqlite(c) => {
             use fts5::request_search as s;
-            for r in &fresh {
-                diesel::delete(s::table.filter(s::rowid.eq(r.number))).execute(c)?;
+            for r in fresh {
+                if replace {
+                    diesel::delete(s::table.filter(s::rowid.eq(r.number))).execute(c)?;
+                }
                 diesel::insert_into(s::table)
                     .values((
                         s::rowid.eq(r.number),
@@ -195,8 +204,10 @@ pub fn index_pending(conn: &mut AnyConnection, limit: i64) -> QueryResult<usize>
         }
         AnyConnection::Postgresql(c) => {
             use pg::request_search as s;
-            for r in &fresh {
-                diesel::delete(s::table.filter(s::number.eq(r.number))).execute(c)?;
+            for r in fresh {
+                if replace {
+                    diesel::delete(s::table.filter(s::number.eq(r.number))).execute(c)?;
+                }
                 diesel::insert_into(s::table)
                     .values((
                         s::number.eq(r.number),
@@ -210,8 +221,7 @@ pub fn index_pending(conn: &mut AnyConnection, limit: i64) -> QueryResult<usize>
             }
         }
     }
-    diesel::delete(search_pending::table.filter(search_pending::number.eq_any(&numbers))).execute(conn)?;
-    Ok(numbers.len())
+    Ok(())
 }
 
 /// Indexes the requests numbered `first..=last`, just imported: in SQL, their words made as

@@ -182,7 +182,7 @@ pub async fn list_requests(
     let now = state.clock.now();
     let filter = query.to_filter(&actor, now)?;
     let versions = state.sla_versions.clone();
-    Ok(web::Json(state.run(move |c| crate::service::search::list(c, &versions, &filter, now)).await?))
+    Ok(web::Json(state.run(move |c| crate::read::list::list(c, &versions, &filter, now)).await?))
 }
 
 /// One request with its history, oldest event first.

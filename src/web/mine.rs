@@ -91,7 +91,7 @@ pub async fn mine(
     let filter = list_query.to_filter(&user.actor, now)?;
     let versions = state.sla_versions.clone();
     let (page, teams): (RequestPage, _) = state
-        .run(move |conn| Ok((crate::service::search::list(conn, &versions, &filter, now)?, admin::teams(conn)?)))
+        .run(move |conn| Ok((crate::read::list::list(conn, &versions, &filter, now)?, admin::teams(conn)?)))
         .await?;
     let mut requests = page.items;
     // Stable: newest first within each group, as listed.

@@ -208,7 +208,7 @@ async fn queue(
             let map = admin::current(conn)?.map;
             let members = crate::service::users::members_of(conn, &key)?;
             let counts = list::view_counts(conn, &key, &me, now)?;
-            let page = crate::service::search::list(conn, &versions, &filter, now)?;
+            let page = crate::read::list::list(conn, &versions, &filter, now)?;
             let blocked = list::blocked(conn, &page.items)?;
             Ok((team, teams, map, members, (page, blocked), counts))
         })

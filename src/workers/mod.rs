@@ -4,6 +4,5 @@ pub mod checkpoint;
 pub mod digest;
 pub mod imap;
 pub mod outbox;
-pub mod search_indexer;
 pub mod sla_sweeper;
 pub mod staged_files;

@@ -98,8 +98,6 @@ pub fn test_settings(database_url: &str) -> Settings {
     // Tests sweep explicitly, at the times they choose.
     settings.sla.sweep_interval_seconds = 86_400;
     settings.digest.check_interval_seconds = 86_400;
-    // Searches bring the index up to date themselves; tests see the marks they leave.
-    settings.search.index_interval_ms = 86_400_000;
     // Tests send mail explicitly too (`dispatch_mail_at`): the outbox worker never runs in them.
     settings.mail.outbox.poll_interval_seconds = 86_400;
     // Digest tests name their recipients and turn the teams' digests on; the others send none.
