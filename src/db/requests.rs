@@ -137,10 +137,10 @@ pub fn next_request_number(conn: &mut AnyConnection) -> QueryResult<i64> {
     })
 }
 
-/// Stores a new request and its search index row, in the caller's transaction.
+/// Stores a new request, in the caller's transaction (its search index row is the caller's:
+/// `index_new`).
 pub fn insert_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
-    per_backend!(conn, c => diesel::insert_into(requests::table).values(row).execute(c))?;
-    super::search::index_request(conn, row)
+    per_backend!(conn, c => diesel::insert_into(requests::table).values(row).execute(c)).map(drop)
 }
 
 pub fn insert_event(

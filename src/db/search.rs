@@ -61,19 +61,30 @@ diesel::table! {
     }
 }
 
-/// Indexes a new request (filing), in its transaction: its number is new and it has no
-/// comments yet, so its row is written from the row at hand.
-pub fn index_request(conn: &mut AnyConnection, row: &RequestRow) -> QueryResult<()> {
-    let fresh = Indexed {
-        number: row.number,
-        id: row.id.clone(),
-        title: indexed(&row.title),
-        body: body_of(row),
-        comments: String::new(),
-        notes: String::new(),
-        owner: owner_token(&row.requester_id),
-    };
-    write_rows(conn, std::slice::from_ref(&fresh), false)
+/// A new request's index row: its number is new and it has no comments yet, so the row is
+/// made from the request at hand. Written by `index_new` in the filing's transaction.
+pub struct NewWords(Indexed);
+
+impl NewWords {
+    pub fn of(row: &RequestRow) -> Self {
+        Self(Indexed {
+            number: row.number,
+            id: row.id.clone(),
+            title: indexed(&row.title),
+            body: body_of(row),
+            comments: String::new(),
+            notes: String::new(),
+            owner: owner_token(&row.requester_id),
+        })
+    }
+}
+
+/// Indexes new requests, in their filing's transaction, after everything else it writes: FTS5
+/// writes its pending words out at every savepoint and statement journal after an insert, so
+/// a group of filings indexed at its end pays one flush, at its commit, not one a filing.
+pub fn index_new(conn: &mut AnyConnection, words: Vec<NewWords>) -> QueryResult<()> {
+    let rows: Vec<Indexed> = words.into_iter().map(|w| w.0).collect();
+    write_rows(conn, &rows, false)
 }
 
 /// Writes an edited request's index row again, in the edit's transaction.

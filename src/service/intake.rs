@@ -27,7 +27,7 @@ use diesel::Connection;
 use tokio::sync::oneshot;
 
 use crate::auth::Actor;
-use crate::db::{AnyConnection, Pool, write_tx};
+use crate::db::{self, AnyConnection, Pool, write_tx};
 use crate::domain::RequestInput;
 use crate::read::views::RequestDetail;
 use crate::service::Error;
@@ -144,7 +144,9 @@ impl Writer {
             Ok(conn) => conn,
             Err(e) => return answer_all(group, &Error::from(e)),
         };
-        let file = |conn: &mut AnyConnection, job: &Job| {
+        // A filing's search index row joins the group's `words` once all it writes is written;
+        // the group's rows are written last (`db::index_new`).
+        let file = |conn: &mut AnyConnection, job: &Job, words: &mut Vec<db::NewWords>| {
             let Filing { actor, input, now, idempotency, files } = &job.filing;
             if let Some(key) = idempotency
                 && let Some(request_id) = idempotency::prior(conn, &actor.id, key, *now)?
@@ -152,13 +154,15 @@ impl Writer {
                 let detail = requests::show(conn, actor, &request_id, *now)?;
                 return Ok(Filed { detail, replayed: true });
             }
-            let detail = requests::file(conn, actor, &self.notifier, &self.config, input, *now)?;
+            let mut mine = Vec::new();
+            let detail = requests::file(conn, actor, &self.notifier, &self.config, input, *now, &mut mine)?;
             if !files.is_empty() {
                 super::attachments::attach(conn, actor, files, &detail.request.id, None, false, *now)?;
             }
             if let Some(key) = idempotency {
                 idempotency::record(conn, &actor.id, key, &detail.request.id, *now)?;
             }
+            words.append(&mut mine);
             Ok(Filed { detail, replayed: false })
         };
         // First without savepoints: a filing refused inside the transaction is rare (its input
@@ -168,12 +172,19 @@ impl Writer {
         // rolls back the whole transaction anyway.
         let refused = std::cell::Cell::new(false);
         let all_or_nothing: Result<Vec<Result<Filed, Error>>, Error> = write_tx(&mut conn, |conn| {
-            group.iter().map(|job| file(conn, job).inspect_err(|_| refused.set(true)).map(Ok)).collect()
+            let mut words = Vec::new();
+            let filed = group.iter().map(|job| file(conn, job, &mut words).inspect_err(|_| refused.set(true)).map(Ok));
+            let filed = filed.collect::<Result<_, Error>>()?;
+            db::index_new(conn, words)?;
+            Ok(filed)
         });
         let filed = match all_or_nothing {
-            Err(_) if refused.get() && group.len() > 1 => {
-                write_tx(&mut conn, |conn| Ok(group.iter().map(|job| conn.transaction(|c| file(c, job))).collect()))
-            }
+            Err(_) if refused.get() && group.len() > 1 => write_tx(&mut conn, |conn| {
+                let mut words = Vec::new();
+                let filed = group.iter().map(|job| conn.transaction(|c| file(c, job, &mut words))).collect();
+                db::index_new(conn, words)?;
+                Ok(filed)
+            }),
             done => done,
         };
         match filed {

@@ -233,5 +233,11 @@ on_both_backends! {
         keys.sort();
         assert_eq!(keys, (1..=filed.len() as i64).collect::<Vec<_>>(), "keys contiguous: no number spent on a refusal");
         assert_eq!(app.outbox().len(), filed.len(), "one notice per filing, none for a refusal");
+        // Each group wrote its filings' search index rows last; a refusal's row went with it.
+        let found = app.get("/api/v1/requests?q=client%20filing&limit=200", &cast.ian).await.ok();
+        let mut found: Vec<&str> = found["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        found.sort();
+        filed.sort();
+        assert_eq!(found, filed, "every filing found by the next search, and nothing else");
     }
 }

@@ -167,6 +167,8 @@ on_both_backends_with! {
         assert_eq!(app.get("/api/v1/requests/CR-1/watchers", &cast.ann).await.ok(), json!(["frank@example.org"]));
         let receipt = app.outbox().into_iter().find(|m| m.kind == "request_received").unwrap();
         assert_eq!(receipt.recipients, r#"["ann@example.org","frank@example.org"]"#);
+        let found = app.get("/api/v1/requests?q=spring%20banner", &cast.mia).await.ok();
+        assert_eq!(found["items"][0]["key"], "CR-1", "indexed in the mail's transaction");
 
         // The rules still route: an outage mailed to marketing goes to IT.
         let outage = mail("ann@example.org", "web-marketing@example.org", "", "Site is down", "Outage on the pricing page");

@@ -9,7 +9,7 @@ use mail_parser::Message;
 
 use super::{Inbound, Outcome, Received, colleagues, message, person, stage_files};
 use crate::config::IntakeAddress;
-use crate::db::write_tx;
+use crate::db::{self, write_tx};
 use crate::domain::RequestInput;
 use crate::domain::request::{DESCRIPTION_MAX, TITLE_MAX, WATCHERS_MAX};
 use crate::mail::reply::ReplyAddresses;
@@ -60,11 +60,14 @@ pub(super) fn file(
     };
     let mailed = MailedTo { address: intake.address.to_lowercase(), team: intake.team.clone() };
     let filed = write_tx(conn, |c| {
-        let detail = requests::file_mailed(c, &actor, inbound.notifier, inbound.config, &input, Some(&mailed), now)?;
+        let mut words = Vec::new();
+        let detail =
+            requests::file_mailed(c, &actor, inbound.notifier, inbound.config, &input, Some(&mailed), now, &mut words)?;
         if !ids.is_empty() {
             attachments::attach(c, &actor, &ids, &detail.request.id, None, false, now)?;
         }
         received.record(c, None, Some(detail.request.id.clone()))?;
+        db::index_new(c, words)?;
         Ok::<_, Error>(detail)
     });
     match filed {

@@ -58,7 +58,12 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> Result<RequestDetail, Error> {
     check_filing(input)?;
-    write_tx(conn, |conn| file(conn, actor, notifier, config, input, now))
+    write_tx(conn, |conn| {
+        let mut words = Vec::new();
+        let detail = file(conn, actor, notifier, config, input, now, &mut words)?;
+        db::index_new(conn, words)?;
+        Ok(detail)
+    })
 }
 
 /// What can be refused before a filing takes its turn to write.
@@ -72,7 +77,8 @@ pub fn check_filing(input: &RequestInput) -> Result<(), Error> {
 /// Files a request inside the caller's write transaction. Everything is derived before
 /// anything is written, so each row is written once, complete: the request with its clocks,
 /// its two events, its first stretch, its facts and the team's notice; the answer is built
-/// from them, not read back.
+/// from them, not read back. Its search index row goes to `words`, for the caller to write
+/// with `db::index_new` before it commits, after its other writes.
 pub(crate) fn file(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -80,8 +86,9 @@ pub(crate) fn file(
     config: &ConfigCache,
     input: &RequestInput,
     now: DateTime<Utc>,
+    words: &mut Vec<db::NewWords>,
 ) -> Result<RequestDetail, Error> {
-    file_mailed(conn, actor, notifier, config, input, None, now)
+    file_mailed(conn, actor, notifier, config, input, None, now, words)
 }
 
 /// A team's intake address a request was mailed to.
@@ -101,6 +108,7 @@ pub(crate) fn file_mailed(
     input: &RequestInput,
     mailed: Option<&MailedTo>,
     now: DateTime<Utc>,
+    words: &mut Vec<db::NewWords>,
 ) -> Result<RequestDetail, Error> {
     let current = config.current(conn)?;
     // Mail cannot fill in a request type's fields: only the form and the API must.
@@ -194,6 +202,7 @@ pub(crate) fn file_mailed(
     let category = current.map.category(&row.category).map_or(row.category.as_str(), |c| c.name.as_str());
     let lately = lately.as_deref();
     notifier.filed_for_requester(conn, &row, actor, &new.watchers, team, category, lately, first_response, now)?;
+    words.push(db::NewWords::of(&row));
     let known = Known { config: &current.sla, timeline: &timeline, plans: &derived.plans, ledger: &derived.ledger };
     // The filer is the only person the new request names.
     let filer = (actor.id.as_str(), Person { email: actor.email.clone(), name: actor.name.clone() });
