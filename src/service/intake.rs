@@ -154,15 +154,14 @@ impl Writer {
                 let detail = requests::show(conn, actor, &request_id, *now)?;
                 return Ok(Filed { detail, replayed: true });
             }
-            let mut mine = Vec::new();
-            let detail = requests::file(conn, actor, &self.notifier, &self.config, input, *now, &mut mine)?;
+            let (detail, mine) = requests::file(conn, actor, &self.notifier, &self.config, input, *now)?;
             if !files.is_empty() {
                 super::attachments::attach(conn, actor, files, &detail.request.id, None, false, *now)?;
             }
             if let Some(key) = idempotency {
                 idempotency::record(conn, &actor.id, key, &detail.request.id, *now)?;
             }
-            words.append(&mut mine);
+            words.push(mine);
             Ok(Filed { detail, replayed: false })
         };
         // First without savepoints: a filing refused inside the transaction is rare (its input

@@ -60,14 +60,13 @@ pub(super) fn file(
     };
     let mailed = MailedTo { address: intake.address.to_lowercase(), team: intake.team.clone() };
     let filed = write_tx(conn, |c| {
-        let mut words = Vec::new();
-        let detail =
-            requests::file_mailed(c, &actor, inbound.notifier, inbound.config, &input, Some(&mailed), now, &mut words)?;
+        let (detail, words) =
+            requests::file_mailed(c, &actor, inbound.notifier, inbound.config, &input, Some(&mailed), now)?;
         if !ids.is_empty() {
             attachments::attach(c, &actor, &ids, &detail.request.id, None, false, now)?;
         }
         received.record(c, None, Some(detail.request.id.clone()))?;
-        db::index_new(c, words)?;
+        db::index_new(c, vec![words])?;
         Ok::<_, Error>(detail)
     });
     match filed {

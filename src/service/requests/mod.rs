@@ -59,9 +59,8 @@ pub fn create(
 ) -> Result<RequestDetail, Error> {
     check_filing(input)?;
     write_tx(conn, |conn| {
-        let mut words = Vec::new();
-        let detail = file(conn, actor, notifier, config, input, now, &mut words)?;
-        db::index_new(conn, words)?;
+        let (detail, words) = file(conn, actor, notifier, config, input, now)?;
+        db::index_new(conn, vec![words])?;
         Ok(detail)
     })
 }
@@ -77,8 +76,8 @@ pub fn check_filing(input: &RequestInput) -> Result<(), Error> {
 /// Files a request inside the caller's write transaction. Everything is derived before
 /// anything is written, so each row is written once, complete: the request with its clocks,
 /// its two events, its first stretch, its facts and the team's notice; the answer is built
-/// from them, not read back. Its search index row goes to `words`, for the caller to write
-/// with `db::index_new` before it commits, after its other writes.
+/// from them, not read back. Answers with the request's search index row, for the caller to
+/// write with `db::index_new` after its other writes, before it commits.
 pub(crate) fn file(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -86,9 +85,8 @@ pub(crate) fn file(
     config: &ConfigCache,
     input: &RequestInput,
     now: DateTime<Utc>,
-    words: &mut Vec<db::NewWords>,
-) -> Result<RequestDetail, Error> {
-    file_mailed(conn, actor, notifier, config, input, None, now, words)
+) -> Result<(RequestDetail, db::NewWords), Error> {
+    file_mailed(conn, actor, notifier, config, input, None, now)
 }
 
 /// A team's intake address a request was mailed to.
@@ -108,8 +106,7 @@ pub(crate) fn file_mailed(
     input: &RequestInput,
     mailed: Option<&MailedTo>,
     now: DateTime<Utc>,
-    words: &mut Vec<db::NewWords>,
-) -> Result<RequestDetail, Error> {
+) -> Result<(RequestDetail, db::NewWords), Error> {
     let current = config.current(conn)?;
     // Mail cannot fill in a request type's fields: only the form and the API must.
     let new =
@@ -202,11 +199,11 @@ pub(crate) fn file_mailed(
     let category = current.map.category(&row.category).map_or(row.category.as_str(), |c| c.name.as_str());
     let lately = lately.as_deref();
     notifier.filed_for_requester(conn, &row, actor, &new.watchers, team, category, lately, first_response, now)?;
-    words.push(db::NewWords::of(&row));
+    let words = db::NewWords::of(&row);
     let known = Known { config: &current.sla, timeline: &timeline, plans: &derived.plans, ledger: &derived.ledger };
     // The filer is the only person the new request names.
     let filer = (actor.id.as_str(), Person { email: actor.email.clone(), name: actor.name.clone() });
-    detail_of(conn, row, events, known, true, &[filer], now)
+    Ok((detail_of(conn, row, events, known, true, &[filer], now)?, words))
 }
 
 /// Loads a request the actor may read: staff read all, requesters their own and those they
