@@ -165,11 +165,11 @@ on_both_backends! {
         {
             let pool = connect(&app.database_url);
             let mut conn = pool.get().unwrap();
-            let reverted = [(); 30].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
+            let reverted = [(); 31].map(|_| changedesk::db::revert_last_migration(&mut conn).unwrap());
             assert_eq!(
                 reverted,
-                ["20261207000036", "20261207000035", "20261207000034", "20261207000033", "20261207000032", "20261207000031", "20261207000030", "20261207000029", "20261207000028", "20261207000027", "20261207000026", "20261207000025", "20261207000024", "20261207000023", "20261207000022", "20261207000021", "20261207000020", "20261207000019", "20261207000018", "20261207000017", "20261207000016", "20261207000015", "20261207000014", "20261207000013", "20261207000012", "20261207000011", "20261207000010", "20261202000009", "20261202000008", "20261202000007"],
-                "the mail bodies', the ended indexes', the SLA signatures', the search marks', the desired-date index's, the search's, the ended index's, the statuses and fields', the resolved index's, the P1 index's, saved views', canned replies', links', mail in's (reply keys, leases), watchers', inbound mail's, attachments', the digest opt-out's, keys in byte order', people's time zones', the lighter writes', single sign-on's, the accounts', the idempotency keys', the sign-in throttle's, the configuration stamp's, the report indexes', the facts' and the ledger's migrations"
+                ["20261208000037", "20261207000036", "20261207000035", "20261207000034", "20261207000033", "20261207000032", "20261207000031", "20261207000030", "20261207000029", "20261207000028", "20261207000027", "20261207000026", "20261207000025", "20261207000024", "20261207000023", "20261207000022", "20261207000021", "20261207000020", "20261207000019", "20261207000018", "20261207000017", "20261207000016", "20261207000015", "20261207000014", "20261207000013", "20261207000012", "20261207000011", "20261207000010", "20261202000009", "20261202000008", "20261202000007"],
+                "the keys in byte order again, the mail bodies', the ended indexes', the SLA signatures', the search marks', the desired-date index's, the search's, the ended index's, the statuses and fields', the resolved index's, the P1 index's, saved views', canned replies', links', mail in's (reply keys, leases), watchers', inbound mail's, attachments', the digest opt-out's, keys in byte order', people's time zones', the lighter writes', single sign-on's, the accounts', the idempotency keys', the sign-in throttle's, the configuration stamp's, the report indexes', the facts' and the ledger's migrations"
             );
         }
         let run = |args: &[&str]| {

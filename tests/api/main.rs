@@ -43,6 +43,7 @@ mod priority;
 mod reports;
 mod request_types;
 mod routing;
+mod schema;
 mod search;
 mod security;
 mod sla;
