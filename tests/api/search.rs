@@ -185,6 +185,17 @@ on_both_backends! {
         assert_eq!(listed_with(&app, "ian@example.org", "banner", 2, 10), all);
         assert_eq!(listed_with(&app, "ian@example.org", "banner", 2, 3), ["CR-6", "CR-5", "CR-4"]);
         assert_eq!(listed_with(&app, "ann@example.org", "banner", 2, 10), all, "a requester's own, the same way");
+        // Many more matches than four pages: the newest few by number are read first.
+        for i in 8..=17 {
+            app.clock.advance(chrono::TimeDelta::minutes(1));
+            app.file(&cast.ann, &format!("Banner {i}"), "Replace it", "bug").await;
+        }
+        for limit in [1, 2, 3] {
+            let truth = listed_with(&app, "ian@example.org", "banner", 1000, limit);
+            assert_eq!(truth[0], "CR-17");
+            assert_eq!(listed_with(&app, "ian@example.org", "banner", 10, limit), truth, "limit {limit}");
+            assert_eq!(listed_with(&app, "ann@example.org", "banner", 10, limit), truth, "limit {limit}");
+        }
     }
 }
 
