@@ -26,8 +26,8 @@ fn body_of(row: &RequestRow) -> String {
     indexed(&format!("{}\n{}\n{}", row.description, row.page_url.as_deref().unwrap_or(""), fields))
 }
 
-/// The index's tables, one per engine, and the pending marks: declared for the statements
-/// of the filing path and the indexer, so diesel prepares them once per connection (a
+/// The index's tables, one per engine, and the marks earlier builds left: declared for the
+/// statements of the filing path and the catch-up, so diesel prepares them once per connection (a
 /// `sql_query` is prepared on every call).
 mod fts5 {
     diesel::table! {
@@ -125,7 +125,7 @@ struct Indexed {
 /// Writes the index rows of up to `limit` requests marked by an earlier version and clears
 /// their marks; answers how many. In the caller's write transaction.
 pub fn index_pending(conn: &mut AnyConnection, limit: i64) -> QueryResult<usize> {
-    // Two catch-ups at once (the indexer and a search) take different marks on PostgreSQL,
+    // Two catch-ups at once (two instances starting) take different marks on PostgreSQL,
     // whose writers run side by side; SQLite's writers take turns.
     let numbers: Vec<i64> = match conn {
         AnyConnection::Postgresql(c) => {
