@@ -16,7 +16,7 @@ use crate::domain::search::SearchQuery;
 use crate::domain::{FieldErrors, Priority, Status};
 use crate::service::Error;
 use crate::service::sla::SlaVersions;
-use searched::{decode_rank_cursor, highlight_all, newest_page, ranked};
+use searched::{decode_rank_cursor, highlight_all, newest_pages, ranked};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -264,7 +264,7 @@ pub fn list(
             // Many matches: the newest by number usually hold the page (newest first); if they
             // do not (a page past them, other filters, an import out of order), walk the list's
             // own order testing each request for the match.
-            (true, Some(oldest)) => match newest_pages(conn, versions, &filter, &search.query, oldest, now)? {
+            (true, Some(_)) => match newest_pages(conn, versions, &filter, &search.query, now)? {
                 Some(page) => page,
                 None => {
                     filter.numbers = None;
@@ -281,29 +281,6 @@ pub fn list(
         result.items = head;
     }
     Ok(result)
-}
-
-/// `newest_page` from the newest few matches first (four pages' worth: a dense word's page is
-/// almost always among them), then from all `filter.numbers` (up to `FEW_MATCHES`): reading a
-/// request per match costs more than the index lookup (5,001 of them, 26 ms of a 28 ms search
-/// for a word in most requests, at a million).
-fn newest_pages(
-    conn: &mut AnyConnection,
-    versions: &SlaVersions,
-    filter: &RequestFilter,
-    query: &SearchQuery,
-    oldest: i64,
-    now: DateTime<Utc>,
-) -> Result<Option<RequestPage>, Error> {
-    let all = filter.numbers.as_deref().unwrap_or_default();
-    let few = (4 * (filter.limit + 1)).max(0) as usize;
-    if let Some(&oldest_of_few) = all.get(few.saturating_sub(1)).filter(|_| all.len() > few) {
-        let newest = RequestFilter { numbers: Some(all[..few].to_vec()), ..filter.clone() };
-        if let Some(page) = newest_page(conn, versions, &newest, query, oldest_of_few, now)? {
-            return Ok(Some(page));
-        }
-    }
-    newest_page(conn, versions, filter, query, oldest, now)
 }
 
 /// One page of `filter`, the matches of `query` marked.

@@ -21,19 +21,42 @@ pub(super) fn decode_rank_cursor(cursor: &str) -> Option<usize> {
     rest.parse().ok().filter(|n| *n < RANKED_MATCHES as usize)
 }
 
-/// The page of `filter` (newest first) from the newest matches by number, when they are sure
-/// to hold it: a full page, and no request numbered below them created since its last row.
-pub(super) fn newest_page(
+/// The page of `filter` (newest first) from the newest matches by number (`filter.numbers`,
+/// newest first), from the newest few first (four pages' worth: a dense word's page is almost
+/// always among them), then from all of them (up to `FEW_MATCHES`): reading a request per match
+/// costs more than the index lookup (5,001 of them, 26 ms of a 28 ms search for a word in most
+/// requests, at a million).
+pub(super) fn newest_pages(
     conn: &mut AnyConnection,
     versions: &SlaVersions,
     filter: &RequestFilter,
     query: &SearchQuery,
-    oldest: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<RequestPage>, Error> {
     if filter.sort != Sort::Created {
         return Ok(None);
     }
+    let all = filter.numbers.as_deref().unwrap_or_default();
+    let few = (4 * (filter.limit + 1)).max(0) as usize;
+    if all.len() > few {
+        let newest = RequestFilter { numbers: Some(all[..few].to_vec()), ..filter.clone() };
+        if let Some(page) = newest_page(conn, versions, &newest, query, now)? {
+            return Ok(Some(page));
+        }
+    }
+    newest_page(conn, versions, filter, query, now)
+}
+
+/// The page of `filter` from the matches `filter.numbers`, when they are sure to hold it: a full
+/// page, and no request numbered below the oldest of them created since its last row.
+fn newest_page(
+    conn: &mut AnyConnection,
+    versions: &SlaVersions,
+    filter: &RequestFilter,
+    query: &SearchQuery,
+    now: DateTime<Utc>,
+) -> Result<Option<RequestPage>, Error> {
+    let Some(&oldest) = filter.numbers.as_deref().and_then(|n| n.last()) else { return Ok(None) };
     let rows = db::list_requests(conn, &RequestFilter { limit: filter.limit + 1, ..filter.clone() })?;
     let Some(((last, ..), _)) = rows.get(filter.limit.max(0) as usize).or(rows.last()) else { return Ok(None) };
     if (rows.len() as i64) <= filter.limit || db::created_out_of_order(conn, last.created_at, oldest)? {
